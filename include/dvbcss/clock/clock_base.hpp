@@ -1,0 +1,146 @@
+#pragma once
+
+#include <dvbcss/error.hpp>
+#include <dvbcss/time.hpp>
+
+#include <optional>
+#include <vector>
+
+namespace dvbcss::clock {
+
+class clock_base;
+
+/// Something that wants to hear when a clock it depends on changes: child clocks, the scheduler,
+/// protocol logic that re-expresses stored values.
+class clock_listener {
+public:
+    /// Called synchronously after `cause` (a clock this listener is bound to) changed its
+    /// correlation, speed, tick rate, parent or availability, or an ancestor of it did.
+    virtual void on_clock_changed(clock_base& cause) = 0;
+
+protected:
+    ~clock_listener() = default;
+};
+
+/// A node of a clock tree: a clock whose tick value is derived from its parent's (or, at the root,
+/// from a time source). Nothing ticks on its own; every read is computed from the root.
+///
+/// Conversions up the tree can be impossible: a clock at speed 0 holds a single tick value, so
+/// `to_parent_ticks` of any other value has no answer and returns nullopt (never NaN). Conversions
+/// down the tree always have an answer.
+///
+/// Change notification: a clock notifies its listeners (children included) synchronously, depth
+/// first, with itself as the cause; a child re-notifies its own listeners with itself as cause.
+///
+/// Lifetime: a parent must outlive its children and listeners must unbind before they die
+/// (children do so in their destructors).
+///
+/// Thread safety: distinct objects safe; shared objects (and whole trees) unsafe: use one tree
+/// from one thread or executor.
+class clock_base : public clock_listener {
+public:
+    clock_base() = default;
+    virtual ~clock_base();
+    clock_base(const clock_base&) = delete;
+    clock_base& operator=(const clock_base&) = delete;
+    clock_base(clock_base&&) = delete;
+    clock_base& operator=(clock_base&&) = delete;
+
+    /// The clock's current tick value.
+    [[nodiscard]] virtual tick_t ticks() const = 0;
+
+    /// Ticks per second at speed 1 (> 0).
+    [[nodiscard]] virtual double tick_rate() const = 0;
+
+    /// Speed relative to the parent (1 = normal, 0 = paused, negative = backwards).
+    [[nodiscard]] virtual double speed() const { return 1.0; }
+
+    /// Product of the speeds of this clock and every ancestor.
+    [[nodiscard]] double effective_speed() const;
+
+    /// The parent, or nullptr at the root.
+    [[nodiscard]] virtual clock_base* parent() const = 0;
+
+    /// The parent's tick value when this clock shows `t`; nullopt at the root, or when this clock
+    /// is at speed 0 and `t` is not its frozen value.
+    [[nodiscard]] virtual std::optional<tick_t> to_parent_ticks(tick_t t) const = 0;
+
+    /// This clock's tick value when the parent shows `t`. At the root: `t`.
+    [[nodiscard]] virtual tick_t from_parent_ticks(tick_t t) const = 0;
+
+    /// Root of the tree (this clock if it has no parent).
+    [[nodiscard]] const clock_base& root() const;
+
+    /// [this, parent, ..., root].
+    [[nodiscard]] std::vector<const clock_base*> ancestry() const;
+
+    /// Root tick value -> this clock's tick value.
+    [[nodiscard]] tick_t from_root_ticks(tick_t t) const;
+
+    /// This clock's tick value -> root tick value; nullopt when a clock on the way is at speed 0.
+    [[nodiscard]] std::optional<tick_t> to_root_ticks(tick_t t) const;
+
+    /// This clock's tick value `t` expressed on `other`, going up to the nearest common ancestor and
+    /// down to `other`. errc::no_common_clock if the two share no root; errc::clock_frozen if a
+    /// clock on the upward path is at speed 0 and `t` is not reachable.
+    [[nodiscard]] result<tick_t> to_other_clock_ticks(const clock_base& other, tick_t t) const;
+
+    /// The root time source's nanoseconds at which this clock reaches `t` (may be in the past);
+    /// nullopt if it never does from the current state (a clock on the path is at speed 0).
+    [[nodiscard]] virtual std::optional<std::int64_t> calc_when(tick_t t) const;
+
+    /// Tick value in nanoseconds (ticks * 1e9 / tick rate); ignores speed.
+    [[nodiscard]] tick_t nanos() const { return ticks_to_nanos(ticks()); }
+
+    /// Converts a tick count to nanoseconds at this clock's tick rate; ignores speed.
+    [[nodiscard]] tick_t ticks_to_nanos(tick_t t) const;
+
+    /// Converts nanoseconds to a tick count at this clock's tick rate; ignores speed.
+    [[nodiscard]] tick_t nanos_to_ticks(tick_t ns) const;
+
+    /// Error bound of this clock's tick value `t`, nanoseconds: this clock's own error plus its
+    /// parent's at the corresponding parent time. If `t` is unreachable (speed 0), the error at
+    /// the current time is used, so the result is never NaN.
+    [[nodiscard]] double dispersion_at_time(tick_t t) const;
+
+    /// Maximum frequency error of the root's oscillator, ppm.
+    [[nodiscard]] virtual double root_max_freq_error_ppm() const;
+
+    /// |this - other| in seconds when both run at the same effective speed and tick rate;
+    /// +infinity if they differ in either; errc::no_common_clock if they share no root.
+    [[nodiscard]] result<double> clock_diff(const clock_base& other) const;
+
+    /// True when this clock and every ancestor are available.
+    [[nodiscard]] bool is_available() const;
+
+    /// Marks this clock (un)available. Notifies listeners if the effective availability of this
+    /// clock could have changed (the parent is available and the flag changed).
+    virtual void set_availability(bool available);
+
+    /// Registers / removes a listener. Binding twice is a no-op; unbinding an unknown listener is a
+    /// no-op.
+    void bind(clock_listener& listener);
+    void unbind(clock_listener& listener);
+
+    /// Tells every listener that this clock changed.
+    void notify_dependents();
+
+    /// From clock_listener: an ancestor changed, so this clock did too.
+    void on_clock_changed(clock_base& cause) override;
+
+protected:
+    /// This clock's own error contribution at its tick value `t`, nanoseconds (>= 0), given the
+    /// parent tick value `parent_t` that corresponds to it.
+    [[nodiscard]] virtual double own_error_at(tick_t t, tick_t parent_t) const;
+
+    /// This clock's own availability flag (ignoring ancestors).
+    [[nodiscard]] bool own_availability() const { return available_; }
+
+    void set_own_availability(bool v) { available_ = v; }
+
+private:
+    std::vector<clock_listener*> listeners_;
+    bool available_ = true;
+};
+
+} // namespace dvbcss::clock

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Configures and builds the dev preset into build/ (binaries in build/bin/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake --preset dev >/dev/null
+cmake --build --preset dev

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's packages, whatever the build and tests need and the machine lacks.
+# A no-op when everything is present. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  g++ cmake make git              # compiler and build
+  libboost1.81-dev                # Asio (UDP, timers) and Beast (WebSocket/HTTP), Boost.System result<T>
+  nlohmann-json3-dev              # JSON for CSS-CII and CSS-TS messages
+  libcli11-dev                    # command lines of the programs
+  libgtest-dev libgmock-dev       # unit and integration tests
+  libbenchmark-dev                # microbenchmarks in bench/
+  clang-format                    # style check in CI
+  nodejs npm                      # the BBC JavaScript peer for interoperability tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    # nodejs from another repository may provide npm itself
+    if [[ "$p" == npm ]] && command -v npm >/dev/null 2>&1; then continue; fi
+    if [[ "$p" == nodejs ]] && command -v node >/dev/null 2>&1; then continue; fi
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all packages present"
+fi

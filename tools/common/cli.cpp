@@ -1,0 +1,45 @@
+#include "common/cli.hpp"
+
+#include <dvbcss/net/log.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <stdexcept>
+
+namespace dvbcss::tools {
+
+void add_common_options(CLI::App& app, common_options& options) {
+    app.add_flag("-q,--quiet", options.quiet, "Suppress all output and logging");
+    app.add_option("--loglevel", options.log_level,
+                   "Logging level: debug, info, warning, error, critical (default: warning)")
+        ->check([](const std::string& v) -> std::string {
+            return net::log::parse_level(v) ? std::string{} : "unknown log level: " + v;
+        });
+    app.set_version_flag("--version", std::string("dvbcss ") + DVBCSS_VERSION_STRING);
+}
+
+void apply_common_options(const common_options& options) {
+    if (options.quiet) {
+        net::log::set_level(net::log::level::off);
+        return;
+    }
+    if (auto level = net::log::parse_level(options.log_level)) {
+        net::log::set_level(*level);
+    }
+}
+
+const CLI::Validator& port_number() {
+    static const CLI::Validator validator = CLI::Range(0, 65535).description("port 0..65535");
+    return validator;
+}
+
+int run_main(const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 1;
+    }
+}
+
+} // namespace dvbcss::tools

@@ -1,0 +1,31 @@
+#pragma once
+
+/// Options and set-up shared by every program: -q/--quiet, --loglevel, --version, address and port
+/// validation, and a one-line way to run main() with errors reported.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace dvbcss::tools {
+
+/// The options every program takes.
+struct common_options {
+    bool quiet = false;             ///< -q: no banner, no log output.
+    std::string log_level = "warning"; ///< --loglevel: debug, info, warning, error, critical.
+};
+
+/// Adds -q/--quiet, --loglevel and --version to `app`.
+void add_common_options(CLI::App& app, common_options& options);
+
+/// Applies the logging options (call after parsing).
+void apply_common_options(const common_options& options);
+
+/// Validates a port number 0..65535.
+[[nodiscard]] const CLI::Validator& port_number();
+
+/// Runs `body` and turns an escaping exception into a message on stderr and exit code 1.
+int run_main(const std::function<int()>& body);
+
+} // namespace dvbcss::tools
