@@ -80,8 +80,8 @@ public:
     /// This clock's tick value -> root tick value; nullopt when a clock on the way is at speed 0.
     [[nodiscard]] std::optional<tick_t> to_root_ticks(tick_t t) const;
 
-    /// This clock's tick value `t` expressed on `other`, going up to the nearest common ancestor and
-    /// down to `other`. errc::no_common_clock if the two share no root; errc::clock_frozen if a
+    /// This clock's tick value `t` expressed on `other`, going up to the nearest common ancestor
+    /// and down to `other`. errc::no_common_clock if the two share no root; errc::clock_frozen if a
     /// clock on the upward path is at speed 0 and `t` is not reachable.
     [[nodiscard]] result<tick_t> to_other_clock_ticks(const clock_base& other, tick_t t) const;
 
@@ -106,8 +106,10 @@ public:
     /// Maximum frequency error of the root's oscillator, ppm.
     [[nodiscard]] virtual double root_max_freq_error_ppm() const;
 
-    /// |this - other| in seconds when both run at the same effective speed and tick rate;
-    /// +infinity if they differ in either; errc::no_common_clock if they share no root.
+    /// |this - other| in nanoseconds (|difference in ticks| / tick rate * 1e9), read at the same
+    /// root instant, when both run at the same effective speed and tick rate; +infinity if they
+    /// differ in either; errc::no_common_clock if they share no root (the reference returned 0
+    /// for unrelated clocks).
     [[nodiscard]] result<double> clock_diff(const clock_base& other) const;
 
     /// True when this clock and every ancestor are available.
@@ -118,11 +120,15 @@ public:
     virtual void set_availability(bool available);
 
     /// Registers / removes a listener. Binding twice is a no-op; unbinding an unknown listener is a
-    /// no-op.
+    /// no-op. Both may be called from inside a notification: a listener unbound during a
+    /// notification is not called afterwards; one bound during it is called from the next one.
     void bind(clock_listener& listener);
     void unbind(clock_listener& listener);
 
-    /// Tells every listener that this clock changed.
+    /// True if `listener` is bound to this clock.
+    [[nodiscard]] bool is_bound(const clock_listener& listener) const;
+
+    /// Tells every listener that this clock changed (each receives this clock as the cause).
     void notify_dependents();
 
     /// From clock_listener: an ancestor changed, so this clock did too.
@@ -137,6 +143,15 @@ protected:
     [[nodiscard]] bool own_availability() const { return available_; }
 
     void set_own_availability(bool v) { available_ = v; }
+
+    /// Throws std::logic_error if making `new_parent` the parent of this clock would create a
+    /// cycle (`new_parent` is this clock or one of its descendants).
+    void check_can_adopt_parent(const clock_base& new_parent) const;
+
+    /// Moves this clock from `*parent_slot` to `new_parent`: checks for cycles, unbinds from the
+    /// old parent, binds to the new one, stores it and notifies. Does nothing if the parent is the
+    /// same.
+    void change_parent(clock_base*& parent_slot, clock_base& new_parent);
 
 private:
     std::vector<clock_listener*> listeners_;
