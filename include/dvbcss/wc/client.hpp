@@ -138,15 +138,16 @@ private:
 
     struct held_response {
         message response;
+        std::int64_t t1 = 0;
         std::int64_t t4 = 0;
         std::int64_t deadline = 0;
     };
 
-    client_outcome use(const candidate& c, std::int64_t now_ns);
     client_outcome finish(const message& response, std::int64_t t1, std::int64_t t4,
                           std::int64_t now_ns);
+    client_outcome ignore_unmatched(const raw_timestamp& originate);
     void expire(std::int64_t now_ns);
-    void schedule_next(std::int64_t now_ns);
+    void schedule_next(std::int64_t from_ns);
 
     clock::correlated_clock& wall_clock_;
     std::unique_ptr<estimator> estimator_;
