@@ -1,0 +1,205 @@
+#include <dvbcss/clock/correlated_clock.hpp>
+#include <dvbcss/wc/client.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+namespace dvbcss::wc {
+namespace {
+
+constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+    if (b > 0 && a > std::numeric_limits<std::int64_t>::max() - b) {
+        return std::numeric_limits<std::int64_t>::max();
+    }
+    if (b < 0 && a < std::numeric_limits<std::int64_t>::min() - b) {
+        return std::numeric_limits<std::int64_t>::min();
+    }
+    return a + b;
+}
+
+} // namespace
+
+client::client(clock::correlated_clock& wall_clock, std::unique_ptr<estimator> est,
+               client_config config)
+    : wall_clock_(wall_clock)
+    , estimator_(std::move(est))
+    , config_(config) {
+    if (!estimator_) {
+        throw std::invalid_argument("wc::client: null estimator");
+    }
+    if (wall_clock_.parent() == nullptr) {
+        throw std::invalid_argument("wc::client: the wall clock must have a parent (local) clock");
+    }
+    // Unsynchronised until the first candidate is adopted.
+    wall_clock_.set_correlation(
+        wall_clock_.correlation().with_initial_error_ns(std::numeric_limits<double>::infinity()));
+}
+
+void client::schedule_next(std::int64_t from_ns) {
+    auto delay = std::max(estimator_->next_request_delay(), std::chrono::nanoseconds::zero());
+    if (consecutive_timeouts_ > 0) {
+        // Back off while the server is silent: base * 2^n, capped, never below the estimator's
+        // own delay and never zero (which would spin).
+        const auto base = std::max(delay, config_.response_timeout);
+        auto backoff = base;
+        for (unsigned i = 0; i < consecutive_timeouts_ && backoff < config_.max_backoff; ++i) {
+            backoff *= 2;
+        }
+        delay = std::max(delay, std::min(backoff, config_.max_backoff));
+        if (delay <= std::chrono::nanoseconds::zero()) {
+            delay = std::chrono::milliseconds(1);
+        }
+    }
+    next_send_ns_ = saturating_add(from_ns, delay.count());
+}
+
+void client::expire(std::int64_t now_ns) {
+    if (held_ && now_ns >= held_->deadline) {
+        // The follow-up never came: the type 2 on its own is still a valid measurement.
+        const auto h = *held_;
+        held_.reset();
+        ++stats_.followups_missing;
+        static_cast<void>(finish(h.response, h.t1, h.t4, h.deadline));
+    }
+    if (outstanding_ && now_ns >= outstanding_->deadline) {
+        const auto deadline = outstanding_->deadline;
+        outstanding_.reset();
+        ++stats_.timeouts;
+        ++consecutive_timeouts_;
+        estimator_->on_timeout();
+        schedule_next(deadline);
+    }
+}
+
+std::optional<message_bytes> client::next_request(std::int64_t now_ns) {
+    expire(now_ns);
+    if (outstanding_ || held_ || (started_ && now_ns < next_send_ns_)) {
+        return std::nullopt;
+    }
+    started_ = true;
+    message req;
+    req.type = message_type::request;
+    req.originate = raw_timestamp::from_ns(now_ns);
+    outstanding_ = outstanding{req.originate, now_ns,
+                               saturating_add(now_ns, config_.response_timeout.count())};
+    ++stats_.requests;
+    return encode(req);
+}
+
+client_outcome client::ignore_unmatched(const raw_timestamp& originate) {
+    if (last_answered_ && *last_answered_ == originate) {
+        ++stats_.duplicates;
+    } else {
+        ++stats_.wrong_originate;
+    }
+    return client_outcome::ignored;
+}
+
+client_outcome client::on_datagram(std::span<const std::byte> datagram, std::int64_t receive_ns,
+                                   bool source_matches) {
+    if (!source_matches) {
+        ++stats_.wrong_source;
+        return client_outcome::ignored;
+    }
+    const auto decoded = decode(datagram);
+    if (!decoded) {
+        ++stats_.malformed;
+        return client_outcome::ignored;
+    }
+    const message& m = *decoded;
+    const bool matches_outstanding = outstanding_ && outstanding_->originate == m.originate;
+    const bool matches_held = held_ && held_->response.originate == m.originate;
+    switch (m.type) {
+    case message_type::request:
+        ++stats_.not_a_response;
+        return client_outcome::ignored;
+    case message_type::response:
+        if (matches_outstanding) {
+            const auto t1 = outstanding_->t1;
+            outstanding_.reset();
+            ++stats_.responses;
+            return finish(m, t1, receive_ns, receive_ns);
+        }
+        if (matches_held) { // a type 1 after a type 2 for the same request: a copy at best
+            ++stats_.duplicates;
+            return client_outcome::ignored;
+        }
+        return ignore_unmatched(m.originate);
+    case message_type::response_with_followup:
+        if (matches_outstanding) {
+            held_ = held_response{m, outstanding_->t1, receive_ns,
+                                  saturating_add(receive_ns, config_.followup_timeout.count())};
+            outstanding_.reset();
+            ++stats_.responses;
+            consecutive_timeouts_ = 0;
+            return client_outcome::awaiting_followup;
+        }
+        if (matches_held) {
+            ++stats_.duplicates;
+            return client_outcome::ignored;
+        }
+        return ignore_unmatched(m.originate);
+    case message_type::followup:
+        if (matches_held) {
+            // t4 is the arrival of the type 2; t3 (the true transmit time) comes from here (B19).
+            const auto h = *held_;
+            held_.reset();
+            return finish(m, h.t1, h.t4, receive_ns);
+        }
+        if (matches_outstanding) {
+            // The type 2 was lost. Using the follow-up's arrival as t4 widens the round trip,
+            // so the error bound stays valid, only looser.
+            const auto t1 = outstanding_->t1;
+            outstanding_.reset();
+            ++stats_.responses;
+            return finish(m, t1, receive_ns, receive_ns);
+        }
+        return ignore_unmatched(m.originate);
+    }
+    return client_outcome::ignored;
+}
+
+client_outcome client::finish(const message& response, std::int64_t t1, std::int64_t t4,
+                              std::int64_t now_ns) {
+    consecutive_timeouts_ = 0;
+    last_answered_ = response.originate;
+    const auto c = candidate::from_response(response, t1, t4);
+    if (!c || !c->is_plausible()) {
+        ++stats_.implausible;
+        estimator_->on_timeout();
+        schedule_next(now_ns);
+        return client_outcome::ignored;
+    }
+    ++stats_.candidates;
+    const auto corr = estimator_->on_candidate(*c);
+    schedule_next(now_ns);
+    if (!corr) {
+        return client_outcome::candidate_not_used;
+    }
+    wall_clock_.set_correlation(*corr);
+    ++stats_.candidates_accepted;
+    return client_outcome::clock_adjusted;
+}
+
+std::int64_t client::next_wakeup_ns() const noexcept {
+    if (held_) {
+        return held_->deadline;
+    }
+    if (outstanding_) {
+        return outstanding_->deadline;
+    }
+    if (!started_) {
+        return std::numeric_limits<std::int64_t>::min();
+    }
+    return next_send_ns_;
+}
+
+double client::dispersion_ns(std::int64_t now_ns) const {
+    const auto* local = wall_clock_.parent();
+    const auto t =
+        wall_clock_.from_parent_ticks(local->nanos_to_ticks(static_cast<tick_t>(now_ns)));
+    return wall_clock_.dispersion_at_time(t);
+}
+
+} // namespace dvbcss::wc
