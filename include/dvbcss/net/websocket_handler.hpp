@@ -1,0 +1,89 @@
+#pragma once
+
+/// The protocol side of a WebSocket endpoint: what a server calls when connections open, receive
+/// text and close, and how it pulls pending text when a connection is ready to write.
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dvbcss::net {
+
+/// Identifies one WebSocket connection for its whole life. A server never reuses an id.
+using connection_id = std::uint64_t;
+
+/// WebSocket close status codes (RFC 6455 §7.4.1) used by the library.
+namespace close_codes {
+inline constexpr std::uint16_t normal = 1000;         ///< Purpose fulfilled.
+inline constexpr std::uint16_t going_away = 1001;     ///< Endpoint disabled or server stopping.
+inline constexpr std::uint16_t protocol_error = 1002; ///< WebSocket framing error.
+inline constexpr std::uint16_t unsupported_data =
+    1003;                                          ///< A binary frame where only text is allowed.
+inline constexpr std::uint16_t no_status = 1005;   ///< The close frame carried no code.
+inline constexpr std::uint16_t abnormal = 1006;    ///< No close frame: the TCP connection dropped.
+inline constexpr std::uint16_t bad_payload = 1007; ///< Text that is not valid UTF-8.
+inline constexpr std::uint16_t policy_violation = 1008; ///< A peer broke a policy (e.g. stalled).
+inline constexpr std::uint16_t too_big = 1009;          ///< A message exceeds the size limit.
+inline constexpr std::uint16_t internal_error = 1011;   ///< The server failed unexpectedly.
+inline constexpr std::uint16_t try_again_later = 1013;  ///< Temporarily overloaded.
+} // namespace close_codes
+
+/// What a protocol handler learns about a connection when it opens.
+struct connection_info {
+    connection_id id = 0;
+    /// The server-side address the peer connected to (the interface address, used for
+    /// `{{host}}`/`{{port}}` rewriting in CSS-CII).
+    boost::asio::ip::tcp::endpoint local;
+    /// The peer's address.
+    boost::asio::ip::tcp::endpoint remote;
+    /// The request target's path (e.g. "/cii"), without any query.
+    std::string path;
+};
+
+/// How a connection ended.
+struct close_info {
+    /// The close code sent or received; `close_codes::abnormal` if no close frame was exchanged.
+    std::uint16_t code = close_codes::abnormal;
+    /// The close reason text, or a short description of the transport failure.
+    std::string reason;
+};
+
+/// A protocol served on one WebSocket endpoint (CSS-CII, CSS-TS, ...). The server calls it for
+/// every connection of the endpoint; it answers through `websocket_endpoint` (send, close, notify).
+///
+/// Every connection that reached `on_open` gets exactly one `on_close`, whatever ends it (peer
+/// close, error, endpoint disabled, server stopped).
+///
+/// Thread safety: callbacks for one connection never overlap and run on that connection's strand.
+/// With a single-threaded io_context every callback of a server runs on that thread; with more
+/// threads, callbacks for different connections can run concurrently and the handler must guard
+/// its shared state.
+class websocket_handler {
+public:
+    websocket_handler() = default;
+    websocket_handler(const websocket_handler&) = delete;
+    websocket_handler& operator=(const websocket_handler&) = delete;
+    virtual ~websocket_handler() = default;
+
+    /// A connection completed its opening handshake and may be sent to.
+    virtual void on_open(const connection_info& connection) = 0;
+
+    /// A text message arrived. `text` is valid only during the call.
+    virtual void on_text(connection_id id, std::string_view text) = 0;
+
+    /// The connection has ended; no more callbacks follow for `id`.
+    virtual void on_close(connection_id id, const close_info& info) = 0;
+
+    /// Called when the connection's outbox is empty after `websocket_endpoint::notify(id)`: returns
+    /// the text to send now, or nothing. Lets state protocols collapse several updates into one
+    /// message computed at the moment the socket can take it.
+    virtual std::optional<std::string> take_pending(connection_id id) {
+        static_cast<void>(id);
+        return std::nullopt;
+    }
+};
+
+} // namespace dvbcss::net

@@ -1,0 +1,90 @@
+#pragma once
+
+/// A WebSocket server on one TCP port serving several endpoints by path ("/cii", "/ts", ...).
+
+#include <dvbcss/error.hpp>
+#include <dvbcss/limits.hpp>
+#include <dvbcss/net/websocket_endpoint.hpp>
+#include <dvbcss/net/websocket_handler.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace dvbcss::net {
+
+/// Transport settings of a WebSocket server.
+struct websocket_server_config {
+    /// Address to listen on. The IPv6 unspecified address "::" also accepts IPv4 (dual stack).
+    boost::asio::ip::address address = boost::asio::ip::address_v4::loopback();
+    /// TCP port; 0 lets the OS choose (read it back with `local_endpoint()`).
+    std::uint16_t port = 0;
+    /// Time allowed for the HTTP request, the WebSocket opening handshake and the closing
+    /// handshake.
+    std::chrono::milliseconds handshake_timeout = limits::handshake_timeout;
+    /// A connection that receives nothing for this long is dropped. With keep-alive pings on, a
+    /// ping is sent after half of it, so a live peer always answers in time.
+    std::chrono::milliseconds idle_timeout = limits::websocket_ping_timeout;
+    bool keep_alive_pings = true;
+    /// Largest message accepted (bytes); a bigger one closes the connection with 1009.
+    std::size_t read_message_max = limits::max_json_message_bytes;
+    /// Largest HTTP request header accepted (bytes).
+    std::size_t max_http_header_bytes = 8 * 1024;
+    /// After the server asks to close a connection (disable, stop, overflow, protocol error),
+    /// the socket is dropped if the closing handshake has not finished within this time.
+    std::chrono::milliseconds close_timeout{2000};
+};
+
+/// Accepts TCP connections on one port, answers the HTTP upgrade by path, and runs each WebSocket
+/// connection as a session with a bounded outbox and its own strand. Unknown paths get HTTP 404, a
+/// disabled endpoint 403, a full endpoint 503, a plain HTTP request to a known path 426.
+///
+/// Close codes it sends: 1001 (endpoint disabled, server stopping), 1003 (binary frame), 1009
+/// (message over `read_message_max`), the endpoint's overflow code (1008 by default) when a peer's
+/// outbox is full, 1011 if a handler throws. Each of these is logged once (logger "websocket").
+///
+/// Protocol logic lives in `websocket_handler` objects, so the server knows nothing of CSS-CII
+/// or CSS-TS.
+///
+/// Thread safety: all member functions are safe from any thread. The io_context may be run by
+/// one thread (the usual case) or several; see `websocket_handler` for callback concurrency.
+/// Handlers must outlive the server's activity: stop it and let its io_context finish (or
+/// destroy the io_context) before destroying them.
+class websocket_server {
+public:
+    websocket_server(boost::asio::any_io_executor executor, websocket_server_config config);
+    websocket_server(const websocket_server&) = delete;
+    websocket_server& operator=(const websocket_server&) = delete;
+    /// Stops the server (see `stop`).
+    ~websocket_server();
+
+    /// Serves `path` (exact match, e.g. "/cii") with `handler`. May be called before or after
+    /// `start`. Throws std::invalid_argument if the path is already served or does not start
+    /// with '/'.
+    websocket_endpoint& add_endpoint(std::string path, websocket_handler& handler,
+                                     websocket_endpoint_config config = {});
+
+    /// Binds, listens and starts accepting. Returns the error if the address cannot be bound.
+    error_code start();
+
+    /// The bound address and port (after a successful `start`).
+    [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+    /// Stops accepting and closes every connection with 1001 ("going away"); handshakes in
+    /// progress are dropped. Handlers get `on_close` for each open connection as it ends. Once
+    /// those complete the server holds no more work on the io_context. Idempotent.
+    void stop();
+
+    struct impl;
+
+private:
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace dvbcss::net

@@ -1,0 +1,184 @@
+#include "websocket_endpoint_state.hpp"
+
+#include <dvbcss/net/websocket_endpoint.hpp>
+
+#include <utility>
+
+namespace dvbcss::net {
+
+namespace detail {
+
+websocket_endpoint_state::websocket_endpoint_state(std::string path, websocket_handler& handler,
+                                                   websocket_endpoint_config config)
+    : path_(std::move(path))
+    , handler_(handler)
+    , max_outbox_messages_(config.max_outbox_messages)
+    , max_outbox_bytes_(config.max_outbox_bytes)
+    , overflow_close_code_(config.overflow_close_code)
+    , enabled_(config.enabled)
+    , max_connections_(config.max_connections) {}
+
+websocket_endpoint_state::admission websocket_endpoint_state::try_reserve() {
+    const std::lock_guard lock(mutex_);
+    if (!enabled_) {
+        return admission::disabled;
+    }
+    if (max_connections_ >= 0 && reserved_ >= static_cast<std::size_t>(max_connections_)) {
+        return admission::full;
+    }
+    ++reserved_;
+    return admission::accepted;
+}
+
+void websocket_endpoint_state::release_reservation() {
+    const std::lock_guard lock(mutex_);
+    if (reserved_ > 0) {
+        --reserved_;
+    }
+}
+
+bool websocket_endpoint_state::attach(connection_id id,
+                                      std::weak_ptr<websocket_session_base> session) {
+    const std::lock_guard lock(mutex_);
+    if (!enabled_) {
+        if (reserved_ > 0) {
+            --reserved_;
+        }
+        return false;
+    }
+    sessions_.emplace(id, std::move(session));
+    return true;
+}
+
+void websocket_endpoint_state::detach(connection_id id) {
+    const std::lock_guard lock(mutex_);
+    if (sessions_.erase(id) > 0 && reserved_ > 0) {
+        --reserved_;
+    }
+}
+
+std::shared_ptr<websocket_session_base> websocket_endpoint_state::find(connection_id id) const {
+    const std::lock_guard lock(mutex_);
+    const auto it = sessions_.find(id);
+    return it == sessions_.end() ? nullptr : it->second.lock();
+}
+
+std::vector<std::shared_ptr<websocket_session_base>> websocket_endpoint_state::all() const {
+    std::vector<std::shared_ptr<websocket_session_base>> result;
+    const std::lock_guard lock(mutex_);
+    result.reserve(sessions_.size());
+    for (const auto& [id, weak] : sessions_) {
+        if (auto session = weak.lock()) {
+            result.push_back(std::move(session));
+        }
+    }
+    return result;
+}
+
+void websocket_endpoint_state::set_enabled(bool enabled) {
+    const std::lock_guard lock(mutex_);
+    enabled_ = enabled;
+}
+
+bool websocket_endpoint_state::enabled() const {
+    const std::lock_guard lock(mutex_);
+    return enabled_;
+}
+
+void websocket_endpoint_state::set_max_connections(int max_connections) {
+    const std::lock_guard lock(mutex_);
+    max_connections_ = max_connections;
+}
+
+int websocket_endpoint_state::max_connections() const {
+    const std::lock_guard lock(mutex_);
+    return max_connections_;
+}
+
+std::size_t websocket_endpoint_state::open_count() const {
+    const std::lock_guard lock(mutex_);
+    return sessions_.size();
+}
+
+std::vector<connection_id> websocket_endpoint_state::ids() const {
+    std::vector<connection_id> result;
+    const std::lock_guard lock(mutex_);
+    result.reserve(sessions_.size());
+    for (const auto& entry : sessions_) {
+        result.push_back(entry.first);
+    }
+    return result;
+}
+
+} // namespace detail
+
+websocket_endpoint::websocket_endpoint(std::shared_ptr<detail::websocket_endpoint_state> state)
+    : state_(std::move(state)) {}
+
+const std::string& websocket_endpoint::path() const {
+    return state_->path();
+}
+
+bool websocket_endpoint::send(connection_id id, std::string text) {
+    auto session = state_->find(id);
+    if (!session) {
+        return false;
+    }
+    session->post_send(std::move(text));
+    return true;
+}
+
+bool websocket_endpoint::notify(connection_id id) {
+    auto session = state_->find(id);
+    if (!session) {
+        return false;
+    }
+    session->post_notify();
+    return true;
+}
+
+void websocket_endpoint::notify_all() {
+    for (const auto& session : state_->all()) {
+        session->post_notify();
+    }
+}
+
+bool websocket_endpoint::close(connection_id id, std::uint16_t code, std::string reason) {
+    auto session = state_->find(id);
+    if (!session) {
+        return false;
+    }
+    session->post_close(code, std::move(reason));
+    return true;
+}
+
+void websocket_endpoint::set_enabled(bool enabled) {
+    state_->set_enabled(enabled);
+    if (!enabled) {
+        for (const auto& session : state_->all()) {
+            session->post_close(close_codes::going_away, "endpoint disabled");
+        }
+    }
+}
+
+bool websocket_endpoint::enabled() const {
+    return state_->enabled();
+}
+
+void websocket_endpoint::set_max_connections(int max_connections) {
+    state_->set_max_connections(max_connections);
+}
+
+int websocket_endpoint::max_connections() const {
+    return state_->max_connections();
+}
+
+std::size_t websocket_endpoint::connection_count() const {
+    return state_->open_count();
+}
+
+std::vector<connection_id> websocket_endpoint::connections() const {
+    return state_->ids();
+}
+
+} // namespace dvbcss::net

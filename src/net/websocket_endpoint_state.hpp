@@ -1,0 +1,95 @@
+#pragma once
+
+// Private to dvbcss_net: the shared state behind a websocket_endpoint, and the interface through
+// which it reaches sessions without knowing Beast.
+
+#include <dvbcss/net/websocket_endpoint.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace dvbcss::net::detail {
+
+/// A server-side connection as the endpoint sees it. Every function posts to the session's strand.
+class websocket_session_base {
+public:
+    websocket_session_base() = default;
+    websocket_session_base(const websocket_session_base&) = delete;
+    websocket_session_base& operator=(const websocket_session_base&) = delete;
+    virtual ~websocket_session_base() = default;
+
+    virtual void post_send(std::string text) = 0;
+    virtual void post_notify() = 0;
+    virtual void post_close(std::uint16_t code, std::string reason) = 0;
+};
+
+/// Registry, admission control and settings of one endpoint.
+///
+/// Thread safety: all members are guarded by one mutex; calls into sessions happen after it is
+/// released.
+class websocket_endpoint_state {
+public:
+    websocket_endpoint_state(std::string path, websocket_handler& handler,
+                             websocket_endpoint_config config);
+
+    enum class admission {
+        accepted,
+        disabled,
+        full,
+    };
+
+    [[nodiscard]] const std::string& path() const { return path_; }
+
+    [[nodiscard]] websocket_handler& handler() const { return handler_; }
+
+    /// Reserves a connection slot for a handshake about to be answered. Exact under concurrency:
+    /// slots are counted from reservation, not from registration.
+    [[nodiscard]] admission try_reserve();
+
+    /// Returns a slot reserved by `try_reserve` for a connection that never opened.
+    void release_reservation();
+
+    /// Registers an opened connection (its slot was reserved). Returns false if the endpoint was
+    /// disabled meanwhile; the slot is then released.
+    [[nodiscard]] bool attach(connection_id id, std::weak_ptr<websocket_session_base> session);
+
+    /// Unregisters a connection that has ended and frees its slot.
+    void detach(connection_id id);
+
+    [[nodiscard]] std::shared_ptr<websocket_session_base> find(connection_id id) const;
+    [[nodiscard]] std::vector<std::shared_ptr<websocket_session_base>> all() const;
+
+    void set_enabled(bool enabled);
+    [[nodiscard]] bool enabled() const;
+    void set_max_connections(int max_connections);
+    [[nodiscard]] int max_connections() const;
+    [[nodiscard]] std::size_t open_count() const;
+    [[nodiscard]] std::vector<connection_id> ids() const;
+
+    [[nodiscard]] std::size_t max_outbox_messages() const { return max_outbox_messages_; }
+
+    [[nodiscard]] std::size_t max_outbox_bytes() const { return max_outbox_bytes_; }
+
+    [[nodiscard]] std::uint16_t overflow_close_code() const { return overflow_close_code_; }
+
+private:
+    const std::string path_;
+    websocket_handler& handler_;
+    const std::size_t max_outbox_messages_;
+    const std::size_t max_outbox_bytes_;
+    const std::uint16_t overflow_close_code_;
+
+    mutable std::mutex mutex_;
+    bool enabled_;             // guarded by mutex_
+    int max_connections_;      // guarded by mutex_
+    std::size_t reserved_ = 0; // slots taken by opening and open connections; guarded by mutex_
+    std::unordered_map<connection_id, std::weak_ptr<websocket_session_base>>
+        sessions_; // open connections; guarded by mutex_
+};
+
+} // namespace dvbcss::net::detail

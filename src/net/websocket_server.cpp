@@ -1,0 +1,609 @@
+// The WebSocket server's sessions: Beast streams driven by C++20 coroutines. This is one of the few
+// translation units that include Beast (see docs/websocket.md for the design).
+#include "websocket_endpoint_state.hpp"
+
+#include <dvbcss/net/log.hpp>
+#include <dvbcss/net/websocket_server.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <atomic>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+namespace dvbcss::net {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view log_name = "websocket";
+constexpr std::string_view server_header = "dvbcss";
+
+std::string describe(const tcp::endpoint& endpoint) {
+    auto text = endpoint.address().to_string();
+    if (endpoint.address().is_v6()) {
+        text = "[" + text + "]";
+    }
+    return text + ":" + std::to_string(endpoint.port());
+}
+
+} // namespace
+
+class server_session;
+
+/// Shared state of a server: the acceptor, the endpoints by path, and every live session (so that
+/// `stop` can reach handshakes in progress too).
+struct websocket_server::impl : std::enable_shared_from_this<websocket_server::impl> {
+    impl(asio::any_io_executor executor, websocket_server_config cfg)
+        : io_executor(std::move(executor))
+        , acceptor_strand(asio::make_strand(io_executor))
+        , acceptor(acceptor_strand)
+        , config(std::move(cfg)) {}
+
+    asio::awaitable<void> accept_loop(std::shared_ptr<impl> self);
+    void do_stop();
+
+    std::shared_ptr<detail::websocket_endpoint_state> find_endpoint(std::string_view path) const {
+        const std::lock_guard lock(mutex);
+        const auto it = endpoints.find(std::string(path));
+        return it == endpoints.end() ? nullptr : it->second.state;
+    }
+
+    /// Registers a session unless the server is stopping; returns false if it is.
+    bool track(connection_id id, const std::shared_ptr<server_session>& session);
+    void untrack(connection_id id);
+
+    struct endpoint_entry {
+        std::shared_ptr<detail::websocket_endpoint_state> state;
+        std::unique_ptr<websocket_endpoint> handle;
+    };
+
+    const asio::any_io_executor io_executor;
+    const asio::strand<asio::any_io_executor> acceptor_strand;
+    tcp::acceptor acceptor; // used on acceptor_strand only
+    const websocket_server_config config;
+    std::atomic<connection_id> next_id{1};
+
+    mutable std::mutex mutex;
+    std::map<std::string, endpoint_entry, std::less<>> endpoints;              // guarded by mutex
+    std::unordered_map<connection_id, std::weak_ptr<server_session>> sessions; // guarded by mutex
+    bool stopping = false;                                                     // guarded by mutex
+    tcp::endpoint bound;                                                       // guarded by mutex
+};
+
+/// One accepted TCP connection: the HTTP upgrade, then a WebSocket session with a reader
+/// coroutine and a writer coroutine draining a bounded outbox. Everything runs on its strand.
+class server_session final : public detail::websocket_session_base,
+                             public std::enable_shared_from_this<server_session> {
+public:
+    server_session(std::shared_ptr<websocket_server::impl> server, tcp::socket socket,
+                   connection_id id)
+        : server_(std::move(server))
+        , executor_(socket.get_executor())
+        , ws_(std::move(socket))
+        , wake_(executor_)
+        , deadline_(executor_) {
+        info_.id = id;
+    }
+
+    void start() {
+        asio::co_spawn(executor_, run(shared_from_this()),
+                       [id = info_.id](const std::exception_ptr& e) {
+                           if (e) {
+                               log_exception(id, e);
+                           }
+                       });
+    }
+
+    void post_send(std::string text) override {
+        asio::post(executor_, [self = shared_from_this(), text = std::move(text)]() mutable {
+            self->enqueue(std::move(text));
+        });
+    }
+
+    void post_notify() override {
+        asio::post(executor_, [self = shared_from_this()] {
+            if (self->phase_ == phase::open) {
+                self->pending_ = true;
+                self->wake_.cancel();
+            }
+        });
+    }
+
+    void post_close(std::uint16_t code, std::string reason) override {
+        asio::post(executor_, [self = shared_from_this(), code, reason = std::move(reason)] {
+            self->request_close(code, reason);
+        });
+    }
+
+    /// Server stop: drop a handshake in progress, close an open session with 1001.
+    void post_shutdown() {
+        asio::post(executor_, [self = shared_from_this()] {
+            if (self->phase_ == phase::http) {
+                error_code ignored;
+                beast::get_lowest_layer(self->ws_).socket().close(ignored);
+            } else {
+                self->request_close(close_codes::going_away, "server stopping");
+            }
+        });
+    }
+
+private:
+    enum class phase {
+        http,    // reading the HTTP request or answering it
+        open,    // WebSocket open: messages flow both ways
+        closing, // we asked to close; waiting for the closing handshake
+        ended,   // the reader has finished; no more callbacks
+    };
+
+    static void log_exception(connection_id id, const std::exception_ptr& e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::write(log::level::error, log_name,
+                       "connection " + std::to_string(id) + " failed: " + ex.what());
+        } catch (...) {
+            log::write(log::level::error, log_name,
+                       "connection " + std::to_string(id) + " failed with an unknown exception");
+        }
+    }
+
+    std::string who() const {
+        return "connection " + std::to_string(info_.id) + " from " + describe(info_.remote) +
+               " on " + info_.path;
+    }
+
+    // `self` lives in the coroutine frame and keeps the session alive until the coroutine ends.
+    asio::awaitable<void> run(std::shared_ptr<server_session> self) {
+        const auto& config = server_->config;
+        {
+            error_code ec;
+            info_.remote = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+            info_.local = beast::get_lowest_layer(ws_).socket().local_endpoint(ec);
+        }
+        if (!server_->track(info_.id, self)) {
+            co_return;
+        }
+        co_await serve(config);
+        server_->untrack(info_.id);
+    }
+
+    asio::awaitable<void> serve(const websocket_server_config& config) {
+        // 1. The HTTP request, bounded in size and time.
+        http::request_parser<http::empty_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(config.max_http_header_bytes));
+        beast::get_lowest_layer(ws_).expires_after(config.handshake_timeout);
+        {
+            auto [ec, n] = co_await http::async_read(ws_.next_layer(), buffer_, parser, use_tuple);
+            static_cast<void>(n);
+            if (ec) {
+                log::write(log::level::debug, log_name,
+                           "HTTP request from " + describe(info_.remote) +
+                               " failed: " + ec.message());
+                co_return;
+            }
+        }
+        buffer_.consume(buffer_.size());
+        const auto& request = parser.get();
+        const std::string_view target{request.target().data(), request.target().size()};
+        info_.path = std::string(target.substr(0, target.find('?')));
+
+        // 2. Routing and admission.
+        endpoint_ = server_->find_endpoint(info_.path);
+        if (!endpoint_) {
+            co_await refuse(request, http::status::not_found, "Not Found");
+            co_return;
+        }
+        if (!websocket::is_upgrade(request)) {
+            co_await refuse(request, http::status::upgrade_required,
+                            "Upgrade Required. This end-point only accepts WebSocket connections");
+            co_return;
+        }
+        switch (endpoint_->try_reserve()) {
+        case detail::websocket_endpoint_state::admission::disabled:
+            co_await refuse(request, http::status::forbidden,
+                            "Forbidden. This end-point is currently unavailable");
+            co_return;
+        case detail::websocket_endpoint_state::admission::full:
+            co_await refuse(request, http::status::service_unavailable,
+                            "Service Unavailable. No more connections to end-point permitted. "
+                            "Maximum limit reached.");
+            co_return;
+        case detail::websocket_endpoint_state::admission::accepted:
+            break;
+        }
+
+        // 3. The WebSocket opening handshake; from here on Beast's own timers apply.
+        beast::get_lowest_layer(ws_).expires_never();
+        websocket::stream_base::timeout timeouts{};
+        timeouts.handshake_timeout = config.handshake_timeout;
+        timeouts.idle_timeout = config.idle_timeout;
+        timeouts.keep_alive_pings = config.keep_alive_pings;
+        ws_.set_option(timeouts);
+        ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+            response.set(http::field::server, server_header);
+        }));
+        ws_.read_message_max(config.read_message_max);
+        ws_.text(true);
+        ws_.auto_fragment(false);
+        {
+            auto [ec] = co_await ws_.async_accept(request, use_tuple);
+            if (ec) {
+                endpoint_->release_reservation();
+                log::write(log::level::info, log_name,
+                           "WebSocket handshake from " + describe(info_.remote) +
+                               " failed: " + ec.message());
+                co_return;
+            }
+        }
+        if (!endpoint_->attach(info_.id, weak_from_this())) {
+            // Disabled between admission and registration: close without involving the handler.
+            auto [ec] = co_await ws_.async_close(
+                websocket::close_reason(websocket::close_code::going_away, "endpoint disabled"),
+                use_tuple);
+            static_cast<void>(ec);
+            co_return;
+        }
+        phase_ = phase::open;
+        log::write(log::level::info, log_name, who() + " opened");
+        guarded_call([&] { endpoint_->handler().on_open(info_); });
+
+        asio::co_spawn(executor_, write_loop(shared_from_this()),
+                       [id = info_.id](const std::exception_ptr& e) {
+                           if (e) {
+                               log_exception(id, e);
+                           }
+                       });
+        co_await read_loop();
+
+        // 4. The end: exactly one on_close for the one on_open.
+        const auto info = final_close_info();
+        phase_ = phase::ended;
+        wake_.cancel();
+        deadline_.cancel();
+        endpoint_->detach(info_.id);
+        log::write(log::level::info, log_name,
+                   who() + " closed (" + std::to_string(info.code) +
+                       (info.reason.empty() ? "" : " " + info.reason) + ")");
+        guarded_call([&] { endpoint_->handler().on_close(info_.id, info); });
+    }
+
+    asio::awaitable<void> read_loop() {
+        for (;;) {
+            auto [ec, n] = co_await ws_.async_read(buffer_, use_tuple);
+            static_cast<void>(n);
+            if (ec) {
+                read_error_ = ec;
+                if (ec == websocket::error::message_too_big) {
+                    log::write(log::level::warning, log_name,
+                               who() + ": message over " +
+                                   std::to_string(server_->config.read_message_max) +
+                                   " bytes; closed with 1009");
+                } else if (ec == beast::error::timeout) {
+                    log::write(log::level::warning, log_name,
+                               who() + ": no response within the keep-alive timeout; dropped");
+                }
+                co_return;
+            }
+            if (!ws_.got_text()) {
+                buffer_.consume(buffer_.size());
+                if (phase_ == phase::open) {
+                    log::write(log::level::warning, log_name,
+                               who() + ": binary frame received; closing with 1003");
+                    request_close(close_codes::unsupported_data, "binary frames are not accepted");
+                }
+                continue;
+            }
+            if (phase_ == phase::open) {
+                const std::string_view text{static_cast<const char*>(buffer_.data().data()),
+                                            buffer_.size()};
+                guarded_call([&] { endpoint_->handler().on_text(info_.id, text); });
+            }
+            buffer_.consume(buffer_.size());
+        }
+    }
+
+    asio::awaitable<void> write_loop(std::shared_ptr<server_session> self) {
+        static_cast<void>(self);
+        while (phase_ == phase::open) {
+            if (outbox_.empty() && pending_) {
+                pending_ = false;
+                std::optional<std::string> text;
+                guarded_call([&] { text = endpoint_->handler().take_pending(info_.id); });
+                if (text && phase_ == phase::open) {
+                    outbox_bytes_ += text->size();
+                    outbox_.push_back(std::move(*text));
+                }
+            }
+            if (outbox_.empty()) {
+                wake_.expires_at(asio::steady_timer::time_point::max());
+                auto [ec] = co_await wake_.async_wait(use_tuple);
+                static_cast<void>(ec); // cancelled on purpose: something to do
+                continue;
+            }
+            std::string message = std::move(outbox_.front());
+            outbox_.pop_front();
+            outbox_bytes_ -= message.size();
+            auto [ec, n] = co_await ws_.async_write(asio::buffer(message), use_tuple);
+            static_cast<void>(n);
+            if (ec) {
+                co_return; // the reader sees the failure too and ends the session
+            }
+        }
+        if (phase_ == phase::closing) {
+            auto [ec] = co_await ws_.async_close(
+                websocket::close_reason(static_cast<websocket::close_code>(close_request_.code),
+                                        close_request_.reason),
+                use_tuple);
+            static_cast<void>(ec); // the reader reports how the close ended
+        }
+    }
+
+    void enqueue(std::string text) {
+        if (phase_ != phase::open) {
+            return;
+        }
+        if (outbox_.size() + 1 > endpoint_->max_outbox_messages() ||
+            outbox_bytes_ + text.size() > endpoint_->max_outbox_bytes()) {
+            const auto code = endpoint_->overflow_close_code();
+            log::write(log::level::warning, log_name,
+                       who() + ": peer is not reading (outbox full at " +
+                           std::to_string(outbox_.size()) + " messages, " +
+                           std::to_string(outbox_bytes_) + " bytes); closing with " +
+                           std::to_string(code));
+            request_close(code, "outbox overflow: peer too slow");
+            return;
+        }
+        outbox_bytes_ += text.size();
+        outbox_.push_back(std::move(text));
+        wake_.cancel();
+    }
+
+    void request_close(std::uint16_t code, const std::string& reason) {
+        if (phase_ != phase::open) {
+            return;
+        }
+        phase_ = phase::closing;
+        close_request_ = {code, reason};
+        outbox_.clear();
+        outbox_bytes_ = 0;
+        pending_ = false;
+        wake_.cancel();
+        // A peer that does not take the close frame (or stalls a write) is dropped.
+        deadline_.expires_after(server_->config.close_timeout);
+        deadline_.async_wait([self = shared_from_this()](error_code ec) {
+            if (!ec && self->phase_ == phase::closing) {
+                log::write(log::level::info, log_name,
+                           self->who() + ": closing handshake timed out; dropping the socket");
+                beast::get_lowest_layer(self->ws_).close();
+            }
+        });
+    }
+
+    close_info final_close_info() const {
+        if (phase_ == phase::closing) {
+            return close_request_;
+        }
+        if (read_error_ == websocket::error::closed) {
+            const auto& reason = ws_.reason();
+            return {reason.code == websocket::close_code::none
+                        ? close_codes::no_status
+                        : static_cast<std::uint16_t>(reason.code),
+                    std::string(reason.reason.data(), reason.reason.size())};
+        }
+        if (read_error_ == websocket::error::message_too_big) {
+            return {close_codes::too_big, "message too big"};
+        }
+        return {close_codes::abnormal, read_error_.message()};
+    }
+
+    /// Runs a handler callback; a handler that throws gets its connection closed with 1011.
+    template <class Function>
+    void guarded_call(Function&& function) {
+        try {
+            std::forward<Function>(function)();
+        } catch (const std::exception& e) {
+            log::write(log::level::error, log_name,
+                       who() + ": handler threw: " + e.what() + "; closing with 1011");
+            request_close(close_codes::internal_error, "internal error");
+        }
+    }
+
+    template <class Request>
+    asio::awaitable<void> refuse(const Request& request, http::status status,
+                                 std::string_view text) {
+        log::write(log::level::info, log_name,
+                   "refused " + std::string(request.target()) + " from " + describe(info_.remote) +
+                       ": HTTP " + std::to_string(static_cast<unsigned>(status)));
+        http::response<http::string_body> response{status, request.version()};
+        response.set(http::field::server, server_header);
+        response.set(http::field::content_type, "text/plain");
+        if (status == http::status::upgrade_required) {
+            response.set(http::field::upgrade, "websocket");
+            response.set(http::field::connection, "Upgrade");
+        }
+        response.body() = std::string(text);
+        response.keep_alive(false);
+        response.prepare_payload();
+        beast::get_lowest_layer(ws_).expires_after(server_->config.handshake_timeout);
+        auto [ec, n] = co_await http::async_write(ws_.next_layer(), response, use_tuple);
+        static_cast<void>(n);
+        static_cast<void>(ec);
+        error_code ignored;
+        beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+        beast::get_lowest_layer(ws_).close();
+    }
+
+    const std::shared_ptr<websocket_server::impl> server_;
+    const asio::any_io_executor executor_;
+    websocket::stream<beast::tcp_stream> ws_;
+    beast::flat_buffer buffer_;
+    asio::steady_timer wake_;     // the writer sleeps on it while there is nothing to send
+    asio::steady_timer deadline_; // bounds the closing handshake we start
+    connection_info info_;
+    std::shared_ptr<detail::websocket_endpoint_state> endpoint_;
+    phase phase_ = phase::http;
+    std::deque<std::string> outbox_;
+    std::size_t outbox_bytes_ = 0;
+    bool pending_ = false; // the handler has something to take when the outbox drains
+    close_info close_request_;
+    error_code read_error_;
+};
+
+bool websocket_server::impl::track(connection_id id,
+                                   const std::shared_ptr<server_session>& session) {
+    const std::lock_guard lock(mutex);
+    if (stopping) {
+        return false;
+    }
+    sessions.emplace(id, session);
+    return true;
+}
+
+void websocket_server::impl::untrack(connection_id id) {
+    const std::lock_guard lock(mutex);
+    sessions.erase(id);
+}
+
+asio::awaitable<void> websocket_server::impl::accept_loop(std::shared_ptr<impl> self) {
+    asio::steady_timer backoff(acceptor_strand);
+    for (;;) {
+        // Each connection gets its own strand, so sessions never need locks among themselves.
+        const asio::any_io_executor session_executor = asio::make_strand(io_executor);
+        auto [ec, socket] = co_await acceptor.async_accept(session_executor, use_tuple);
+        if (ec) {
+            if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+                co_return;
+            }
+            // Out of file descriptors or similar: say so once per failure and pause briefly.
+            log::write(log::level::warning, log_name, "accept failed: " + ec.message());
+            backoff.expires_after(std::chrono::milliseconds(100));
+            co_await backoff.async_wait(use_tuple);
+            continue;
+        }
+        const auto id = next_id.fetch_add(1);
+        const auto session = std::make_shared<server_session>(self, std::move(socket), id);
+        session->start();
+    }
+}
+
+void websocket_server::impl::do_stop() {
+    std::vector<std::shared_ptr<server_session>> live;
+    {
+        const std::lock_guard lock(mutex);
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        for (const auto& entry : sessions) {
+            if (auto session = entry.second.lock()) {
+                live.push_back(std::move(session));
+            }
+        }
+    }
+    asio::post(acceptor_strand, [self = shared_from_this()] {
+        error_code ignored;
+        self->acceptor.close(ignored);
+    });
+    for (const auto& session : live) {
+        session->post_shutdown();
+    }
+}
+
+websocket_server::websocket_server(boost::asio::any_io_executor executor,
+                                   websocket_server_config config)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(config))) {}
+
+websocket_server::~websocket_server() {
+    stop();
+}
+
+websocket_endpoint& websocket_server::add_endpoint(std::string path, websocket_handler& handler,
+                                                   websocket_endpoint_config config) {
+    if (path.empty() || path.front() != '/') {
+        throw std::invalid_argument("WebSocket endpoint path must start with '/': " + path);
+    }
+    const std::lock_guard lock(impl_->mutex);
+    if (impl_->endpoints.count(path) != 0) {
+        throw std::invalid_argument("WebSocket endpoint path already served: " + path);
+    }
+    auto state = std::make_shared<detail::websocket_endpoint_state>(path, handler, config);
+    auto handle = std::make_unique<websocket_endpoint>(state);
+    auto& result = *handle;
+    impl_->endpoints.emplace(std::move(path), impl::endpoint_entry{state, std::move(handle)});
+    return result;
+}
+
+error_code websocket_server::start() {
+    const tcp::endpoint endpoint(impl_->config.address, impl_->config.port);
+    // The acceptor is not yet shared with the accept loop, so it may be set up here directly.
+    auto& acceptor = impl_->acceptor;
+    error_code ec;
+    acceptor.open(endpoint.protocol(), ec);
+    if (ec) {
+        return ec;
+    }
+    acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (endpoint.address().is_v6() && endpoint.address().to_v6().is_unspecified()) {
+        acceptor.set_option(asio::ip::v6_only(false), ec);
+    }
+    acceptor.bind(endpoint, ec);
+    if (!ec) {
+        acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        error_code ignored;
+        acceptor.close(ignored);
+        return ec;
+    }
+    {
+        const std::lock_guard lock(impl_->mutex);
+        impl_->bound = acceptor.local_endpoint(ec);
+    }
+    asio::co_spawn(impl_->acceptor_strand, impl_->accept_loop(impl_),
+                   [](const std::exception_ptr& e) {
+                       if (e) {
+                           log::write(log::level::error, log_name, "accept loop failed");
+                       }
+                   });
+    log::write(log::level::info, log_name, "listening on " + describe(local_endpoint()));
+    return {};
+}
+
+boost::asio::ip::tcp::endpoint websocket_server::local_endpoint() const {
+    const std::lock_guard lock(impl_->mutex);
+    return impl_->bound;
+}
+
+void websocket_server::stop() {
+    impl_->do_stop();
+}
+
+} // namespace dvbcss::net
