@@ -1,0 +1,132 @@
+#pragma once
+
+#include <dvbcss/clock/clock_base.hpp>
+#include <dvbcss/error.hpp>
+#include <dvbcss/net/udp_error_log.hpp>
+#include <dvbcss/net/udp_socket.hpp>
+#include <dvbcss/net/wall_clock_time.hpp>
+#include <dvbcss/wc/server.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/address_v4.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace dvbcss::net {
+
+/// How a wall clock server is set up.
+///
+/// Thread safety: a value type.
+struct wall_clock_server_config {
+    /// Address and port to bind (port 0: any free port, see `local_endpoint()`). The reference's
+    /// default is 0.0.0.0:6677.
+    udp_socket::endpoint bind{boost::asio::ip::address_v4::any(), 6677};
+    /// Follow-up mode and precision / max frequency error overrides (see wc::server_config).
+    wc::server_config core{};
+    /// Datagrams dequeued per system call.
+    std::size_t batch_size = 32;
+    /// Keep a histogram of the processing delay t3 - t2 (wall clock ns between the receive
+    /// timestamp and the transmit stamp), for `processing_delay_percentile_ns`.
+    bool record_processing_delay = false;
+};
+
+/// Counters of a wall clock server. Monotonic over the server's life (kept across restarts).
+///
+/// Thread safety: a value type.
+struct wall_clock_server_statistics {
+    std::uint64_t datagrams = 0;         ///< Datagrams received.
+    std::uint64_t replies_sent = 0;      ///< Responses (type 1 or 2) the kernel accepted.
+    std::uint64_t followups_sent = 0;    ///< Follow-ups (type 3) the kernel accepted.
+    std::uint64_t send_failures = 0;     ///< Responses or follow-ups dropped by a send error.
+    std::uint64_t receive_errors = 0;    ///< Failed receive calls (e.g. pending ICMP errors).
+    std::uint64_t truncated = 0;         ///< Datagrams longer than the receive buffer.
+    std::uint64_t kernel_timestamps = 0; ///< Datagrams stamped by the kernel.
+    std::uint64_t user_timestamps = 0;   ///< Datagrams stamped in user space (fallback).
+    wc::server_statistics core{};        ///< Answered / ignored by reason.
+};
+
+/// A CSS-WC server on UDP: binds an address, feeds every datagram with its kernel receive time to
+/// the sans-I/O `wc::server`, stamps the transmit time just before the send system call and sends
+/// replies (and follow-ups) in batches.
+///
+/// Robustness: a malformed datagram, a response sent to the server, a receive or send error never
+/// stops the server; each is counted and logged (rate-limited) under the logger "wc.server".
+/// `stop()` then `start()` again works (the reference's server cannot be restarted, B22).
+///
+/// Time: the wall clock is read at the receive instant through `wall_clock_time` (exact when the
+/// tree's root is a sys_clock on the OS monotonic clock).
+///
+/// Lifetime: the wall clock must outlive the server. Destroying the server stops it; handlers
+/// still queued afterwards do nothing.
+///
+/// Thread safety: distinct objects safe; a shared object unsafe: call every member from the
+/// executor's thread (or while the executor is not running), as for the clock tree.
+class wall_clock_server {
+public:
+    wall_clock_server(const boost::asio::any_io_executor& executor, clock::clock_base& wall_clock,
+                      wall_clock_server_config config = {});
+    ~wall_clock_server();
+    wall_clock_server(const wall_clock_server&) = delete;
+    wall_clock_server& operator=(const wall_clock_server&) = delete;
+    wall_clock_server(wall_clock_server&&) = delete;
+    wall_clock_server& operator=(wall_clock_server&&) = delete;
+
+    /// Binds and starts answering. No-op (success) if already running. The bind error otherwise.
+    [[nodiscard]] error_code start();
+
+    /// Stops answering and closes the socket. No-op if not running.
+    void stop() noexcept;
+
+    [[nodiscard]] bool running() const noexcept { return socket_.is_open(); }
+
+    /// The bound endpoint (with the real port when 0 was asked); default when stopped.
+    [[nodiscard]] udp_socket::endpoint local_endpoint() const { return socket_.local_endpoint(); }
+
+    /// True if the kernel timestamps received datagrams.
+    [[nodiscard]] bool kernel_timestamps() const noexcept { return socket_.kernel_timestamps(); }
+
+    [[nodiscard]] wall_clock_server_statistics statistics() const;
+
+    /// The processing delay t3 - t2 (ns) below which a fraction `p` (0..1) of replies fall;
+    /// nullopt if not recorded or no reply yet. Resolution 10 ns; delays beyond 100 µs count as
+    /// 100 µs.
+    [[nodiscard]] std::optional<std::int64_t> processing_delay_percentile_ns(double p) const;
+
+    /// Forgets the processing delay samples.
+    void reset_processing_delay();
+
+    [[nodiscard]] const wall_clock_server_config& config() const noexcept { return config_; }
+
+private:
+    struct pending_reply {
+        wc::reply reply;
+        udp_socket::endpoint destination;
+        std::int64_t receive_ns = 0;
+    };
+
+    void do_wait();
+    void on_readable(const error_code& ec);
+    void handle_batch(std::span<const udp_socket::received> batch);
+    void send_pending();
+    void log_ignored(const udp_socket::received& d);
+
+    wall_clock_server_config config_;
+    wall_clock_time wall_time_;
+    wc::server core_;
+    udp_socket socket_;
+    udp_error_log log_;
+    wall_clock_server_statistics stats_;
+    std::vector<pending_reply> pending_;
+    std::vector<wc::message_bytes> followups_;
+    std::vector<udp_socket::outgoing> outgoing_;
+    std::vector<std::uint64_t> delay_histogram_; // 10 ns bins
+    std::uint64_t delay_samples_ = 0;
+    std::shared_ptr<int> alive_; // handlers hold a weak_ptr: expired once the server is gone
+};
+
+} // namespace dvbcss::net

@@ -1,0 +1,238 @@
+#include <dvbcss/net/kernel_timestamps.hpp>
+#include <dvbcss/net/log.hpp>
+#include <dvbcss/net/wall_clock_server.hpp>
+#include <dvbcss/wc/message.hpp>
+
+#include <boost/asio/error.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace dvbcss::net {
+namespace {
+
+constexpr std::int64_t delay_bin_ns = 10;
+constexpr std::size_t delay_bins = 10'001; // 0 .. 100 µs, the last bin collects the rest
+/// Batches drained per wake-up before yielding to other handlers.
+constexpr int max_batches_per_wakeup = 8;
+
+std::string describe(const udp_socket::endpoint& ep) {
+    std::string s = ep.address().to_string();
+    s.append(" port ").append(std::to_string(ep.port()));
+    return s;
+}
+
+} // namespace
+
+wall_clock_server::wall_clock_server(const boost::asio::any_io_executor& executor,
+                                     clock::clock_base& wall_clock, wall_clock_server_config config)
+    : config_(std::move(config))
+    , wall_time_(wall_clock)
+    , core_(wall_clock, config_.core)
+    , socket_(executor, config_.batch_size, 256)
+    , log_("wc.server")
+    , alive_(std::make_shared<int>(0)) {
+    pending_.reserve(config_.batch_size);
+    followups_.reserve(config_.batch_size);
+    outgoing_.reserve(config_.batch_size);
+    if (config_.record_processing_delay) {
+        delay_histogram_.assign(delay_bins, 0);
+    }
+}
+
+wall_clock_server::~wall_clock_server() {
+    alive_.reset();
+    stop();
+}
+
+error_code wall_clock_server::start() {
+    if (socket_.is_open()) {
+        return {};
+    }
+    if (auto ec = socket_.open(config_.bind)) {
+        log::write(log::level::error, "wc.server",
+                   "cannot bind " + describe(config_.bind) + ": " + ec.message());
+        return ec;
+    }
+    if (!socket_.kernel_timestamps()) {
+        log::write(log::level::warning, "wc.server",
+                   "kernel receive timestamps unavailable: using user-space times");
+    }
+    log::write(log::level::info, "wc.server", "listening on " + describe(local_endpoint()));
+    do_wait();
+    return {};
+}
+
+void wall_clock_server::stop() noexcept {
+    if (socket_.is_open()) {
+        socket_.close();
+        log::write(log::level::info, "wc.server", "stopped");
+    }
+}
+
+void wall_clock_server::do_wait() {
+    socket_.async_wait_readable([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
+        if (alive.expired()) {
+            return;
+        }
+        on_readable(ec);
+    });
+}
+
+void wall_clock_server::on_readable(const error_code& ec) {
+    if (ec == boost::asio::error::operation_aborted || !socket_.is_open()) {
+        return;
+    }
+    if (ec) {
+        ++stats_.receive_errors;
+        log_.write(log::level::warning, "wait failed: " + ec.message(), monotonic_now_ns());
+    }
+    for (int i = 0; i < max_batches_per_wakeup; ++i) {
+        auto batch = socket_.receive_batch();
+        if (!batch) {
+            ++stats_.receive_errors;
+            log_.write(log::level::warning, "receive failed: " + batch.error().message(),
+                       monotonic_now_ns());
+            continue; // a pending error is reported once; the next call reads on
+        }
+        if (batch->empty()) {
+            break;
+        }
+        handle_batch(*batch);
+    }
+    if (socket_.is_open()) {
+        do_wait();
+    }
+}
+
+void wall_clock_server::handle_batch(std::span<const udp_socket::received> batch) {
+    pending_.clear();
+    for (const auto& d : batch) {
+        ++stats_.datagrams;
+        if (d.time.source == timestamp_source::kernel) {
+            ++stats_.kernel_timestamps;
+        } else {
+            ++stats_.user_timestamps;
+        }
+        if (d.truncated) {
+            ++stats_.truncated;
+        }
+        const std::int64_t t2 = wall_time_.at_monotonic(d.time.monotonic_ns);
+        if (auto r = core_.on_datagram(d.bytes, t2)) {
+            pending_.push_back({*r, d.sender, t2});
+        } else {
+            log_ignored(d);
+        }
+    }
+    if (!pending_.empty()) {
+        send_pending();
+    }
+}
+
+void wall_clock_server::send_pending() {
+    // Transmit time: read once, immediately before the send call of this batch.
+    outgoing_.clear();
+    const std::int64_t t3 = wall_time_.now();
+    for (auto& p : pending_) {
+        p.reply.stamp_transmit(t3);
+        outgoing_.push_back({p.reply.bytes, p.destination});
+    }
+    const auto report = socket_.send_batch(outgoing_);
+    stats_.replies_sent += report.sent;
+    stats_.send_failures += report.failed;
+    if (report.failed > 0) {
+        log_.write(log::level::warning,
+                   std::to_string(report.failed) +
+                       " replies not sent: " + report.last_error.message(),
+                   monotonic_now_ns());
+    }
+    if (!delay_histogram_.empty()) {
+        for (const auto& p : pending_) {
+            const std::int64_t d = std::max<std::int64_t>(0, t3 - p.receive_ns);
+            const auto bin =
+                std::min<std::size_t>(static_cast<std::size_t>(d / delay_bin_ns), delay_bins - 1);
+            ++delay_histogram_[bin];
+            ++delay_samples_;
+        }
+    }
+    if (log::enabled(log::level::debug)) {
+        for (const auto& p : pending_) {
+            log::write(log::level::debug, "wc.server",
+                       "responded to request from " + describe(p.destination));
+        }
+    }
+    if (!config_.core.followup) {
+        return;
+    }
+    // Follow-ups carry the time the replies actually left: read after the send returned.
+    const std::int64_t sent_at = wall_time_.now();
+    followups_.clear();
+    outgoing_.clear();
+    for (const auto& p : pending_) {
+        if (p.reply.followup) {
+            followups_.push_back(p.reply.make_followup(sent_at));
+        }
+    }
+    std::size_t f = 0;
+    for (const auto& p : pending_) {
+        if (p.reply.followup) {
+            outgoing_.push_back({followups_[f++], p.destination});
+        }
+    }
+    const auto fr = socket_.send_batch(outgoing_);
+    stats_.followups_sent += fr.sent;
+    stats_.send_failures += fr.failed;
+    if (fr.failed > 0) {
+        log_.write(log::level::warning,
+                   std::to_string(fr.failed) + " follow-ups not sent: " + fr.last_error.message(),
+                   monotonic_now_ns());
+    }
+}
+
+void wall_clock_server::log_ignored(const udp_socket::received& d) {
+    if (!log::enabled(log::level::warning)) {
+        return;
+    }
+    auto decoded = wc::decode(d.bytes);
+    std::string reason = decoded ? std::string("not a request (type ") +
+                                       std::to_string(static_cast<int>(decoded->type)) + ")"
+                                 : decoded.error().message();
+    if (d.truncated) {
+        reason = "datagram longer than a CSS-WC message";
+    }
+    log_.write(log::level::warning,
+               "ignored " + std::to_string(d.bytes.size()) + "-byte datagram from " +
+                   describe(d.sender) + ": " + reason,
+               monotonic_now_ns());
+}
+
+wall_clock_server_statistics wall_clock_server::statistics() const {
+    auto s = stats_;
+    s.core = core_.statistics();
+    return s;
+}
+
+std::optional<std::int64_t> wall_clock_server::processing_delay_percentile_ns(double p) const {
+    if (delay_samples_ == 0 || delay_histogram_.empty()) {
+        return std::nullopt;
+    }
+    const double clamped = std::clamp(p, 0.0, 1.0);
+    const auto target =
+        static_cast<std::uint64_t>(std::ceil(clamped * static_cast<double>(delay_samples_)));
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < delay_histogram_.size(); ++i) {
+        seen += delay_histogram_[i];
+        if (seen >= std::max<std::uint64_t>(1, target)) {
+            return static_cast<std::int64_t>(i) * delay_bin_ns;
+        }
+    }
+    return static_cast<std::int64_t>(delay_bins - 1) * delay_bin_ns;
+}
+
+void wall_clock_server::reset_processing_delay() {
+    std::fill(delay_histogram_.begin(), delay_histogram_.end(), 0);
+    delay_samples_ = 0;
+}
+
+} // namespace dvbcss::net
