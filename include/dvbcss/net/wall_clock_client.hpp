@@ -1,0 +1,148 @@
+#pragma once
+
+#include <dvbcss/clock/correlated_clock.hpp>
+#include <dvbcss/error.hpp>
+#include <dvbcss/net/udp_error_log.hpp>
+#include <dvbcss/net/udp_socket.hpp>
+#include <dvbcss/net/wall_clock_time.hpp>
+#include <dvbcss/wc/candidate.hpp>
+#include <dvbcss/wc/client.hpp>
+#include <dvbcss/wc/estimator.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace dvbcss::net {
+
+/// How a wall clock client is set up.
+///
+/// Thread safety: a value type.
+struct wall_clock_client_config {
+    /// The server to synchronise with.
+    udp_socket::endpoint server;
+    /// Local address and port to bind (port 0: any free port). Must be of the server's family.
+    udp_socket::endpoint bind{boost::asio::ip::address_v4::any(), 0};
+    /// Response/follow-up timeouts and back-off (see wc::client_config).
+    wc::client_config core{};
+};
+
+/// One received datagram that completed a measurement (or was ignored), for programs that print
+/// what happens.
+///
+/// Thread safety: a value type.
+struct wall_clock_client_event {
+    wc::client_outcome outcome = wc::client_outcome::ignored;
+    /// The measurement, when the datagram completed one (a type-1 response or a follow-up).
+    std::optional<wc::candidate> measurement;
+    /// Local clock ns at which the datagram arrived.
+    std::int64_t local_ns = 0;
+    /// Wall clock minus local clock after the datagram was handled, ns (positive: the wall clock
+    /// is ahead of the local clock).
+    std::int64_t offset_ns = 0;
+    /// Wall clock dispersion after the datagram was handled, ns (+infinity if unsynchronised).
+    double dispersion_ns = 0;
+};
+
+/// Counters of a wall clock client: the core's plus the transport's.
+///
+/// Thread safety: a value type.
+struct wall_clock_client_statistics {
+    wc::client_statistics core{};        ///< Requests, responses, candidates, ignored by reason.
+    std::uint64_t datagrams = 0;         ///< Datagrams received.
+    std::uint64_t send_failures = 0;     ///< Requests the kernel refused.
+    std::uint64_t receive_errors = 0;    ///< Failed receive calls (e.g. ICMP port unreachable).
+    std::uint64_t kernel_timestamps = 0; ///< Datagrams stamped by the kernel.
+    std::uint64_t user_timestamps = 0;   ///< Datagrams stamped in user space (fallback).
+};
+
+/// A CSS-WC client on UDP: drives the sans-I/O `wc::client` against one server, so that the wall
+/// clock (a correlated_clock whose parent is the local clock) follows the server's wall clock.
+///
+/// Requests are stamped (t1) immediately before they are sent; responses are stamped (t4) with
+/// the kernel's receive timestamp. Malformed datagrams, datagrams from other sources and socket
+/// errors never stop the client (the reference dies on them, B4): they are counted and logged,
+/// rate-limited, under the logger "wc.client". `stop()` then `start()` again works (B22).
+///
+/// Lifetime: the wall clock (and its parent) must outlive the client. Destroying the client stops
+/// it; handlers still queued afterwards do nothing.
+///
+/// Thread safety: distinct objects safe; a shared object unsafe: call every member from the
+/// executor's thread (or while the executor is not running), as for the clock tree.
+class wall_clock_client {
+public:
+    /// Receives every datagram's outcome.
+    using event_handler = std::function<void(const wall_clock_client_event&)>;
+
+    /// Throws std::invalid_argument if `est` is null or `wall_clock` has no parent.
+    wall_clock_client(const boost::asio::any_io_executor& executor,
+                      clock::correlated_clock& wall_clock, std::unique_ptr<wc::estimator> est,
+                      wall_clock_client_config config);
+    ~wall_clock_client();
+    wall_clock_client(const wall_clock_client&) = delete;
+    wall_clock_client& operator=(const wall_clock_client&) = delete;
+    wall_clock_client(wall_clock_client&&) = delete;
+    wall_clock_client& operator=(wall_clock_client&&) = delete;
+
+    /// Binds and starts requesting. No-op (success) if already running; the bind error otherwise.
+    [[nodiscard]] error_code start();
+
+    /// Stops requesting and closes the socket. No-op if not running.
+    void stop() noexcept;
+
+    [[nodiscard]] bool running() const noexcept { return socket_.is_open(); }
+
+    /// The bound endpoint; default when stopped.
+    [[nodiscard]] udp_socket::endpoint local_endpoint() const { return socket_.local_endpoint(); }
+
+    /// Sets the handler called for every received datagram (nullptr: none).
+    void on_event(event_handler handler) { handler_ = std::move(handler); }
+
+    /// Wall clock dispersion now, ns (+infinity before the first adopted measurement).
+    [[nodiscard]] double dispersion_ns() const;
+
+    /// Wall clock minus local clock now, ns (positive: the wall clock is ahead).
+    [[nodiscard]] std::int64_t offset_ns() const;
+
+    /// The wall clock's time now, ns.
+    [[nodiscard]] std::int64_t wall_clock_ns() const;
+
+    [[nodiscard]] wall_clock_client_statistics statistics() const;
+
+    [[nodiscard]] const wc::estimator& current_estimator() const noexcept {
+        return core_.current_estimator();
+    }
+
+    [[nodiscard]] wc::estimator& current_estimator() noexcept { return core_.current_estimator(); }
+
+    [[nodiscard]] const wall_clock_client_config& config() const noexcept { return config_; }
+
+private:
+    void do_wait();
+    void on_readable(const error_code& ec);
+    void service(); // sends a due request and re-arms the timer
+    void arm_timer();
+    void handle(const udp_socket::received& d);
+    [[nodiscard]] bool from_server(const udp_socket::endpoint& sender) const;
+
+    clock::correlated_clock& wall_clock_;
+    wall_clock_client_config config_;
+    wall_clock_time local_time_; // the wall clock's parent
+    wc::client core_;
+    udp_socket socket_;
+    boost::asio::steady_timer timer_;
+    udp_error_log log_;
+    wall_clock_client_statistics stats_;
+    event_handler handler_;
+    // Arrival (local ns) of the last type-2 response, by its originate field, so the event for
+    // its follow-up reports the measurement the core made (t4 of the type 2, t3 of the type 3).
+    std::optional<std::pair<wc::raw_timestamp, std::int64_t>> last_type2_;
+    std::shared_ptr<int> alive_;
+};
+
+} // namespace dvbcss::net

@@ -1,0 +1,238 @@
+#include <dvbcss/net/kernel_timestamps.hpp>
+#include <dvbcss/net/log.hpp>
+#include <dvbcss/net/wall_clock_client.hpp>
+#include <dvbcss/wc/message.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/address_v4.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace dvbcss::net {
+namespace {
+
+const clock::clock_base& parent_of(const clock::correlated_clock& wall) {
+    if (wall.parent() == nullptr) {
+        throw std::invalid_argument("wall_clock_client: the wall clock must have a parent");
+    }
+    return *wall.parent();
+}
+
+std::string describe(const udp_socket::endpoint& ep) {
+    return ep.address().to_string() + " port " + std::to_string(ep.port());
+}
+
+std::int64_t to_ns(tick_t v) {
+    return std::isfinite(v) ? static_cast<std::int64_t>(std::floor(v)) : 0;
+}
+
+} // namespace
+
+wall_clock_client::wall_clock_client(const boost::asio::any_io_executor& executor,
+                                     clock::correlated_clock& wall_clock,
+                                     std::unique_ptr<wc::estimator> est,
+                                     wall_clock_client_config config)
+    : wall_clock_(wall_clock)
+    , config_(std::move(config))
+    , local_time_(parent_of(wall_clock))
+    , core_(wall_clock, std::move(est), config_.core)
+    , socket_(executor, 8, 256)
+    , timer_(executor)
+    , log_("wc.client")
+    , alive_(std::make_shared<int>(0)) {}
+
+wall_clock_client::~wall_clock_client() {
+    alive_.reset();
+    stop();
+}
+
+error_code wall_clock_client::start() {
+    if (socket_.is_open()) {
+        return {};
+    }
+    if (auto ec = socket_.open(config_.bind)) {
+        log::write(log::level::error, "wc.client",
+                   "cannot bind " + describe(config_.bind) + ": " + ec.message());
+        return ec;
+    }
+    if (!socket_.kernel_timestamps()) {
+        log::write(log::level::warning, "wc.client",
+                   "kernel receive timestamps unavailable: using user-space times");
+    }
+    log::write(log::level::info, "wc.client",
+               "bound to " + describe(local_endpoint()) + ", server " + describe(config_.server));
+    do_wait();
+    service();
+    return {};
+}
+
+void wall_clock_client::stop() noexcept {
+    if (socket_.is_open()) {
+        socket_.close();
+        timer_.cancel();
+        log::write(log::level::info, "wc.client", "stopped");
+    }
+}
+
+void wall_clock_client::do_wait() {
+    socket_.async_wait_readable([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
+        if (alive.expired()) {
+            return;
+        }
+        on_readable(ec);
+    });
+}
+
+void wall_clock_client::arm_timer() {
+    const std::int64_t delay = core_.next_wakeup_ns() - local_time_.now();
+    timer_.expires_after(std::chrono::nanoseconds(std::max<std::int64_t>(0, delay)));
+    timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
+        if (alive.expired() || ec == boost::asio::error::operation_aborted) {
+            return;
+        }
+        service();
+    });
+}
+
+void wall_clock_client::service() {
+    if (!socket_.is_open()) {
+        return;
+    }
+    // t1 is read inside next_request, immediately before the send.
+    if (auto request = core_.next_request(local_time_.now())) {
+        if (auto ec = socket_.send_to(*request, config_.server)) {
+            ++stats_.send_failures;
+            log_.write(log::level::warning,
+                       "request to " + describe(config_.server) + " not sent: " + ec.message(),
+                       monotonic_now_ns());
+        }
+    }
+    arm_timer();
+}
+
+bool wall_clock_client::from_server(const udp_socket::endpoint& sender) const {
+    if (sender.port() != config_.server.port()) {
+        return false;
+    }
+    const auto a = sender.address();
+    const auto b = config_.server.address();
+    if (a == b) {
+        return true;
+    }
+    // An IPv6 socket may see an IPv4 server as ::ffff:a.b.c.d.
+    if (a.is_v6() && a.to_v6().is_v4_mapped() && b.is_v4()) {
+        return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()) == b.to_v4();
+    }
+    return false;
+}
+
+void wall_clock_client::on_readable(const error_code& ec) {
+    if (ec == boost::asio::error::operation_aborted || !socket_.is_open()) {
+        return;
+    }
+    if (ec) {
+        ++stats_.receive_errors;
+        log_.write(log::level::warning, "wait failed: " + ec.message(), monotonic_now_ns());
+    }
+    for (int i = 0; i < 8; ++i) {
+        auto batch = socket_.receive_batch();
+        if (!batch) {
+            // E.g. ICMP port unreachable while the server is down: keep going.
+            ++stats_.receive_errors;
+            log_.write(log::level::warning, "receive failed: " + batch.error().message(),
+                       monotonic_now_ns());
+            continue;
+        }
+        if (batch->empty()) {
+            break;
+        }
+        for (const auto& d : *batch) {
+            handle(d);
+        }
+    }
+    if (socket_.is_open()) {
+        do_wait();
+        timer_.cancel(); // the core may want to send at once (or later): re-arm
+        service();
+    }
+}
+
+void wall_clock_client::handle(const udp_socket::received& d) {
+    ++stats_.datagrams;
+    if (d.time.source == timestamp_source::kernel) {
+        ++stats_.kernel_timestamps;
+    } else {
+        ++stats_.user_timestamps;
+    }
+    const std::int64_t t4 = local_time_.at_monotonic(d.time.monotonic_ns);
+    const bool matches = from_server(d.sender);
+    const auto outcome = core_.on_datagram(d.bytes, t4, matches);
+
+    wall_clock_client_event event;
+    event.outcome = outcome;
+    event.local_ns = t4;
+    auto decoded = wc::decode(d.bytes);
+    if (outcome == wc::client_outcome::ignored) {
+        std::string reason;
+        if (!matches) {
+            reason = "not from the server";
+        } else if (!decoded) {
+            reason = decoded.error().message();
+        } else {
+            reason = "unexpected type " + std::to_string(static_cast<int>(decoded->type)) +
+                     " or originate";
+        }
+        log_.write(log::level::warning,
+                   "ignored " + std::to_string(d.bytes.size()) + "-byte datagram from " +
+                       describe(d.sender) + ": " + reason,
+                   monotonic_now_ns());
+    } else if (decoded) {
+        const auto& m = *decoded;
+        if (m.type == wc::message_type::response_with_followup) {
+            last_type2_ = std::make_pair(m.originate, t4);
+        }
+        if (outcome == wc::client_outcome::candidate_not_used ||
+            outcome == wc::client_outcome::clock_adjusted) {
+            std::int64_t arrival = t4;
+            if (m.type == wc::message_type::followup && last_type2_ &&
+                last_type2_->first == m.originate) {
+                arrival = last_type2_->second;
+            }
+            if (auto c = wc::candidate::from_response(m, m.originate.to_ns(), arrival)) {
+                event.measurement = *c;
+            }
+        }
+    }
+    event.offset_ns = offset_ns();
+    event.dispersion_ns = dispersion_ns();
+    if (handler_) {
+        handler_(event);
+    }
+}
+
+double wall_clock_client::dispersion_ns() const {
+    return core_.dispersion_ns(local_time_.now());
+}
+
+std::int64_t wall_clock_client::offset_ns() const {
+    const auto& parent = *wall_clock_.parent();
+    const tick_t p = parent.ticks();
+    const tick_t w = wall_clock_.from_parent_ticks(p);
+    return to_ns(wall_clock_.ticks_to_nanos(w) - parent.ticks_to_nanos(p));
+}
+
+std::int64_t wall_clock_client::wall_clock_ns() const {
+    return to_ns(wall_clock_.nanos());
+}
+
+wall_clock_client_statistics wall_clock_client::statistics() const {
+    auto s = stats_;
+    s.core = core_.statistics();
+    return s;
+}
+
+} // namespace dvbcss::net
