@@ -64,6 +64,7 @@ void client::expire(std::int64_t now_ns) {
     }
     if (outstanding_ && now_ns >= outstanding_->deadline) {
         const auto deadline = outstanding_->deadline;
+        timed_out_[timed_out_count_++ % timed_out_.size()] = outstanding_->originate;
         outstanding_.reset();
         ++stats_.timeouts;
         ++consecutive_timeouts_;
@@ -88,8 +89,13 @@ std::optional<message_bytes> client::next_request(std::int64_t now_ns) {
 }
 
 client_outcome client::ignore_unmatched(const raw_timestamp& originate) {
+    const auto recent = std::min(timed_out_count_, timed_out_.size());
     if (last_answered_ && *last_answered_ == originate) {
         ++stats_.duplicates;
+    } else if (std::find(timed_out_.begin(),
+                         timed_out_.begin() + static_cast<std::ptrdiff_t>(recent),
+                         originate) != timed_out_.begin() + static_cast<std::ptrdiff_t>(recent)) {
+        ++stats_.late;
     } else {
         ++stats_.wrong_originate;
     }
@@ -172,6 +178,7 @@ client_outcome client::finish(const message& response, std::int64_t t1, std::int
         return client_outcome::ignored;
     }
     ++stats_.candidates;
+    last_candidate_ = *c;
     const auto corr = estimator_->on_candidate(*c);
     schedule_next(now_ns);
     if (!corr) {

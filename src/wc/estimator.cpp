@@ -22,7 +22,8 @@ double estimator::worst_dispersion_ns(std::int64_t local_ns) {
     const double now = dispersion_ns(local_ns);
     const double worst = worst_seen_ ? std::max(worst_ns_, now) : now;
     worst_ns_ = now;
-    worst_seen_ = true;
+    // An unknown (infinite) current value is reported once, not carried into the next period.
+    worst_seen_ = std::isfinite(now);
     return worst;
 }
 

@@ -15,7 +15,7 @@
 ///                     received on the socket, with its receive time (local clock ns, read as close
 ///                     to the wire as possible) and whether it came from the server's address.
 /// - `next_wakeup_ns()` local ns at which `next_request` has something to do.
-/// - `statistics()`, `dispersion_ns(now_ns)`, `current_estimator()`.
+/// - `statistics()`, `dispersion_ns(now_ns)`, `current_estimator()`, `last_candidate()`.
 ///
 /// Local time = the wall clock's PARENT clock, in ns (`parent.nanos()`); t1 and t4 use it.
 ///
@@ -34,7 +34,9 @@
 #include <dvbcss/wc/estimator.hpp>
 #include <dvbcss/wc/message.hpp>
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -82,13 +84,14 @@ struct client_statistics {
     std::uint64_t malformed = 0;       ///< Did not decode (length, version, type).
     std::uint64_t wrong_source = 0;    ///< Not from the server's address.
     std::uint64_t not_a_response = 0;  ///< A request (type 0).
-    std::uint64_t wrong_originate = 0; ///< Originate matches no outstanding request (stale, late
+    std::uint64_t wrong_originate = 0; ///< Originate matches no request we sent recently (stale
                                        ///< or forged).
+    std::uint64_t late = 0;            ///< For a recent request that had already timed out.
     std::uint64_t duplicates = 0;      ///< A second copy for an already answered request.
     std::uint64_t implausible = 0;     ///< Timestamps no honest exchange gives (negative rtt...).
 
     [[nodiscard]] std::uint64_t ignored() const noexcept {
-        return malformed + wrong_source + not_a_response + wrong_originate + duplicates +
+        return malformed + wrong_source + not_a_response + wrong_originate + late + duplicates +
                implausible;
     }
 };
@@ -126,6 +129,12 @@ public:
 
     [[nodiscard]] estimator& current_estimator() noexcept { return *estimator_; }
 
+    /// The latest plausible measurement given to the estimator (nullopt before the first). With
+    /// follow-ups, t4 is the type 2's arrival and t3 the follow-up's transmit time.
+    [[nodiscard]] const std::optional<candidate>& last_candidate() const noexcept {
+        return last_candidate_;
+    }
+
     /// Consecutive requests that timed out (0 once a response arrives).
     [[nodiscard]] unsigned consecutive_timeouts() const noexcept { return consecutive_timeouts_; }
 
@@ -156,6 +165,9 @@ private:
     std::optional<outstanding> outstanding_;
     std::optional<held_response> held_;
     std::optional<raw_timestamp> last_answered_;
+    std::optional<candidate> last_candidate_;
+    std::array<raw_timestamp, 8> timed_out_{}; // originates of the latest timed-out requests
+    std::size_t timed_out_count_ = 0;
     std::int64_t next_send_ns_ = 0;
     bool started_ = false;
     unsigned consecutive_timeouts_ = 0;

@@ -57,7 +57,8 @@ public:
     [[nodiscard]] virtual double dispersion_ns(std::int64_t local_ns) const = 0;
 
     /// The largest of `dispersion_ns` values seen since the previous call (including the value
-    /// at `local_ns`), ns; then restarts from the value at `local_ns`. Consistently ns (fix of
+    /// at `local_ns`), ns; then restarts from the value at `local_ns` (from nothing if that is
+    /// infinite, so an unsynchronised start is reported once). Consistently ns (fix of
     /// the reference's B17).
     [[nodiscard]] double worst_dispersion_ns(std::int64_t local_ns);
 
