@@ -1,0 +1,290 @@
+// wallclock-client: a CSS-WC wall clock client on UDP (the reference's
+// examples/WallClockClient.py).
+//
+//   wallclock-client [addr] [port] [bindaddr] [bindport]   defaults 127.0.0.1 6677 0.0.0.0 random
+//     --algorithm lowest-dispersion|filter-predict|most-recent   (default lowest-dispersion)
+//     --json              one JSON object per received measurement instead of the status lines
+//     --duration SECONDS  stop after this long (default: run until Ctrl-C)
+//     -q, --loglevel (default debug, as the reference), --version, --help
+//
+// Status lines, every 0.2 s (as the reference):
+//   Time=<wall clock, µs> microseconds. Dispersion = <ms> milliseconds
+// and every 25th line the worst dispersion of the previous 5 seconds. On exit (Ctrl-C, SIGTERM or
+// --duration) it prints a one-line summary: requests, responses, final offset and dispersion.
+
+#include "common/cli.hpp"
+
+#include <dvbcss/clock/correlated_clock.hpp>
+#include <dvbcss/clock/sys_clock.hpp>
+#include <dvbcss/clock/time_source.hpp>
+#include <dvbcss/net/log.hpp>
+#include <dvbcss/net/udp_socket.hpp>
+#include <dvbcss/net/wall_clock_client.hpp>
+#include <dvbcss/wc/estimator.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct client_options {
+    dvbcss::tools::common_options common{false, "debug"};
+    std::string server_address = "127.0.0.1";
+    int server_port = 6677;
+    std::string bind_address = "0.0.0.0";
+    std::string bind_port = "random";
+    std::string algorithm = "lowest-dispersion";
+    bool json = false;
+    double duration_s = 0;
+};
+
+/// A finite number as JSON, or null for infinity/NaN (JSON has neither).
+std::string json_number(double v) {
+    if (!std::isfinite(v)) {
+        return "null";
+    }
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return buf;
+}
+
+const char* outcome_name(dvbcss::wc::client_outcome o) {
+    switch (o) {
+    case dvbcss::wc::client_outcome::ignored:
+        return "ignored";
+    case dvbcss::wc::client_outcome::awaiting_followup:
+        return "awaiting_followup";
+    case dvbcss::wc::client_outcome::candidate_not_used:
+        return "candidate_not_used";
+    case dvbcss::wc::client_outcome::clock_adjusted:
+        return "clock_adjusted";
+    }
+    return "?";
+}
+
+void print_event(const dvbcss::net::wall_clock_client_event& e, std::int64_t wall_ns) {
+    const bool measured = e.measurement.has_value();
+    std::printf("{\"time_ns\":%lld,\"offset_ns\":%lld,\"dispersion_ns\":%s,\"outcome\":\"%s\","
+                "\"accepted\":%s",
+                static_cast<long long>(wall_ns), static_cast<long long>(e.offset_ns),
+                json_number(e.dispersion_ns).c_str(), outcome_name(e.outcome),
+                e.outcome == dvbcss::wc::client_outcome::clock_adjusted ? "true" : "false");
+    if (measured) {
+        const auto& c = *e.measurement;
+        std::printf(",\"rtt_ns\":%lld,\"candidate_offset_ns\":%lld,\"t1\":%lld,\"t2\":%lld,"
+                    "\"t3\":%lld,\"t4\":%lld",
+                    static_cast<long long>(c.rtt_ns()), static_cast<long long>(c.offset_ns()),
+                    static_cast<long long>(c.t1), static_cast<long long>(c.t2),
+                    static_cast<long long>(c.t3), static_cast<long long>(c.t4));
+    }
+    std::printf("}\n");
+    std::fflush(stdout);
+}
+
+int run(const client_options& o) {
+    using namespace dvbcss;
+    auto server =
+        net::resolve_udp_endpoint(o.server_address, static_cast<std::uint16_t>(o.server_port));
+    if (!server) {
+        std::fprintf(stderr, "wallclock-client: cannot resolve %s\n", o.server_address.c_str());
+        return 2;
+    }
+    std::string bind_address = o.bind_address;
+    if (server->address().is_v6() && bind_address == "0.0.0.0") {
+        bind_address = "::"; // the default bind address follows the server's family
+    }
+    const bool random_port = o.bind_port == "random";
+    int bind_port = 0;
+    if (!random_port) {
+        try {
+            bind_port = std::stoi(o.bind_port);
+        } catch (const std::exception&) {
+            bind_port = -1;
+        }
+        if (bind_port < 0 || bind_port > 65535) {
+            std::fprintf(stderr, "wallclock-client: bad bind port %s\n", o.bind_port.c_str());
+            return 2;
+        }
+    }
+    auto bind = net::resolve_udp_endpoint(bind_address, static_cast<std::uint16_t>(bind_port));
+    if (!bind) {
+        std::fprintf(stderr, "wallclock-client: cannot resolve %s\n", bind_address.c_str());
+        return 2;
+    }
+
+    boost::asio::io_context io;
+    clock::sys_clock local_clock(clock::monotonic_time_source::instance(), 1e9, 500);
+    clock::correlated_clock wall_clock(local_clock, 1e9);
+    wc::estimator_options est_options;
+    est_options.repeat_interval = std::chrono::seconds(1);
+    est_options.retry_interval = std::chrono::milliseconds(500);
+    net::wall_clock_client_config config;
+    config.server = *server;
+    config.bind = *bind;
+    config.core.response_timeout = std::chrono::milliseconds(500); // the reference example's
+
+    // "random": a port in 10000..19999 as the reference, retried if it is taken.
+    std::mt19937 rng(std::random_device{}());
+    std::uniform_int_distribution<int> ports(10000, 19999);
+    std::unique_ptr<net::wall_clock_client> client_ptr;
+    error_code ec;
+    for (int attempt = 0; attempt < (random_port ? 20 : 1); ++attempt) {
+        if (random_port) {
+            config.bind.port(static_cast<std::uint16_t>(ports(rng)));
+        }
+        client_ptr = std::make_unique<net::wall_clock_client>(
+            io.get_executor(), wall_clock, wc::make_estimator(o.algorithm, wall_clock, est_options),
+            config);
+        ec = client_ptr->start();
+        if (!ec) {
+            break;
+        }
+    }
+    if (ec) {
+        std::fprintf(stderr, "wallclock-client: cannot bind %s: %s\n", bind_address.c_str(),
+                     ec.message().c_str());
+        return 1;
+    }
+    net::wall_clock_client& client = *client_ptr;
+    if (!o.common.quiet && !o.json) {
+        const auto local = client.local_endpoint();
+        std::printf("----\nCSS-WC client bound to %s port %u, server %s port %u, algorithm %s\n"
+                    "----\n",
+                    local.address().to_string().c_str(), static_cast<unsigned>(local.port()),
+                    server->address().to_string().c_str(), static_cast<unsigned>(server->port()),
+                    o.algorithm.c_str());
+    }
+    if (o.json) {
+        client.on_event([&](const net::wall_clock_client_event& e) {
+            if (e.outcome != wc::client_outcome::awaiting_followup) {
+                print_event(e, client.wall_clock_ns());
+            }
+        });
+    }
+
+    // Status lines every 0.2 s, worst dispersion every 25th.
+    boost::asio::steady_timer status_timer(io);
+    int line = 0;
+    std::function<void()> status = [&] {
+        status_timer.expires_after(std::chrono::milliseconds(200));
+        status_timer.async_wait([&](const boost::system::error_code& e) {
+            if (e) {
+                return;
+            }
+            if (!o.json) {
+                const double disp = client.dispersion_ns();
+                std::printf("Time=%20lld microseconds. Dispersion = %15.3f milliseconds\n",
+                            static_cast<long long>(client.wall_clock_ns() / 1000), disp / 1e6);
+                if (++line % 25 == 0) {
+                    const double worst = client.current_estimator().worst_dispersion_ns(
+                        static_cast<std::int64_t>(local_clock.nanos()));
+                    std::printf("*** Worst dispersion over previous 5 seconds = %15.3f "
+                                "milliseconds\n",
+                                worst / 1e6);
+                }
+                std::fflush(stdout);
+            }
+            status();
+        });
+    };
+    status();
+
+    boost::asio::steady_timer end_timer(io);
+    if (o.duration_s > 0) {
+        end_timer.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::duration<double>(o.duration_s)));
+        end_timer.async_wait([&](const boost::system::error_code& e) {
+            if (!e) {
+                io.stop();
+            }
+        });
+    }
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& e, int) {
+        if (!e) {
+            io.stop();
+        }
+    });
+    io.run();
+
+    const auto s = client.statistics();
+    const double disp = client.dispersion_ns();
+    if (o.json) {
+        std::printf("{\"summary\":true,\"algorithm\":\"%s\",\"requests\":%llu,\"responses\":%llu,"
+                    "\"candidates\":%llu,\"accepted\":%llu,\"ignored\":%llu,\"offset_ns\":%lld,"
+                    "\"dispersion_ns\":%s}\n",
+                    o.algorithm.c_str(), static_cast<unsigned long long>(s.core.requests),
+                    static_cast<unsigned long long>(s.core.responses),
+                    static_cast<unsigned long long>(s.core.candidates),
+                    static_cast<unsigned long long>(s.core.candidates_accepted),
+                    static_cast<unsigned long long>(s.core.ignored()),
+                    static_cast<long long>(client.offset_ns()), json_number(disp).c_str());
+    } else {
+        std::printf("wallclock-client: requests=%llu responses=%llu candidates=%llu accepted=%llu "
+                    "offset=%lld ns dispersion=%.3f ms\n",
+                    static_cast<unsigned long long>(s.core.requests),
+                    static_cast<unsigned long long>(s.core.responses),
+                    static_cast<unsigned long long>(s.core.candidates),
+                    static_cast<unsigned long long>(s.core.candidates_accepted),
+                    static_cast<long long>(client.offset_ns()), disp / 1e6);
+    }
+    std::fflush(stdout);
+    client.stop();
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    return dvbcss::tools::run_main([&]() -> int {
+        client_options o;
+        CLI::App app{"CSS-WC wall clock client (UDP)", "wallclock-client"};
+        dvbcss::tools::add_common_options(app, o.common);
+        app.add_option("addr", o.server_address, "Server IP address or host name (127.0.0.1)");
+        app.add_option("port", o.server_port, "Server UDP port (6677)")
+            ->check(dvbcss::tools::port_number());
+        app.add_option("bindaddr", o.bind_address, "Local address to bind (0.0.0.0)");
+        app.add_option("bindport", o.bind_port,
+                       "Local port to bind, or 'random' for one in 10000..19999 (random)")
+            ->check([](const std::string& v) -> std::string {
+                if (v == "random") {
+                    return {};
+                }
+                try {
+                    const int p = std::stoi(v);
+                    return p >= 0 && p <= 65535 ? std::string{} : "port out of range: " + v;
+                } catch (const std::exception&) {
+                    return "not a port number: " + v;
+                }
+            });
+        std::vector<std::string> names;
+        for (auto n : dvbcss::wc::estimator_names()) {
+            names.emplace_back(n);
+        }
+        app.add_option("--algorithm", o.algorithm, "Estimator (default lowest-dispersion)")
+            ->check(CLI::IsMember(names));
+        app.add_flag("--json", o.json, "One JSON object per measurement, and a JSON summary");
+        app.add_option("--duration", o.duration_s, "Stop after this many seconds")
+            ->check(CLI::NonNegativeNumber);
+        try {
+            app.parse(argc, argv);
+        } catch (const CLI::ParseError& e) {
+            return app.exit(e);
+        }
+        dvbcss::tools::apply_common_options(o.common);
+        return run(o);
+    });
+}
