@@ -1,8 +1,10 @@
 #include <dvbcss/clock/sys_clock.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <stdexcept>
 
 namespace dvbcss::clock {
@@ -12,11 +14,10 @@ __extension__ using int128 = __int128;
 
 /// 1e9 = 2^9 * 1953125.
 constexpr int nanos_pow2 = 9;
-constexpr int128 nanos_odd = 1953125;
+constexpr std::int64_t nanos_odd = 1953125;
 
-/// Largest left shift for which the exact path cannot overflow 128 bits: |ns * rate_odd| < 2^116,
-/// so the quotient by 1953125 stays below 2^96 and may be shifted by up to 31.
-constexpr int max_left_shift = 31;
+/// Bits an int64 nanosecond value can occupy (its magnitude, sign excluded).
+constexpr int ns_bits = 63;
 
 int128 floor_div(int128 a, int128 b) {
     int128 q = a / b;
@@ -48,9 +49,16 @@ sys_clock::sys_clock(const clock::time_source& src, double tick_rate, double max
         mantissa >>= 1;
         ++shift;
     }
-    rate_odd_ = mantissa;
-    rate_shift_ = shift - nanos_pow2; // ticks = floor(ns * rate_odd_ * 2^rate_shift_ / 1953125)
-    exact_ = rate_shift_ <= max_left_shift;
+    // ticks = floor(ns * mantissa * 2^(shift - 9) / 1953125); reduce mantissa / 1953125.
+    const std::int64_t common = std::gcd(mantissa, nanos_odd);
+    rate_num_ = mantissa / common;
+    rate_den_ = nanos_odd / common;
+    rate_shift_ = shift - nanos_pow2;
+    // The exact path needs |ns * rate_num_| * 2^rate_shift_ < 2^127.
+    exact_ = rate_shift_ <= 0 ||
+             ns_bits + static_cast<int>(std::bit_width(static_cast<std::uint64_t>(rate_num_))) +
+                     rate_shift_ <
+                 127;
     precision_ns_ = measure_precision_ns();
 }
 
@@ -58,8 +66,22 @@ tick_t sys_clock::ticks_at(std::int64_t ns) const {
     if (!exact_) {
         return std::floor(static_cast<tick_t>(ns) * static_cast<tick_t>(tick_rate_) / 1e9L);
     }
-    const int128 x = static_cast<int128>(ns) * rate_odd_;
-    const int128 q = floor_div(x, nanos_odd);
+    const int128 x = static_cast<int128>(ns) * rate_num_;
+    int128 q = x;
+    if (rate_den_ != 1) {
+        constexpr int128 i64_max = std::numeric_limits<std::int64_t>::max();
+        if (x <= i64_max && x >= -i64_max) {
+            // Common case: 64-bit division is much cheaper than 128-bit.
+            const auto x64 = static_cast<std::int64_t>(x);
+            auto q64 = x64 / rate_den_;
+            if (x64 % rate_den_ != 0 && x64 < 0) {
+                --q64;
+            }
+            q = q64;
+        } else {
+            q = floor_div(x, rate_den_);
+        }
+    }
     if (rate_shift_ <= 0) {
         const int right = -rate_shift_;
         if (right >= 127) {
@@ -67,9 +89,9 @@ tick_t sys_clock::ticks_at(std::int64_t ns) const {
         }
         return static_cast<tick_t>(q >> right); // arithmetic shift: floor division by 2^right
     }
-    const int128 rem = x - q * nanos_odd; // 0 <= rem < 1953125
+    const int128 rem = x - q * rate_den_; // 0 <= rem < rate_den_
     const int128 scale = static_cast<int128>(1) << rate_shift_;
-    return static_cast<tick_t>(q * scale + floor_div(rem * scale, nanos_odd));
+    return static_cast<tick_t>(q * scale + floor_div(rem * scale, rate_den_));
 }
 
 std::optional<std::int64_t> sys_clock::calc_when(tick_t t) const {

@@ -76,9 +76,11 @@ private:
     const clock::time_source* source_;
     double tick_rate_;
     double max_freq_error_ppm_;
-    // tick_rate_ = rate_odd_ * 2^rate_shift_ with rate_odd_ odd (exact integer maths), unless
-    // exact_ is false (tick rates beyond ~1e20 Hz), when long double is used instead.
-    std::int64_t rate_odd_ = 1;
+    // ticks = floor(ns * rate_num_ / rate_den_ * 2^rate_shift_) computed with 128-bit integers
+    // (tick_rate_ / 1e9 = rate_num_ / rate_den_ * 2^rate_shift_, reduced), unless exact_ is false
+    // (tick rates beyond ~1e20 Hz), when long double is used instead.
+    std::int64_t rate_num_ = 1;
+    std::int64_t rate_den_ = 1;
     int rate_shift_ = 0;
     bool exact_ = true;
     double precision_ns_ = 0;

@@ -66,8 +66,17 @@ TEST(SysClock, DefaultSourceIsTheMonotonicClock) {
 }
 
 TEST(SysClock, TicksAreExactForIntegerRates) {
-    const std::int64_t rates[] = {
-        1, 1000, 25, 90'000, 44'100, 48'000, 1'000'000, 1'000'000'000, 10'000'000'000};
+    const std::int64_t rates[] = {1,
+                                  1000,
+                                  25,
+                                  90'000,
+                                  44'100,
+                                  48'000,
+                                  1'000'000,
+                                  1'000'000'000,
+                                  10'000'000'000,
+                                  3072,
+                                  1'099'511'627'776};
     std::mt19937_64 rng(12345);
     std::uniform_int_distribution<std::int64_t> any_ns(-(std::int64_t{1} << 62),
                                                        std::int64_t{1} << 62);
