@@ -201,7 +201,7 @@ asio::awaitable<bool> websocket_client::impl::connect_once(const std::shared_ptr
     auto [handshake_ec] =
         co_await c->ws.async_handshake(response, url.host_header(), url.target, use_tuple);
     if (handshake_ec) {
-        if (response.result_int() != 0 && response.result() != http::status::switching_protocols) {
+        if (handshake_ec == websocket::error::upgrade_declined) {
             failure.http_status = response.result_int();
             c->deadline.cancel();
             failure.error = handshake_ec;

@@ -1,0 +1,513 @@
+// The generic WebSocket server and client over loopback: routing, refusals, limits, close codes,
+// slow peers, keep-alive, reconnection and stop.
+#include "websocket_test_support.hpp"
+
+#include <dvbcss/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dvbcss::test {
+namespace {
+
+class WebSocketServerTest : public ::testing::Test {
+protected:
+    void start_server(net::websocket_server_config config = {}, int threads = 1) {
+        io = std::make_unique<io_threads>(threads);
+        server = std::make_unique<net::websocket_server>(io->context.get_executor(), config);
+    }
+
+    net::websocket_endpoint& add(const std::string& path, recording_handler& h,
+                                 net::websocket_endpoint_config config = {}) {
+        auto& endpoint = server->add_endpoint(path, h, config);
+        h.endpoint = &endpoint;
+        return endpoint;
+    }
+
+    void listen() { ASSERT_FALSE(server->start()); }
+
+    recording_client& connect(const std::string& path, net::websocket_client_config config = {}) {
+        config.url = url_of(*server, path);
+        clients.push_back(std::make_unique<recording_client>(io->context, std::move(config)));
+        EXPECT_FALSE(clients.back()->client->start());
+        return *clients.back();
+    }
+
+    void TearDown() override {
+        for (auto& c : clients) {
+            c->client->close();
+        }
+        if (server) {
+            server->stop();
+        }
+        if (io) {
+            io->stop(1s);
+        }
+    }
+
+    // Destroyed in reverse order: clients and server before the handlers, the io_context last.
+    std::unique_ptr<io_threads> io;
+    recording_handler handler;
+    recording_handler other_handler;
+    std::unique_ptr<net::websocket_server> server;
+    std::vector<std::unique_ptr<recording_client>> clients;
+};
+
+TEST_F(WebSocketServerTest, EchoesTextAndReportsOpenAndClose) {
+    start_server();
+    handler.echo = true;
+    add("/echo", handler);
+    listen();
+    ASSERT_NE(server->local_endpoint().port(), 0);
+
+    auto& c = connect("/echo");
+    ASSERT_TRUE(eventually([&] { return c.client->is_open(); }));
+    ASSERT_TRUE(c.client->send_text("hello"));
+    ASSERT_TRUE(eventually([&] { return c.text_count() == 1; }));
+    EXPECT_EQ(c.texts().at(0), "hello");
+
+    ASSERT_EQ(handler.opened_count(), 1U);
+    const auto info = handler.opened.at(0);
+    EXPECT_EQ(info.path, "/echo");
+    EXPECT_EQ(info.local.port(), server->local_endpoint().port());
+    EXPECT_TRUE(info.remote.address().is_loopback());
+
+    c.client->close(net::close_codes::normal, "bye");
+    ASSERT_TRUE(eventually([&] { return handler.closed_count() == 1; }));
+    EXPECT_EQ(handler.close_of(info.id)->code, net::close_codes::normal);
+    EXPECT_EQ(handler.close_of(info.id)->reason, "bye");
+    ASSERT_TRUE(eventually([&] { return c.finished(); }));
+    ASSERT_EQ(c.closes().size(), 1U);
+}
+
+TEST_F(WebSocketServerTest, RoutesByPathToSeparateHandlers) {
+    start_server();
+    add("/cii", handler);
+    add("/ts", other_handler);
+    listen();
+    auto& a = connect("/cii");
+    auto& b = connect("/ts?x=1");
+    ASSERT_TRUE(eventually([&] { return a.client->is_open() && b.client->is_open(); }));
+    a.client->send_text("to cii");
+    b.client->send_text("to ts");
+    ASSERT_TRUE(eventually([&] {
+        const std::lock_guard l1(handler.mutex);
+        const std::lock_guard l2(other_handler.mutex);
+        return handler.texts.size() == 1 && other_handler.texts.size() == 1;
+    }));
+    EXPECT_EQ(handler.texts.begin()->second.at(0), "to cii");
+    EXPECT_EQ(other_handler.texts.begin()->second.at(0), "to ts");
+    EXPECT_EQ(other_handler.opened.at(0).path, "/ts");
+}
+
+TEST_F(WebSocketServerTest, UnknownPathGets404) {
+    start_server();
+    add("/cii", handler);
+    listen();
+    auto& c = connect("/nothing-here");
+    ASSERT_TRUE(eventually([&] { return c.finished(); }));
+    ASSERT_EQ(c.failures().size(), 1U);
+    EXPECT_EQ(c.failures().at(0).http_status, 404U);
+    EXPECT_EQ(c.opens(), 0);
+    EXPECT_EQ(handler.opened_count(), 0U);
+}
+
+TEST_F(WebSocketServerTest, PlainHttpRequestsGetStatusLines) {
+    start_server();
+    add("/cii", handler);
+    listen();
+    {
+        raw_peer peer(server->local_endpoint());
+        peer.write("GET /cii HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        EXPECT_EQ(peer.read_http_header().rfind("HTTP/1.1 426", 0), 0U);
+    }
+    {
+        raw_peer peer(server->local_endpoint());
+        peer.write("GET /other HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        EXPECT_EQ(peer.read_http_header().rfind("HTTP/1.1 404", 0), 0U);
+    }
+    {
+        raw_peer peer(server->local_endpoint());
+        EXPECT_EQ(peer.upgrade("/cii").rfind("HTTP/1.1 101", 0), 0U);
+    }
+    {
+        // A header block over the limit is refused without an answer; the server carries on.
+        raw_peer peer(server->local_endpoint());
+        peer.write("GET /cii HTTP/1.1\r\nX-Long: " + std::string(20000, 'a') + "\r\n\r\n");
+        EXPECT_EQ(peer.read_http_header().find("HTTP/1.1 101"), std::string::npos);
+    }
+    auto& c = connect("/cii");
+    EXPECT_TRUE(eventually([&] { return c.client->is_open(); }));
+}
+
+TEST_F(WebSocketServerTest, ConnectionLimitGives503AndFreesSlotsOnClose) {
+    start_server();
+    net::websocket_endpoint_config config;
+    config.max_connections = 2;
+    add("/cii", handler, config);
+    listen();
+    auto& a = connect("/cii");
+    auto& b = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return a.client->is_open() && b.client->is_open(); }));
+    auto& refused = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return refused.finished(); }));
+    ASSERT_EQ(refused.failures().size(), 1U);
+    EXPECT_EQ(refused.failures().at(0).http_status, 503U);
+
+    a.client->close();
+    ASSERT_TRUE(eventually([&] { return handler.closed_count() == 1; }));
+    auto& later = connect("/cii");
+    EXPECT_TRUE(eventually([&] { return later.client->is_open(); }));
+    EXPECT_EQ(handler.open_count(), 2U);
+}
+
+TEST_F(WebSocketServerTest, ConnectionLimitIsExactUnderConcurrency) {
+    start_server({}, 2);
+    net::websocket_endpoint_config config;
+    config.max_connections = 5;
+    auto& endpoint = add("/cii", handler, config);
+    listen();
+    constexpr int attempts = 40;
+    for (int i = 0; i < attempts; ++i) {
+        connect("/cii");
+    }
+    ASSERT_TRUE(eventually([&] {
+        return std::all_of(clients.begin(), clients.end(),
+                           [](const auto& c) { return c->opens() == 1 || !c->failures().empty(); });
+    }));
+    int opened = 0;
+    int refused = 0;
+    for (const auto& c : clients) {
+        opened += c->opens();
+        const auto failures = c->failures();
+        if (!failures.empty()) {
+            EXPECT_EQ(failures.at(0).http_status, 503U);
+            ++refused;
+        }
+    }
+    EXPECT_EQ(opened, 5);
+    EXPECT_EQ(refused, attempts - 5);
+    EXPECT_EQ(endpoint.connection_count(), 5U);
+    EXPECT_EQ(handler.opened_count(), 5U);
+}
+
+TEST_F(WebSocketServerTest, DisablingClosesWith1001AndReportsEveryDisconnect) {
+    start_server();
+    auto& endpoint = add("/cii", handler);
+    listen();
+    for (int i = 0; i < 3; ++i) {
+        connect("/cii");
+    }
+    ASSERT_TRUE(eventually([&] { return handler.open_count() == 3; }));
+
+    endpoint.set_enabled(false);
+    EXPECT_FALSE(endpoint.enabled());
+    ASSERT_TRUE(eventually([&] { return handler.closed_count() == 3; }));
+    for (const auto& [id, info] : handler.closed) {
+        EXPECT_EQ(info.code, net::close_codes::going_away) << "connection " << id;
+    }
+    for (const auto& c : clients) {
+        ASSERT_TRUE(eventually([&] { return c->closes().size() == 1; }));
+        EXPECT_EQ(c->closes().at(0).code, net::close_codes::going_away);
+    }
+    EXPECT_EQ(endpoint.connection_count(), 0U);
+
+    auto& refused = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return refused.finished(); }));
+    EXPECT_EQ(refused.failures().at(0).http_status, 403U);
+
+    endpoint.set_enabled(true);
+    auto& again = connect("/cii");
+    EXPECT_TRUE(eventually([&] { return again.client->is_open(); }));
+}
+
+TEST_F(WebSocketServerTest, BinaryFrameIsClosedWith1003) {
+    start_server();
+    add("/cii", handler);
+    listen();
+    auto& c = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return c.client->is_open(); }));
+    ASSERT_TRUE(c.client->send_binary(std::string("\x01\x02\x03", 3)));
+    ASSERT_TRUE(eventually([&] { return c.closes().size() == 1; }));
+    EXPECT_EQ(c.closes().at(0).code, net::close_codes::unsupported_data);
+    ASSERT_TRUE(eventually([&] { return handler.closed_count() == 1; }));
+    EXPECT_EQ(handler.closed.begin()->second.code, net::close_codes::unsupported_data);
+    const std::lock_guard lock(handler.mutex);
+    EXPECT_TRUE(handler.texts.empty());
+}
+
+TEST_F(WebSocketServerTest, OversizeMessageIsClosedWith1009) {
+    net::websocket_server_config config;
+    config.read_message_max = 1024;
+    start_server(config);
+    handler.echo = true;
+    add("/cii", handler);
+    listen();
+    auto& c = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return c.client->is_open(); }));
+    ASSERT_TRUE(c.client->send_text(std::string(1024, 'a')));
+    ASSERT_TRUE(eventually([&] { return c.text_count() == 1; }));
+    ASSERT_TRUE(c.client->send_text(std::string(1025, 'b')));
+    ASSERT_TRUE(eventually([&] { return c.closes().size() == 1; }));
+    EXPECT_EQ(c.closes().at(0).code, net::close_codes::too_big);
+    ASSERT_TRUE(eventually([&] { return handler.closed_count() == 1; }));
+    EXPECT_EQ(handler.closed.begin()->second.code, net::close_codes::too_big);
+}
+
+TEST_F(WebSocketServerTest, StalledPeerOverflowsItsOutboxWithoutHoldingBackOthers) {
+    net::websocket_server_config config;
+    config.close_timeout = 300ms;
+    start_server(config);
+    net::websocket_endpoint_config endpoint_config;
+    endpoint_config.max_outbox_messages = 8;
+    auto& endpoint = add("/push", handler, endpoint_config);
+    listen();
+
+    raw_peer stalled(server->local_endpoint(), 4096);
+    ASSERT_EQ(stalled.upgrade("/push").rfind("HTTP/1.1 101", 0), 0U);
+    ASSERT_TRUE(eventually([&] { return handler.open_count() == 1; }));
+    const auto stalled_id = handler.ids().at(0);
+
+    net::websocket_client_config fast_config;
+    fast_config.read_message_max = 1 << 20;
+    auto& fast = connect("/push", fast_config);
+    ASSERT_TRUE(eventually([&] { return handler.open_count() == 2; }));
+    const auto fast_id = handler.ids().at(1);
+
+    const std::string payload(32 * 1024, 'x');
+    std::size_t sent = 0;
+    const auto start = std::chrono::steady_clock::now();
+    while (!handler.close_of(stalled_id) && std::chrono::steady_clock::now() - start < 20s) {
+        endpoint.send(stalled_id, payload);
+        ASSERT_TRUE(endpoint.send(fast_id, payload));
+        ++sent;
+        std::this_thread::sleep_for(1ms);
+    }
+    ASSERT_TRUE(handler.close_of(stalled_id).has_value()) << "stalled peer never closed";
+    EXPECT_EQ(handler.close_of(stalled_id)->code, net::close_codes::policy_violation);
+    // Every message to the fast peer arrived, and it is still connected.
+    ASSERT_TRUE(eventually([&] { return fast.text_count() == sent; }));
+    EXPECT_TRUE(fast.client->is_open());
+    EXPECT_FALSE(handler.close_of(fast_id).has_value());
+}
+
+TEST_F(WebSocketServerTest, KeepAliveDropsASilentPeerButKeepsALiveOne) {
+    net::websocket_server_config config;
+    config.idle_timeout = 400ms;
+    start_server(config);
+    add("/cii", handler);
+    listen();
+    raw_peer silent(server->local_endpoint());
+    ASSERT_EQ(silent.upgrade("/cii").rfind("HTTP/1.1 101", 0), 0U);
+    auto& live = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return handler.open_count() == 2; }));
+    ASSERT_TRUE(eventually([&] { return handler.closed_count() == 1; }, 5s));
+    EXPECT_EQ(handler.closed.begin()->second.code, net::close_codes::abnormal);
+    std::this_thread::sleep_for(1s); // more than two idle periods: the live peer answers pings
+    EXPECT_TRUE(live.client->is_open());
+    EXPECT_EQ(handler.open_count(), 1U);
+}
+
+TEST_F(WebSocketServerTest, PendingOutputIsPulledWhenTheSocketIsReady) {
+    start_server();
+    auto& endpoint = add("/state", handler);
+    std::atomic<int> version{0};
+    handler.pending_text = [&](net::connection_id) {
+        return std::optional<std::string>("v" + std::to_string(version.load()));
+    };
+    listen();
+    auto& c = connect("/state");
+    ASSERT_TRUE(eventually([&] { return handler.open_count() == 1; }));
+    const auto id = handler.ids().at(0);
+    version = 1;
+    ASSERT_TRUE(endpoint.notify(id));
+    ASSERT_TRUE(eventually([&] { return c.text_count() == 1; }));
+    EXPECT_EQ(c.texts().at(0), "v1");
+    version = 2;
+    endpoint.notify_all();
+    ASSERT_TRUE(eventually([&] { return c.text_count() == 2; }));
+    EXPECT_EQ(c.texts().at(1), "v2");
+    EXPECT_FALSE(endpoint.notify(id + 1000));
+}
+
+TEST_F(WebSocketServerTest, ServerCloseReachesClientWithCodeAndReason) {
+    start_server();
+    auto& endpoint = add("/cii", handler);
+    listen();
+    auto& c = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return handler.open_count() == 1; }));
+    ASSERT_TRUE(endpoint.close(handler.ids().at(0), net::close_codes::try_again_later, "later"));
+    ASSERT_TRUE(eventually([&] { return c.closes().size() == 1; }));
+    EXPECT_EQ(c.closes().at(0).code, net::close_codes::try_again_later);
+    EXPECT_EQ(c.closes().at(0).reason, "later");
+    ASSERT_TRUE(eventually([&] { return handler.closed_count() == 1; }));
+}
+
+TEST_F(WebSocketServerTest, StopClosesEveryConnectionWith1001AndLetsTheContextFinish) {
+    start_server();
+    add("/cii", handler);
+    listen();
+    auto& a = connect("/cii");
+    auto& b = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return handler.open_count() == 2; }));
+    raw_peer half_open(server->local_endpoint()); // connected, never sends a request
+    server->stop();
+    ASSERT_TRUE(eventually([&] { return handler.closed_count() == 2; }));
+    for (const auto& [id, info] : handler.closed) {
+        EXPECT_EQ(info.code, net::close_codes::going_away);
+    }
+    ASSERT_TRUE(eventually([&] { return a.finished() && b.finished(); }));
+    EXPECT_EQ(a.closes().at(0).code, net::close_codes::going_away);
+    // With the clients finished and the server stopped, nothing is left to run.
+    io->stop(5s);
+    EXPECT_TRUE(io->context.stopped());
+}
+
+TEST_F(WebSocketServerTest, ServesIPv6Loopback) {
+    net::websocket_server_config config;
+    config.address = boost::asio::ip::address_v6::loopback();
+    start_server(config);
+    add("/cii", handler);
+    if (server->start()) {
+        GTEST_SKIP() << "no IPv6 loopback on this machine";
+    }
+    handler.echo = true;
+    auto& c = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return c.client->is_open(); }));
+    c.client->send_text("six");
+    ASSERT_TRUE(eventually([&] { return c.text_count() == 1; }));
+    EXPECT_TRUE(handler.opened.at(0).local.address().is_v6());
+}
+
+TEST_F(WebSocketServerTest, DualStackServerAcceptsIPv4) {
+    net::websocket_server_config config;
+    config.address = boost::asio::ip::address_v6::any();
+    start_server(config);
+    add("/cii", handler);
+    if (server->start()) {
+        GTEST_SKIP() << "no IPv6 on this machine";
+    }
+    net::websocket_client_config client_config;
+    client_config.url =
+        "ws://127.0.0.1:" + std::to_string(server->local_endpoint().port()) + "/cii";
+    clients.push_back(std::make_unique<recording_client>(io->context, client_config));
+    ASSERT_FALSE(clients.back()->client->start());
+    EXPECT_TRUE(eventually([&] { return clients.back()->client->is_open(); }));
+}
+
+TEST_F(WebSocketServerTest, AddEndpointRejectsBadOrDuplicatePaths) {
+    start_server();
+    add("/cii", handler);
+    EXPECT_THROW(server->add_endpoint("/cii", other_handler), std::invalid_argument);
+    EXPECT_THROW(server->add_endpoint("cii", other_handler), std::invalid_argument);
+}
+
+TEST_F(WebSocketServerTest, BindFailureIsReported) {
+    start_server();
+    add("/cii", handler);
+    listen();
+    net::websocket_server_config config;
+    config.port = server->local_endpoint().port();
+    net::websocket_server second(io->context.get_executor(), config);
+    EXPECT_TRUE(second.start());
+}
+
+// ---- client ----
+
+TEST_F(WebSocketServerTest, ClientConnectTimeoutWhenServerNeverAnswers) {
+    io = std::make_unique<io_threads>(1);
+    boost::asio::ip::tcp::acceptor mute(io->context, {boost::asio::ip::address_v4::loopback(), 0});
+    net::websocket_client_config config;
+    config.url = "ws://127.0.0.1:" + std::to_string(mute.local_endpoint().port()) + "/cii";
+    config.connect_timeout = 300ms;
+    clients.push_back(std::make_unique<recording_client>(io->context, config));
+    auto& c = *clients.back();
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_FALSE(c.client->start());
+    ASSERT_TRUE(eventually([&] { return c.finished(); }));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    ASSERT_EQ(c.failures().size(), 1U);
+    EXPECT_EQ(c.failures().at(0).error, make_error_code(errc::timeout));
+}
+
+TEST_F(WebSocketServerTest, ClientRejectsNonWsUrls) {
+    io = std::make_unique<io_threads>(1);
+    net::websocket_client_config config;
+    config.url = "wss://example.com/cii";
+    recording_client c(io->context, config);
+    EXPECT_TRUE(c.client->start());
+}
+
+TEST_F(WebSocketServerTest, ClientReconnectsWithExponentialBackoff) {
+    start_server();
+    add("/cii", handler);
+    listen();
+    net::websocket_client_config config;
+    config.reconnect = true;
+    config.reconnect_initial_delay = 50ms;
+    config.reconnect_max_delay = 200ms;
+    config.connect_timeout = 1s;
+    auto& c = connect("/cii", config);
+    ASSERT_TRUE(eventually([&] { return c.opens() == 1; }));
+
+    server->stop(); // the client loses its connection, then finds nobody listening
+    ASSERT_TRUE(eventually([&] { return c.failures().size() >= 4; }));
+    const auto failures = c.failures();
+    EXPECT_EQ(c.closes().at(0).code, net::close_codes::going_away);
+    EXPECT_EQ(failures.at(0).retry_in, 100ms); // 50 ms after the close, then doubled
+    EXPECT_EQ(failures.at(1).retry_in, 200ms);
+    EXPECT_EQ(failures.at(2).retry_in, 200ms); // capped
+    EXPECT_FALSE(c.finished());
+    c.client->close();
+    EXPECT_TRUE(eventually([&] { return c.finished(); }));
+}
+
+TEST_F(WebSocketServerTest, ClientReconnectsToARestartedServer) {
+    start_server();
+    add("/cii", handler);
+    listen();
+    const auto port = server->local_endpoint().port();
+    net::websocket_client_config config;
+    config.reconnect = true;
+    config.reconnect_initial_delay = 50ms;
+    config.reconnect_max_delay = 100ms;
+    auto& c = connect("/cii", config);
+    ASSERT_TRUE(eventually([&] { return c.opens() == 1; }));
+    server->stop();
+    ASSERT_TRUE(eventually([&] { return !c.failures().empty(); }));
+
+    net::websocket_server_config again;
+    again.port = port;
+    net::websocket_server second(io->context.get_executor(), again);
+    second.add_endpoint("/cii", other_handler);
+    ASSERT_FALSE(second.start());
+    EXPECT_TRUE(eventually([&] { return c.opens() == 2; }));
+    c.client->close();
+    EXPECT_TRUE(eventually([&] { return other_handler.closed_count() == 1; }));
+    second.stop();
+}
+
+TEST_F(WebSocketServerTest, ClientOutboxIsBounded) {
+    start_server();
+    add("/cii", handler);
+    listen();
+    net::websocket_client_config config;
+    config.max_outbox_messages = 4;
+    auto& c = connect("/cii", config);
+    EXPECT_FALSE(c.client->send_text("too early"));
+    ASSERT_TRUE(eventually([&] { return c.client->is_open(); }));
+    int accepted = 0;
+    for (int i = 0; i < 100; ++i) {
+        accepted += c.client->send_text("m") ? 1 : 0;
+    }
+    EXPECT_GE(accepted, 4);
+    EXPECT_LT(accepted, 100);
+}
+
+} // namespace
+} // namespace dvbcss::test
