@@ -12,6 +12,9 @@ class clock_base;
 
 /// Something that wants to hear when a clock it depends on changes: child clocks, the scheduler,
 /// protocol logic that re-expresses stored values.
+///
+/// Thread safety: called synchronously on the thread that changed the clock, which must be the
+/// thread or executor that owns the clock tree.
 class clock_listener {
 public:
     /// Called synchronously after `cause` (a clock this listener is bound to) changed its
@@ -87,6 +90,10 @@ public:
 
     /// The root time source's nanoseconds at which this clock reaches `t` (may be in the past);
     /// nullopt if it never does from the current state (a clock on the path is at speed 0).
+    /// The default converts `t` to the parent and asks it; the root (sys_clock) answers with the
+    /// earliest nanosecond at which its integer ticks reach the converted value, so at that
+    /// instant this clock shows `t` to within long double rounding (~1e-9 ticks). nullopt at a
+    /// root that does not override it.
     [[nodiscard]] virtual std::optional<std::int64_t> calc_when(tick_t t) const;
 
     /// Tick value in nanoseconds (ticks * 1e9 / tick rate); ignores speed.
@@ -103,7 +110,8 @@ public:
     /// the current time is used, so the result is never NaN.
     [[nodiscard]] double dispersion_at_time(tick_t t) const;
 
-    /// Maximum frequency error of the root's oscillator, ppm.
+    /// Maximum frequency error of the root's oscillator, ppm. std::logic_error if the root does
+    /// not override this.
     [[nodiscard]] virtual double root_max_freq_error_ppm() const;
 
     /// |this - other| in nanoseconds (|difference in ticks| / tick rate * 1e9), read at the same
