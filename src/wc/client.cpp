@@ -39,11 +39,11 @@ client::client(clock::correlated_clock& wall_clock, std::unique_ptr<estimator> e
 void client::schedule_next(std::int64_t from_ns) {
     auto delay = std::max(estimator_->next_request_delay(), std::chrono::nanoseconds::zero());
     if (consecutive_timeouts_ > 0) {
-        // Back off while the server is silent: base * 2^n, capped, never below the estimator's
-        // own delay and never zero (which would spin).
+        // Back off while the server is silent: base * 2^(n-1) (one lost packet costs nothing),
+        // capped, never below the estimator's own delay and never zero (which would spin).
         const auto base = std::max(delay, config_.response_timeout);
         auto backoff = base;
-        for (unsigned i = 0; i < consecutive_timeouts_ && backoff < config_.max_backoff; ++i) {
+        for (unsigned i = 1; i < consecutive_timeouts_ && backoff < config_.max_backoff; ++i) {
             backoff *= 2;
         }
         delay = std::max(delay, std::min(backoff, config_.max_backoff));

@@ -57,8 +57,10 @@ struct client_config {
     /// How long to hold a type-2 response waiting for its type-3 follow-up (measured from the
     /// type 2's arrival). When it expires the type 2 is used on its own.
     std::chrono::nanoseconds followup_timeout = limits::wc_followup_timeout;
-    /// After n consecutive timeouts the next request waits min(delay * 2^n, max_backoff), where
-    /// delay is the estimator's `next_request_delay()`.
+    /// After n >= 1 consecutive timeouts the next request waits
+    /// max(delay, min(max(delay, response_timeout) * 2^(n-1), max_backoff)), where delay is the
+    /// estimator's `next_request_delay()`: the first loss costs nothing extra, a silent server is
+    /// polled ever more slowly, down to one request per `max_backoff`.
     std::chrono::nanoseconds max_backoff = std::chrono::seconds(16);
 };
 
