@@ -84,8 +84,8 @@ TEST_F(SchedulerOrder, RunsTasksInDeadlineOrder) {
 }
 
 TEST_F(SchedulerOrder, EqualDeadlinesRunInSchedulingOrder) {
-    scheduler s;
     fake_linear_clock other(root, 1000); // 1 kHz: tick 100 is the same instant as root 100000
+    scheduler s;
     s.run_at(root, 100'000, record("first"));
     s.run_at(other, 100, record("second"));
     s.run_at(root, 100'000, record("third"));
@@ -158,8 +158,8 @@ TEST_F(SchedulerCancel, CancelReportsUnknownAndFinishedTasks) {
 }
 
 TEST_F(SchedulerCancel, CancelAllRemovesOnlyThatClocksTasks) {
-    scheduler s;
     fake_linear_clock child(root, 100);
+    scheduler s;
     s.run_at(child, 10, record("child1"));
     s.run_at(child, 20, record("child2"));
     s.run_at(root, 150'000, record("root"));
@@ -172,8 +172,8 @@ TEST_F(SchedulerCancel, CancelAllRemovesOnlyThatClocksTasks) {
 }
 
 TEST_F(SchedulerCancel, ClearRemovesEverything) {
-    scheduler s;
     fake_linear_clock child(root, 100, 0, 0, 0.0); // paused: its task is parked
+    scheduler s;
     s.run_at(child, 10, record("parked"));
     s.run_at(root, 150'000, record("root"));
     EXPECT_EQ(s.clear(), 2U);
@@ -189,8 +189,8 @@ using SchedulerRetiming = fixture;
 TEST_F(SchedulerRetiming, CorrelationJumpMovesDeadlines) {
     // The reference's verified scenario: a +0.3 s correlation jump makes tasks due at 0.5 s and
     // 1.0 s fire at 0.2 s and 0.7 s.
-    scheduler s;
     fake_linear_clock clock(root, 100);
+    scheduler s;
     s.run_at(clock, 50, record("half"));
     s.run_at(clock, 100, record("one"));
     run_until(s, source, 100 * ms);
@@ -202,8 +202,8 @@ TEST_F(SchedulerRetiming, CorrelationJumpMovesDeadlines) {
 }
 
 TEST_F(SchedulerRetiming, JumpIntoThePastMakesTaskDueAtOnce) {
-    scheduler s;
     fake_linear_clock clock(root, 100);
+    scheduler s;
     s.run_at(clock, 500, record("a")); // 5 s
     source.set_ns(1 * sec);
     clock.set_correlation(0, 600); // now shows 700: tick 500 has passed
@@ -214,8 +214,8 @@ TEST_F(SchedulerRetiming, JumpIntoThePastMakesTaskDueAtOnce) {
 
 TEST_F(SchedulerRetiming, SpeedChangeFromNowRescalesRemainingWait) {
     // 1 s in, a 10 s wait on a 100 Hz clock doubles its speed: 9 s of ticks remain, taking 4.5 s.
-    scheduler s;
     fake_linear_clock clock(root, 100);
+    scheduler s;
     s.run_at(clock, 1000, record("a"));
     source.set_ns(1 * sec);
     clock.set_speed_from_now(2.0);
@@ -225,17 +225,17 @@ TEST_F(SchedulerRetiming, SpeedChangeFromNowRescalesRemainingWait) {
 }
 
 TEST_F(SchedulerRetiming, TickRateChangeRetimes) {
-    scheduler s;
     fake_linear_clock clock(root, 100);
+    scheduler s;
     s.run_at(clock, 100, record("a")); // 1 s at 100 Hz
     clock.set_tick_rate(50);           // 100 ticks now take 2 s
     EXPECT_EQ(s.next_deadline(), 2 * sec);
 }
 
 TEST_F(SchedulerRetiming, AncestorCorrelationChangeRetimesDescendantTasks) {
-    scheduler s;
     fake_linear_clock parent(root, 1000);
     fake_linear_clock child(parent, 100);
+    scheduler s;
     s.run_at(child, 100, record("a")); // 1 s
     EXPECT_EQ(s.next_deadline(), 1 * sec);
     parent.set_correlation(0, 250); // parent (and so child) 0.25 s ahead
@@ -247,11 +247,11 @@ TEST_F(SchedulerRetiming, AncestorCorrelationChangeRetimesDescendantTasks) {
 }
 
 TEST_F(SchedulerRetiming, AncestorParentChangeRetimesDescendantTasks) {
-    scheduler s;
     fake_linear_clock early(root, 1000, 0, 0);
     fake_linear_clock late(root, 1000, 0, -500); // 0.5 s behind `early`
     fake_linear_clock middle(early, 1000);
     fake_linear_clock leaf(middle, 10);
+    scheduler s;
     s.run_at(leaf, 10, record("a")); // 1 s on `early`'s timeline
     EXPECT_EQ(s.next_deadline(), 1 * sec);
     middle.set_parent(late);
@@ -261,9 +261,9 @@ TEST_F(SchedulerRetiming, AncestorParentChangeRetimesDescendantTasks) {
 }
 
 TEST_F(SchedulerRetiming, OnlyTheChangedClocksTasksMove) {
-    scheduler s;
     fake_linear_clock a(root, 100);
     fake_linear_clock b(root, 100);
+    scheduler s;
     const auto ta = s.run_at(a, 100, record("a"));
     const auto tb = s.run_at(b, 100, record("b"));
     a.set_correlation(0, 50);
@@ -272,8 +272,8 @@ TEST_F(SchedulerRetiming, OnlyTheChangedClocksTasksMove) {
 }
 
 TEST_F(SchedulerRetiming, BackwardsClockSchedulesLowerTickValuesInTheFuture) {
-    scheduler s;
     fake_linear_clock clock(root, 100, 0, 100, -1.0); // shows 100 at t = 0, counting down
+    scheduler s;
     s.run_at(clock, 50, record("a"));
     EXPECT_EQ(s.next_deadline(), 500 * ms);
 }
@@ -283,8 +283,8 @@ using SchedulerSpeedZero = fixture;
 TEST_F(SchedulerSpeedZero, TaskOnPausedClockIsParkedAndResumes) {
     // The reference's verified scenario: a task at tick 20 on a speed-0 clock runs 0.2 s after
     // the clock resumes at speed 1 (from tick 0).
-    scheduler s;
     fake_linear_clock clock(root, 100, 0, 0, 0.0);
+    scheduler s;
     const auto id = s.run_at(clock, 20, record("a"));
     EXPECT_EQ(s.parked(), 1U);
     EXPECT_EQ(s.next_deadline(), std::nullopt);
@@ -301,8 +301,8 @@ TEST_F(SchedulerSpeedZero, TaskOnPausedClockIsParkedAndResumes) {
 }
 
 TEST_F(SchedulerSpeedZero, PausingParksAPendingTask) {
-    scheduler s;
     fake_linear_clock clock(root, 100);
+    scheduler s;
     s.run_at(clock, 100, record("a"));
     source.set_ns(400 * ms);
     clock.set_speed_from_now(0.0); // frozen at 40
@@ -316,9 +316,9 @@ TEST_F(SchedulerSpeedZero, PausingParksAPendingTask) {
 }
 
 TEST_F(SchedulerSpeedZero, PausedAncestorParksDescendantTasks) {
-    scheduler s;
     fake_linear_clock parent(root, 1000);
     fake_linear_clock child(parent, 100);
+    scheduler s;
     s.run_at(child, 100, record("a"));
     s.run_at(root, 2'000'000, record("root")); // unaffected by the pause
     parent.set_speed(0.0);
@@ -334,8 +334,8 @@ TEST_F(SchedulerSpeedZero, PausedAncestorParksDescendantTasks) {
 TEST_F(SchedulerSpeedZero, FrozenValueOfAPausedClockIsReachable) {
     // A paused clock that already shows the scheduled value: the task is due (calc_when of the
     // frozen value maps to the correlation point), not parked.
-    scheduler s;
     fake_linear_clock clock(root, 100, 0, 20, 0.0);
+    scheduler s;
     s.run_at(clock, 20, record("a"));
     EXPECT_EQ(s.parked(), 0U);
     EXPECT_EQ(s.run_due(source.now_ns()), 1U);
@@ -344,9 +344,9 @@ TEST_F(SchedulerSpeedZero, FrozenValueOfAPausedClockIsReachable) {
 using SchedulerAvailability = fixture;
 
 TEST_F(SchedulerAvailability, UnavailableClockParksTasksByDefault) {
+    fake_linear_clock clock(root, 100); // clocks are declared first: they must outlive `s`
     scheduler s;
     EXPECT_EQ(s.policy(), unavailable_policy::park);
-    fake_linear_clock clock(root, 100);
     clock.set_availability(false);
     s.run_at(clock, 50, record("a"));
     EXPECT_EQ(s.parked(), 1U);
@@ -360,8 +360,8 @@ TEST_F(SchedulerAvailability, UnavailableClockParksTasksByDefault) {
 }
 
 TEST_F(SchedulerAvailability, BecomingUnavailableParksPendingTasks) {
-    scheduler s;
     fake_linear_clock clock(root, 100);
+    scheduler s;
     s.run_at(clock, 100, record("a"));
     clock.set_availability(false);
     EXPECT_EQ(s.parked(), 1U);
@@ -371,9 +371,9 @@ TEST_F(SchedulerAvailability, BecomingUnavailableParksPendingTasks) {
 }
 
 TEST_F(SchedulerAvailability, UnavailableAncestorParksDescendantTasks) {
-    scheduler s;
     fake_linear_clock parent(root, 1000);
     fake_linear_clock child(parent, 100);
+    scheduler s;
     s.run_at(child, 100, record("a"));
     parent.set_availability(false);
     EXPECT_EQ(s.parked(), 1U);
@@ -383,8 +383,8 @@ TEST_F(SchedulerAvailability, UnavailableAncestorParksDescendantTasks) {
 }
 
 TEST_F(SchedulerAvailability, RunPolicyIgnoresAvailability) {
-    scheduler s(unavailable_policy::run);
     fake_linear_clock clock(root, 100);
+    scheduler s(unavailable_policy::run);
     clock.set_availability(false);
     s.run_at(clock, 50, record("a"));
     EXPECT_EQ(s.parked(), 0U);
@@ -448,8 +448,8 @@ TEST_F(SchedulerReentrancy, WorkCannotCancelItself) {
 }
 
 TEST_F(SchedulerReentrancy, WorkMayChangeAClockAndRetimeOthers) {
-    scheduler s;
     fake_linear_clock clock(root, 100);
+    scheduler s;
     s.run_at(root, 100'000, [&] {
         log.add("speed-up", source.now_ns());
         clock.set_speed_from_now(2.0);
@@ -461,8 +461,8 @@ TEST_F(SchedulerReentrancy, WorkMayChangeAClockAndRetimeOthers) {
 }
 
 TEST_F(SchedulerReentrancy, WorkMayCancelAllOfItsClock) {
-    scheduler s;
     fake_linear_clock clock(root, 100);
+    scheduler s;
     s.run_at(clock, 10, [&] { EXPECT_EQ(s.cancel_all(clock), 2U); });
     s.run_at(clock, 10, record("b"));
     s.run_at(clock, 20, record("c"));
@@ -529,9 +529,9 @@ TEST_F(SchedulerExceptions, ThrowingHandlerLeavesSchedulerConsistent) {
 using SchedulerBinding = fixture;
 
 TEST_F(SchedulerBinding, BindsPerClockAndUnbindsWhenEmpty) {
-    scheduler s;
     fake_linear_clock a(root, 100);
     fake_linear_clock b(root, 100);
+    scheduler s;
     EXPECT_EQ(s.bound_clock_count(), 0U);
     s.run_at(a, 10, record("a1"));
     s.run_at(a, 20, record("a2"));
@@ -583,8 +583,8 @@ TEST_F(SchedulerBinding, DestructorUnbindsFromClocksWithPendingTasks) {
 }
 
 TEST_F(SchedulerBinding, RebindsAfterBecomingEmpty) {
-    scheduler s;
     fake_linear_clock clock(root, 100);
+    scheduler s;
     s.run_at(clock, 10, record("a"));
     run_until(s, source, 200 * ms);
     EXPECT_EQ(s.bound_clock_count(), 0U);
@@ -597,8 +597,8 @@ TEST_F(SchedulerBinding, RebindsAfterBecomingEmpty) {
 using SchedulerWakeup = fixture;
 
 TEST_F(SchedulerWakeup, HookFiresOnlyWhenNextDeadlineChanges) {
-    scheduler s;
     fake_linear_clock clock(root, 100);
+    scheduler s;
     std::vector<std::optional<std::int64_t>> seen;
     s.set_wakeup_changed([&] { seen.push_back(s.next_deadline()); });
 

@@ -61,8 +61,8 @@ struct ClockTree : ::testing::Test {
 
 TEST_F(ClockTree, OffsetClockTasksRunAtTheOffsetInstant) {
     // B12: the reference's OffsetClock had no calcWhen, so nothing could be scheduled on it.
-    scheduler s;
     offset_clock ahead(root, 200ms);
+    scheduler s;
     s.run_at(ahead, 1'000'000, record()); // 1 s on a clock 0.2 s ahead: 0.8 s
     EXPECT_EQ(s.next_deadline(), 800 * ms);
     run_until(s, 2 * sec);
@@ -70,8 +70,8 @@ TEST_F(ClockTree, OffsetClockTasksRunAtTheOffsetInstant) {
 }
 
 TEST_F(ClockTree, OffsetChangeRetimesOffsetClockTasks) {
-    scheduler s;
     offset_clock ahead(root, 200ms);
+    scheduler s;
     s.run_at(ahead, 1'000'000, record());
     ahead.set_offset(500ms);
     EXPECT_EQ(s.next_deadline(), 500 * ms);
@@ -82,9 +82,9 @@ TEST_F(ClockTree, OffsetChangeRetimesOffsetClockTasks) {
 TEST_F(ClockTree, OffsetClockKeepsItsRootTimeOffsetWhenTheParentSpeedsUp) {
     // The offset is constant in root time: a clock 1 s ahead of a timeline reaches a tick value
     // 1 s of real time before the timeline does, whatever the timeline's speed.
-    scheduler s;
     tunable_clock timeline(root, 100);
     offset_clock ahead(timeline, 1s);
+    scheduler s;
     const auto id = s.run_at(ahead, 500, record());
     EXPECT_EQ(s.deadline_of(id), 4 * sec); // timeline reaches 500 at 5 s
     timeline.set_speed(2.0);               // at t = 0: the timeline now reaches 500 at 2.5 s
@@ -94,9 +94,9 @@ TEST_F(ClockTree, OffsetClockKeepsItsRootTimeOffsetWhenTheParentSpeedsUp) {
 }
 
 TEST_F(ClockTree, OffsetClockUnderPausedParentIsParked) {
-    scheduler s;
     correlated_clock timeline(root, 100, correlation{0, 0}, 0.0);
     offset_clock ahead(timeline, 1s);
+    scheduler s;
     s.run_at(ahead, 500, record());
     EXPECT_EQ(s.parked(), 1U);
     source.set_ns(2 * sec);
@@ -106,8 +106,8 @@ TEST_F(ClockTree, OffsetClockUnderPausedParentIsParked) {
 }
 
 TEST_F(ClockTree, TunableClockSpeedChangeFromNow) {
-    scheduler s;
     tunable_clock clock(root, 100);
+    scheduler s;
     s.run_at(clock, 1000, record()); // 10 s
     source.set_ns(2 * sec);
     clock.set_speed(2.0); // 800 ticks to go at 200 ticks/s: 4 s
@@ -119,8 +119,8 @@ TEST_F(ClockTree, TunableClockSpeedChangeFromNow) {
 }
 
 TEST_F(ClockTree, CorrelatedClockPauseAndResume) {
-    scheduler s;
     correlated_clock timeline(root, 1000);
+    scheduler s;
     s.run_at(timeline, 3000, record()); // 3 s
     source.set_ns(1 * sec);
     timeline.rebase_correlation_at_ticks(timeline.ticks());
@@ -134,11 +134,11 @@ TEST_F(ClockTree, CorrelatedClockPauseAndResume) {
 }
 
 TEST_F(ClockTree, GrandparentReparentingRetimes) {
-    scheduler s;
     correlated_clock a(root, 1000, correlation{0, 0});
     correlated_clock b(root, 1000, correlation{0, 2000}); // 2 s ahead of a
     correlated_clock middle(a, 1000);
     correlated_clock leaf(middle, 50);
+    scheduler s;
     s.run_at(leaf, 250, record()); // 5 s on a
     EXPECT_EQ(s.next_deadline(), 5 * sec);
     middle.set_parent(b);
@@ -146,8 +146,8 @@ TEST_F(ClockTree, GrandparentReparentingRetimes) {
 }
 
 TEST_F(ClockTree, UnavailableTimelineParksUntilAvailable) {
-    scheduler s;
     correlated_clock timeline(root, 100);
+    scheduler s;
     s.run_at(timeline, 100, record()); // 1 s
     timeline.set_availability(false);
     run_until(s, 3 * sec);
@@ -158,8 +158,8 @@ TEST_F(ClockTree, UnavailableTimelineParksUntilAvailable) {
 }
 
 TEST_F(ClockTree, SchedulerUnbindsFromTheClockItNoLongerNeeds) {
-    scheduler s;
     correlated_clock timeline(root, 100);
+    scheduler s;
     s.run_at(timeline, 10, record());
     EXPECT_TRUE(timeline.is_bound(s));
     EXPECT_FALSE(root.is_bound(s));
@@ -171,9 +171,9 @@ TEST_F(ClockTree, ClocksAndTasksScenarioTicksTwiceAsFastAfterTheSpeedDoubles) {
     // The reference's clocksAndTasks example with simulated time: a 10 Hz clock under a 100 Hz
     // tunable clock ticks once per second; the tunable clock doubles its speed 5 s in; the
     // remaining ticks come every 0.5 s.
-    scheduler s;
     tunable_clock t_clock(root, 100);
     correlated_clock c_clock(t_clock, 10, correlation{t_clock.ticks(), 0});
+    scheduler s;
     for (int i = 0; i < 10; ++i) {
         s.run_at(c_clock, i * 10, record());
     }
