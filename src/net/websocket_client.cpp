@@ -344,7 +344,7 @@ asio::awaitable<void> websocket_client::impl::run(std::shared_ptr<impl> self) {
                 break; // cancelled by close(): not a failure to report
             }
             failure.retry_in = config.reconnect ? delay : std::chrono::milliseconds{0};
-            log::write(log::level::info, log_name, failure.message);
+            log::write(log::level::debug, log_name, failure.message);
             invoke(callbacks.on_connect_failed, failure);
         }
         current.reset();
