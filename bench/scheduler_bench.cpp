@@ -8,7 +8,8 @@
 // time the work started minus the deadline; never negative) and the CPU time the process used
 // per wake-up. Two paths are measured: `run_at` (work called from the timer handler) and
 // `sleep_until` (a coroutine resumed, one extra hop through the executor), each without and with
-// a spin stretch (the timer wakes early and the last stretch is polled with sched_yield).
+// a spin stretch (the timer wakes early and the last stretch is polled, busily or with
+// sched_yield).
 // It prints figures and never fails.
 
 #include <dvbcss/clock/sys_clock.hpp>
@@ -56,11 +57,13 @@ double cpu_seconds() {
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-figures measure(path p, std::chrono::nanoseconds spin, int count, std::int64_t gap_ns) {
+figures measure(path p, std::chrono::nanoseconds spin, dvbcss::net::spin_wait style, int count,
+                std::int64_t gap_ns) {
     asio::io_context io;
     sys_clock root; // 1e9 ticks per second: ticks are monotonic nanoseconds
     asio_scheduler_options options;
     options.spin = spin;
+    options.spin_style = style;
     asio_scheduler sched(io.get_executor(), options);
     std::mt19937_64 rng(12345);
     std::uniform_int_distribution<std::int64_t> jitter(0, 250'000);
@@ -135,26 +138,35 @@ int main(int argc, char** argv) {
     }
     std::printf("scheduler_bench: %d wake-ups per row, %lld us apart (+0..250 us jitter)\n", count,
                 static_cast<long long>(gap_us));
-    std::printf("%-12s %9s %9s %9s %9s %9s %12s\n", "path", "spin_us", "p50_us", "p90_us", "p99_us",
-                "max_us", "cpu_us/wake");
+    std::printf("%-12s %8s %6s %9s %9s %9s %9s %12s\n", "path", "spin_us", "style", "p50_us",
+                "p90_us", "p99_us", "max_us", "cpu_us/wake");
+    using dvbcss::net::spin_wait;
     using std::chrono::microseconds;
 
-    const struct {
+    struct row {
         path p;
         microseconds spin;
-    } rows[] = {
-        {path::run_at, microseconds(0)},      {path::run_at, microseconds(50)},
-        {path::run_at, microseconds(200)},    {path::run_at, microseconds(500)},
-        {path::sleep_until, microseconds(0)}, {path::sleep_until, microseconds(200)},
+        spin_wait style;
     };
 
-    for (const auto& row : rows) {
-        const auto f = measure(row.p, row.spin, count, gap_us * 1000);
-        std::printf("%-12s %9lld %9.1f %9.1f %9.1f %9.1f %12.1f\n",
-                    row.p == path::run_at ? "run_at" : "sleep_until",
-                    static_cast<long long>(row.spin.count()), percentile_us(f.lateness_ns, 0.5),
-                    percentile_us(f.lateness_ns, 0.9), percentile_us(f.lateness_ns, 0.99),
-                    percentile_us(f.lateness_ns, 1.0), f.cpu_us_per_wakeup);
+    const std::vector<row> rows{
+        {path::run_at, microseconds(0), spin_wait::busy},
+        {path::run_at, microseconds(50), spin_wait::busy},
+        {path::run_at, microseconds(200), spin_wait::busy},
+        {path::run_at, microseconds(500), spin_wait::busy},
+        {path::run_at, microseconds(200), spin_wait::yield},
+        {path::sleep_until, microseconds(0), spin_wait::busy},
+        {path::sleep_until, microseconds(200), spin_wait::busy},
+    };
+    for (const auto& r : rows) {
+        const auto f = measure(r.p, r.spin, r.style, count, gap_us * 1000);
+        std::printf("%-12s %8lld %6s %9.1f %9.1f %9.1f %9.1f %12.1f\n",
+                    r.p == path::run_at ? "run_at" : "sleep_until",
+                    static_cast<long long>(r.spin.count()),
+                    r.spin.count() == 0 ? "-" : (r.style == spin_wait::busy ? "busy" : "yield"),
+                    percentile_us(f.lateness_ns, 0.5), percentile_us(f.lateness_ns, 0.9),
+                    percentile_us(f.lateness_ns, 0.99), percentile_us(f.lateness_ns, 1.0),
+                    f.cpu_us_per_wakeup);
     }
     return 0;
 }

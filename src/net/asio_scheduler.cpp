@@ -31,6 +31,15 @@ steady::time_point to_time_point(std::int64_t ns) {
     return steady::time_point(std::chrono::nanoseconds(ns));
 }
 
+/// Tells the CPU this is a spin-wait loop (saves power, frees a hyper-thread's resources).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+}
+
 [[noreturn]] void throw_aborted() {
     throw boost::system::system_error(asio::error::operation_aborted);
 }
@@ -105,7 +114,11 @@ struct asio_scheduler::impl : std::enable_shared_from_this<impl> {
             const std::int64_t remaining = *next - now;
             if (remaining > 0 && remaining <= options.spin.count()) {
                 while (now < *next) {
-                    std::this_thread::yield();
+                    if (options.spin_style == spin_wait::yield) {
+                        std::this_thread::yield();
+                    } else {
+                        cpu_relax();
+                    }
                     now = now_ns();
                 }
             }

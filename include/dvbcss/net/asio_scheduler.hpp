@@ -17,14 +17,27 @@
 
 namespace dvbcss::net {
 
+/// How an `asio_scheduler` polls the monotonic clock during its spin stretch.
+enum class spin_wait {
+    /// Keep the CPU, with a CPU relax hint between polls. Most punctual; under CPU contention the
+    /// kernel may still preempt the thread.
+    busy,
+    /// Call sched_yield between polls. Polite to other threads on an idle machine, but under CPU
+    /// contention a yield can hand the CPU away for a whole time slice (milliseconds).
+    yield,
+};
+
 /// Tuning of an `asio_scheduler`.
 struct asio_scheduler_options {
     /// How long before each deadline the timer wakes up; the rest of the wait is spent polling the
-    /// monotonic clock on the executor's thread (yielding the CPU between polls). Trades CPU time
-    /// and executor latency for punctuality: with 0 a wake-up is as late as the kernel timer makes
-    /// it (typically 50-100 us on Linux); with a stretch of a few hundred microseconds it is
-    /// typically within a few microseconds. See bench/scheduler_bench.cpp for figures.
+    /// monotonic clock on the executor's thread. Trades CPU time and executor latency for
+    /// punctuality: with 0 a wake-up is as late as the kernel timer makes it (tens of microseconds
+    /// on Linux); with a stretch of 50-200 us the median lateness drops to a few microseconds.
+    /// See bench/scheduler_bench.cpp and docs/scheduler.md for measured figures.
     std::chrono::nanoseconds spin{0};
+
+    /// How the spin stretch polls.
+    spin_wait spin_style = spin_wait::busy;
 
     /// What happens to tasks on an unavailable clock (see clock::unavailable_policy).
     clock::unavailable_policy unavailable = clock::unavailable_policy::park;
