@@ -9,7 +9,10 @@
 #include <cstring>
 #include <string>
 
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 namespace dvbcss::net {
@@ -83,11 +86,78 @@ error_code udp_socket::open(const endpoint& local) {
     return {};
 }
 
+error_code udp_socket::enable_transmit_timestamps() {
+    if (!socket_.is_open()) {
+        return boost::asio::error::bad_descriptor;
+    }
+    const int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
+                      SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY;
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) !=
+        0) {
+        tx_timestamps_ = false;
+        return last_errno();
+    }
+    tx_timestamps_ = true;
+    return {};
+}
+
+std::size_t udp_socket::collect_transmit_timestamps(std::span<std::int64_t> out) {
+    if (!socket_.is_open()) {
+        return 0;
+    }
+    std::size_t stored = 0;
+    std::int64_t dequeued = 0;
+    for (int guard = 0; guard < 1024; ++guard) {
+        control_slot control{};
+        char data[64];
+        iovec iov{data, sizeof data};
+        msghdr h{};
+        h.msg_iov = &iov;
+        h.msg_iovlen = 1;
+        h.msg_control = control.bytes;
+        h.msg_controllen = rx_control_bytes;
+        if (::recvmsg(socket_.native_handle(), &h, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+            break; // EAGAIN: the queue is empty
+        }
+        std::optional<std::int64_t> realtime;
+        bool is_timestamp = false;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+                realtime = kernel_realtime_ns(h);
+            } else if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+                       (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+                sock_extended_err err{};
+                std::memcpy(&err, CMSG_DATA(c), sizeof err);
+                is_timestamp = err.ee_origin == SO_EE_ORIGIN_TIMESTAMPING;
+            }
+        }
+        if (!is_timestamp || !realtime || stored >= out.size()) {
+            continue;
+        }
+        if (dequeued == 0) {
+            dequeued = monotonic_now_ns();
+        }
+        if (auto mono = clock_map_.map(*realtime, dequeued)) {
+            out[stored++] = *mono;
+        } else {
+            return stored; // implausible: let the caller fall back for the rest
+        }
+    }
+    return stored;
+}
+
+void udp_socket::discard_transmit_timestamps() {
+    if (tx_timestamps_) {
+        collect_transmit_timestamps({});
+    }
+}
+
 void udp_socket::close() noexcept {
     if (socket_.is_open()) {
         error_code ignored;
         socket_.close(ignored);
     }
+    tx_timestamps_ = false;
     received_.clear();
 }
 

@@ -59,6 +59,13 @@ error_code wall_clock_server::start() {
         log::write(log::level::warning, "wc.server",
                    "kernel receive timestamps unavailable: using user-space times");
     }
+    if (config_.core.followup) {
+        if (auto tx = socket_.enable_transmit_timestamps()) {
+            log::write(log::level::warning, "wc.server",
+                       "kernel transmit timestamps unavailable (" + tx.message() +
+                           "): follow-ups carry the time the send call returned");
+        }
+    }
     log::write(log::level::info, "wc.server", "listening on " + describe(local_endpoint()));
     do_wait();
     return {};
@@ -133,6 +140,9 @@ void wall_clock_server::handle_batch(std::span<const udp_socket::received> batch
 void wall_clock_server::send_pending() {
     // Transmit time: read once, immediately before the send call of this batch.
     outgoing_.clear();
+    if (socket_.transmit_timestamps()) {
+        socket_.discard_transmit_timestamps(); // those of earlier follow-ups
+    }
     const std::int64_t t3 = wall_time_.now();
     for (auto& p : pending_) {
         p.reply.stamp_transmit(t3);
@@ -165,13 +175,27 @@ void wall_clock_server::send_pending() {
     if (!config_.core.followup) {
         return;
     }
-    // Follow-ups carry the time the replies actually left: read after the send returned.
+    // Follow-ups carry the time each reply actually left: the kernel's transmit timestamp when
+    // there is one for every reply of the batch, else the time the send call returned.
     const std::int64_t sent_at = wall_time_.now();
+    std::size_t kernel_count = 0;
+    if (socket_.transmit_timestamps() && report.failed == 0) {
+        tx_times_.resize(pending_.size());
+        kernel_count = socket_.collect_transmit_timestamps(tx_times_);
+    }
+    const bool use_kernel = kernel_count == pending_.size();
+    if (use_kernel) {
+        stats_.kernel_transmit_timestamps += kernel_count;
+    }
     followups_.clear();
     outgoing_.clear();
-    for (const auto& p : pending_) {
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+        const auto& p = pending_[i];
         if (p.reply.followup) {
-            followups_.push_back(p.reply.make_followup(sent_at));
+            const std::int64_t left =
+                use_kernel ? std::clamp(wall_time_.at_monotonic(tx_times_[i]), t3, sent_at)
+                           : sent_at;
+            followups_.push_back(p.reply.make_followup(left));
         }
     }
     std::size_t f = 0;

@@ -96,6 +96,22 @@ public:
     /// Sends one datagram.
     [[nodiscard]] error_code send_to(std::span<const std::byte> bytes, const endpoint& destination);
 
+    /// Asks the kernel for software transmit timestamps (SO_TIMESTAMPING, TX_SOFTWARE): the time
+    /// each datagram was handed to the network device, read back with
+    /// `collect_transmit_timestamps`. Receive timestamps keep working. Call after `open`.
+    [[nodiscard]] error_code enable_transmit_timestamps();
+
+    [[nodiscard]] bool transmit_timestamps() const noexcept { return tx_timestamps_; }
+
+    /// Reads every transmit timestamp queued since the last call (in transmission order), as
+    /// CLOCK_MONOTONIC nanoseconds, into `out` (up to out.size()); returns how many it stored.
+    /// Timestamps that do not fit are discarded. Never blocks: a timestamp the kernel has not
+    /// produced yet is simply not there.
+    std::size_t collect_transmit_timestamps(std::span<std::int64_t> out);
+
+    /// Discards every queued transmit timestamp.
+    void discard_transmit_timestamps();
+
     /// The realtime-to-monotonic mapping used for kernel timestamps.
     [[nodiscard]] realtime_to_monotonic& clock_map() noexcept { return clock_map_; }
 
@@ -116,6 +132,7 @@ private:
     std::vector<received> received_;
     realtime_to_monotonic clock_map_;
     bool kernel_timestamps_ = false;
+    bool tx_timestamps_ = false;
     std::uint64_t user_timestamps_ = 0;
 };
 

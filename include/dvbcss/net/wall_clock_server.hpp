@@ -47,12 +47,17 @@ struct wall_clock_server_statistics {
     std::uint64_t truncated = 0;         ///< Datagrams longer than the receive buffer.
     std::uint64_t kernel_timestamps = 0; ///< Datagrams stamped by the kernel.
     std::uint64_t user_timestamps = 0;   ///< Datagrams stamped in user space (fallback).
-    wc::server_statistics core{};        ///< Answered / ignored by reason.
+    /// Follow-ups whose transmit time is the kernel's transmit timestamp of their response.
+    std::uint64_t kernel_transmit_timestamps = 0;
+    wc::server_statistics core{}; ///< Answered / ignored by reason.
 };
 
 /// A CSS-WC server on UDP: binds an address, feeds every datagram with its kernel receive time to
 /// the sans-I/O `wc::server`, stamps the transmit time just before the send system call and sends
-/// replies (and follow-ups) in batches.
+/// replies (and follow-ups) in batches. In follow-up mode the type-3 follow-up carries the kernel's
+/// transmit timestamp of the type-2 response (SO_TIMESTAMPING), so t3 is the time the response
+/// really left, not the time the send call returned (the reference's, which on a slow loopback can
+/// be tens of microseconds late and make the client's error bound too small).
 ///
 /// Robustness: a malformed datagram, a response sent to the server, a receive or send error never
 /// stops the server; each is counted and logged (rate-limited) under the logger "wc.server".
@@ -124,6 +129,7 @@ private:
     std::vector<pending_reply> pending_;
     std::vector<wc::message_bytes> followups_;
     std::vector<udp_socket::outgoing> outgoing_;
+    std::vector<std::int64_t> tx_times_;
     std::vector<std::uint64_t> delay_histogram_; // 10 ns bins
     std::uint64_t delay_samples_ = 0;
     std::shared_ptr<int> alive_; // handlers hold a weak_ptr: expired once the server is gone
