@@ -135,7 +135,7 @@ TEST(SysClock, CalcWhenIsTheEarliestInstantTheTickIsShown) {
         // Tick values within +-30 years, so that every instant fits the int64 nanosecond range.
         std::uniform_real_distribution<double> any_t(-rate * 1e9, rate * 1e9);
         for (int i = 0; i < 500; ++i) {
-            const tick_t t = static_cast<tick_t>(any_t(rng));
+            const auto t = static_cast<tick_t>(any_t(rng));
             const auto when = r.sys.calc_when(t);
             ASSERT_TRUE(when.has_value());
             EXPECT_GE(r.sys.ticks_at(*when), t) << "rate " << rate;
