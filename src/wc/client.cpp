@@ -151,7 +151,7 @@ client_outcome client::on_datagram(std::span<const std::byte> datagram, std::int
             // t4 is the arrival of the type 2; t3 (the true transmit time) comes from here (B19).
             const auto h = *held_;
             held_.reset();
-            return finish(m, h.t1, h.t4, receive_ns);
+            return finish(config_.trust_followup_transmit ? m : h.response, h.t1, h.t4, receive_ns);
         }
         if (matches_outstanding) {
             // The type 2 was lost. Using the follow-up's arrival as t4 widens the round trip,

@@ -47,6 +47,9 @@ struct network_profile {
     double server_mfe_ppm = 50;  ///< Server's advertised max frequency error.
     double client_mfe_ppm = 500; ///< Client's local max frequency error.
     bool followup = false;       ///< Server sends follow-ups.
+    /// The follow-up's transmit time is read this long after the type 2 really left (0: exact, as
+    /// with a kernel transmit timestamp; > 0: a server that reads its clock after sending).
+    std::int64_t followup_stamp_late_ns = 0;
 };
 
 /// The test bed. Not thread-safe.
@@ -218,7 +221,8 @@ private:
         r->stamp_transmit(server_wall_ns_at(tx_true));
         send(r->bytes, false, tx_true);
         if (r->followup) {
-            const auto f = r->make_followup(server_wall_ns_at(tx_true));
+            const auto f =
+                r->make_followup(server_wall_ns_at(tx_true + profile_.followup_stamp_late_ns));
             send(f, false, tx_true + profile_.followup_gap_ns);
         }
     }

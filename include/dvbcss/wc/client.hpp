@@ -62,6 +62,11 @@ struct client_config {
     /// estimator's `next_request_delay()`: the first loss costs nothing extra, a silent server is
     /// polled ever more slowly, down to one request per `max_backoff`.
     std::chrono::nanoseconds max_backoff = std::chrono::seconds(16);
+    /// Take t3 from the follow-up (the spec: it is the true transmit time of the type 2). Set
+    /// false for servers whose follow-up carries a time read AFTER sending (pydvbcss does): such a
+    /// t3 is later than the real departure and can put the true offset outside the error bound.
+    /// The type 2's own transmit time is then used, and the follow-up only confirms it.
+    bool trust_followup_transmit = true;
 };
 
 /// What one datagram did.

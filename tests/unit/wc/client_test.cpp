@@ -165,6 +165,24 @@ TEST_F(WcClientTest, CombinesResponseAndFollowup) {
     EXPECT_EQ(client_->statistics().duplicates, 1U);
 }
 
+TEST_F(WcClientTest, CanIgnoreTheFollowupsTransmitTime) {
+    client_config cfg;
+    cfg.trust_followup_transmit = false;
+    make_client("lowest-dispersion", cfg);
+    const std::int64_t t1 = 100 * s;
+    const auto req = *client_->next_request(t1);
+    const auto type2 = answer(req, t1, ms, message_type::response_with_followup);
+    auto follow = *decode(type2);
+    follow.type = message_type::followup;
+    follow.transmit_ns += 50'000; // read after sending: later than the real departure
+    EXPECT_EQ(client_->on_datagram(type2, t1 + 2 * ms + 10'000, true),
+              client_outcome::awaiting_followup);
+    EXPECT_EQ(client_->on_datagram(encode(follow), t1 + 3 * ms, true),
+              client_outcome::clock_adjusted);
+    EXPECT_EQ(client_->last_candidate()->t3, decode(type2)->transmit_ns);
+    EXPECT_EQ(client_->last_candidate()->t4, t1 + 2 * ms + 10'000);
+}
+
 TEST_F(WcClientTest, UsesTheTypeTwoAloneWhenTheFollowupIsLost) {
     client_config cfg;
     cfg.followup_timeout = 300ms;

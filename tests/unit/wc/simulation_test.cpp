@@ -162,6 +162,27 @@ TEST_P(WcSimulation, UsesFollowups) {
     }
 }
 
+// A server whose follow-up carries a transmit time read after sending (as pydvbcss does) makes
+// t3 later than the real departure; a client that does not trust it keeps a valid bound.
+TEST_P(WcSimulation, BoundHoldsWithLateFollowupStampsWhenNotTrusted) {
+    for (const std::uint64_t seed : {41U, 42U}) {
+        SCOPED_TRACE("estimator " + GetParam() + ", seed " + std::to_string(seed));
+        network_profile p;
+        p.followup = true;
+        p.delay_ns = 20 * us;
+        p.jitter_ns = 1 * us;
+        p.turnaround_ns = 2 * us;
+        p.followup_gap_ns = 30 * us;
+        p.followup_stamp_late_ns = 25 * us; // more than the one-way delay
+        client_config cfg;
+        cfg.trust_followup_transmit = false;
+        simulated_network net(p, seed, GetParam(), cfg);
+        const auto r = run(net, 10);
+        EXPECT_EQ(r.bound_violations, 0U) << "worst excess " << r.worst_violation_ns << " ns";
+        EXPECT_LT(std::fabs(r.final_error_ns), 5.0 * us);
+    }
+}
+
 TEST_P(WcSimulation, IgnoresForeignPackets) {
     network_profile p;
     p.jitter_ns = 100 * us;
