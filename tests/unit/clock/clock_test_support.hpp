@@ -14,6 +14,22 @@
 
 namespace dvbcss::test {
 
+/// Compile-time probes for operations a clock type must not offer.
+template <class Clock>
+concept has_set_speed = requires(Clock& c) {
+    c.set_speed(2.0);
+};
+
+template <class Clock>
+concept has_set_tick_rate = requires(Clock& c) {
+    c.set_tick_rate(2.0);
+};
+
+template <class Clock>
+concept has_set_parent = requires(Clock& c, clock::clock_base& p) {
+    c.set_parent(p);
+};
+
 /// Records the cause of every notification it receives, in order. Not thread-safe.
 class recording_listener final : public clock::clock_listener {
 public:

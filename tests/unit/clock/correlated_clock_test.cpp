@@ -26,6 +26,13 @@ TEST(CorrelatedClock, ConstructorArgumentsAreReadable) {
     EXPECT_EQ(c.parent(), &r.sys);
 }
 
+TEST(CorrelatedClock, OffersSpeedRateAndParentSetters) {
+    // Positive control for the probes other tests use to show an operation is absent.
+    EXPECT_TRUE(test::has_set_speed<correlated_clock>);
+    EXPECT_TRUE(test::has_set_tick_rate<correlated_clock>);
+    EXPECT_TRUE(test::has_set_parent<correlated_clock>);
+}
+
 TEST(CorrelatedClock, TicksFollowTheParent) {
     fake_root r(1e6);
     const correlated_clock c(r.sys, 1000, {0, 300});

@@ -37,6 +37,13 @@ TEST_F(OffsetClock, SpeedIsAlwaysOne) {
     EXPECT_EQ(oc.speed(), 1.0);
 }
 
+TEST_F(OffsetClock, SpeedAndTickRateCannotBeSet) {
+    constexpr bool can_set_speed = test::has_set_speed<offset_clock>;
+    constexpr bool can_set_rate = test::has_set_tick_rate<offset_clock>;
+    EXPECT_FALSE(can_set_speed);
+    EXPECT_FALSE(can_set_rate);
+}
+
 TEST_F(OffsetClock, EffectiveSpeedIsTheParents) {
     parent.set_speed(2.7);
     const offset_clock oc(parent, 40ms);

@@ -52,6 +52,13 @@ TEST(RangeCorrelatedClock, ReportsBothCorrelations) {
     EXPECT_EQ(c.speed(), 1.0);
 }
 
+TEST(RangeCorrelatedClock, SpeedAndTickRateAreFixed) {
+    constexpr bool can_set_speed = test::has_set_speed<range_correlated_clock>;
+    constexpr bool can_set_rate = test::has_set_tick_rate<range_correlated_clock>;
+    EXPECT_FALSE(can_set_speed);
+    EXPECT_FALSE(can_set_rate);
+}
+
 TEST(RangeCorrelatedClock, CorrelationSettersNotify) {
     fake_root r(1000);
     range_correlated_clock c(r.sys, 1000, {100, 1000}, {200, 1110});

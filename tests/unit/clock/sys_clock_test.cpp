@@ -159,6 +159,16 @@ TEST(SysClock, HasNoParent) {
     EXPECT_EQ(r.sys.from_parent_ticks(5), 5.0L);
 }
 
+TEST(SysClock, CannotBeReparentedOrSpedUp) {
+    // The reference raised at run time; here the operations do not exist.
+    constexpr bool can_set_parent = test::has_set_parent<sys_clock>;
+    constexpr bool can_set_speed = test::has_set_speed<sys_clock>;
+    constexpr bool can_set_rate = test::has_set_tick_rate<sys_clock>;
+    EXPECT_FALSE(can_set_parent);
+    EXPECT_FALSE(can_set_speed);
+    EXPECT_FALSE(can_set_rate);
+}
+
 TEST(SysClock, IsAlwaysAvailable) {
     fake_root r;
     EXPECT_TRUE(r.sys.is_available());
