@@ -67,6 +67,9 @@ enum class unavailable_policy {
 ///
 /// Thread safety: distinct objects safe; shared objects unsafe. Use a scheduler from the thread
 /// or executor that owns its clock tree.
+// The class is final and clock_listener's destructor is protected, so a scheduler is never
+// deleted through its base: a public non-virtual destructor is safe.
+// NOLINTNEXTLINE(cppcoreguidelines-virtual-class-destructor)
 class scheduler final : public clock_listener {
 public:
     /// Receives an exception that escaped a task's work.
