@@ -209,6 +209,7 @@ result<std::span<const udp_socket::received>> udp_socket::receive_batch() {
             r.sender.resize(h.msg_namelen);
         }
         r.time = clock_map_.stamp(kernel_realtime_ns(h), dequeued);
+        r.dequeued_ns = dequeued;
         if (r.time.source == timestamp_source::user) {
             ++user_timestamps_;
         }

@@ -38,6 +38,7 @@ wall_clock_server::wall_clock_server(const boost::asio::any_io_executor& executo
     outgoing_.reserve(config_.batch_size);
     if (config_.record_processing_delay) {
         delay_histogram_.assign(delay_bins, 0);
+        dequeue_histogram_.assign(delay_bins, 0);
     }
 }
 
@@ -127,7 +128,9 @@ void wall_clock_server::handle_batch(std::span<const udp_socket::received> batch
         }
         const std::int64_t t2 = wall_time_.at_monotonic(d.time.monotonic_ns);
         if (auto r = core_.on_datagram(d.bytes, t2)) {
-            pending_.push_back({*r, d.sender, t2});
+            const std::int64_t dequeued =
+                delay_histogram_.empty() ? t2 : wall_time_.at_monotonic(d.dequeued_ns);
+            pending_.push_back({*r, d.sender, t2, dequeued});
         } else {
             log_ignored(d);
         }
@@ -158,11 +161,14 @@ void wall_clock_server::send_pending() {
                    monotonic_now_ns());
     }
     if (!delay_histogram_.empty()) {
+        const auto bin_of = [](std::int64_t d) {
+            return std::min<std::size_t>(
+                static_cast<std::size_t>(std::max<std::int64_t>(0, d) / delay_bin_ns),
+                delay_bins - 1);
+        };
         for (const auto& p : pending_) {
-            const std::int64_t d = std::max<std::int64_t>(0, t3 - p.receive_ns);
-            const auto bin =
-                std::min<std::size_t>(static_cast<std::size_t>(d / delay_bin_ns), delay_bins - 1);
-            ++delay_histogram_[bin];
+            ++delay_histogram_[bin_of(t3 - p.receive_ns)];
+            ++dequeue_histogram_[bin_of(t3 - p.dequeued_ns)];
             ++delay_samples_;
         }
     }
@@ -237,16 +243,19 @@ wall_clock_server_statistics wall_clock_server::statistics() const {
     return s;
 }
 
-std::optional<std::int64_t> wall_clock_server::processing_delay_percentile_ns(double p) const {
-    if (delay_samples_ == 0 || delay_histogram_.empty()) {
+std::optional<std::int64_t>
+wall_clock_server::processing_delay_percentile_ns(double p, processing_delay kind) const {
+    const auto& histogram =
+        kind == processing_delay::since_receive ? delay_histogram_ : dequeue_histogram_;
+    if (delay_samples_ == 0 || histogram.empty()) {
         return std::nullopt;
     }
     const double clamped = std::clamp(p, 0.0, 1.0);
     const auto target =
         static_cast<std::uint64_t>(std::ceil(clamped * static_cast<double>(delay_samples_)));
     std::uint64_t seen = 0;
-    for (std::size_t i = 0; i < delay_histogram_.size(); ++i) {
-        seen += delay_histogram_[i];
+    for (std::size_t i = 0; i < histogram.size(); ++i) {
+        seen += histogram[i];
         if (seen >= std::max<std::uint64_t>(1, target)) {
             return static_cast<std::int64_t>(i) * delay_bin_ns;
         }
@@ -256,6 +265,7 @@ std::optional<std::int64_t> wall_clock_server::processing_delay_percentile_ns(do
 
 void wall_clock_server::reset_processing_delay() {
     std::fill(delay_histogram_.begin(), delay_histogram_.end(), 0);
+    std::fill(dequeue_histogram_.begin(), dequeue_histogram_.end(), 0);
     delay_samples_ = 0;
 }
 

@@ -37,6 +37,7 @@ public:
         bool truncated = false;           ///< The datagram was longer than max_datagram.
         endpoint sender;                  ///< Where it came from.
         rx_timestamp time;                ///< When it arrived (CLOCK_MONOTONIC).
+        std::int64_t dequeued_ns = 0;     ///< When user space got it (CLOCK_MONOTONIC ns).
     };
 
     /// One datagram to send.

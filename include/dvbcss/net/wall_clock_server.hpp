@@ -35,6 +35,15 @@ struct wall_clock_server_config {
     bool record_processing_delay = false;
 };
 
+/// Which processing delay `wall_clock_server::processing_delay_percentile_ns` reports.
+enum class processing_delay {
+    /// t3 - t2: from the kernel's receive timestamp to the transmit stamp (what a client sees).
+    since_receive,
+    /// From the moment user space dequeued the datagram to the transmit stamp (the server's own
+    /// work, without the wake-up latency of the thread and the time spent in the socket queue).
+    since_dequeue,
+};
+
 /// Counters of a wall clock server. Monotonic over the server's life (kept across restarts).
 ///
 /// Thread safety: a value type.
@@ -97,10 +106,11 @@ public:
 
     [[nodiscard]] wall_clock_server_statistics statistics() const;
 
-    /// The processing delay t3 - t2 (ns) below which a fraction `p` (0..1) of replies fall;
-    /// nullopt if not recorded or no reply yet. Resolution 10 ns; delays beyond 100 µs count as
-    /// 100 µs.
-    [[nodiscard]] std::optional<std::int64_t> processing_delay_percentile_ns(double p) const;
+    /// The processing delay (ns) below which a fraction `p` (0..1) of replies fall; nullopt if
+    /// not recorded or no reply yet. Resolution 10 ns; delays beyond 100 µs count as 100 µs.
+    [[nodiscard]] std::optional<std::int64_t>
+    processing_delay_percentile_ns(double p,
+                                   processing_delay kind = processing_delay::since_receive) const;
 
     /// Forgets the processing delay samples.
     void reset_processing_delay();
@@ -111,7 +121,8 @@ private:
     struct pending_reply {
         wc::reply reply;
         udp_socket::endpoint destination;
-        std::int64_t receive_ns = 0;
+        std::int64_t receive_ns = 0;  ///< t2, wall clock ns
+        std::int64_t dequeued_ns = 0; ///< when user space got it, wall clock ns
     };
 
     void do_wait();
@@ -130,7 +141,8 @@ private:
     std::vector<wc::message_bytes> followups_;
     std::vector<udp_socket::outgoing> outgoing_;
     std::vector<std::int64_t> tx_times_;
-    std::vector<std::uint64_t> delay_histogram_; // 10 ns bins
+    std::vector<std::uint64_t> delay_histogram_;   // t3 - t2, 10 ns bins
+    std::vector<std::uint64_t> dequeue_histogram_; // t3 - dequeue, 10 ns bins
     std::uint64_t delay_samples_ = 0;
     std::shared_ptr<int> alive_; // handlers hold a weak_ptr: expired once the server is gone
 };
