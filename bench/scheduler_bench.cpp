@@ -21,11 +21,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <functional>
-#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -57,6 +58,24 @@ double cpu_seconds() {
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+/// A chain of run_at tasks, each scheduling the next from inside its work.
+struct chain {
+    asio_scheduler& sched;
+    sys_clock& root;
+    figures& out;
+    int count;
+    std::function<tick_t()> next;
+
+    void arm(tick_t when) {
+        sched.run_at(root, when, [this, when] {
+            out.lateness_ns.push_back(asio_scheduler::now_ns() - static_cast<std::int64_t>(when));
+            if (static_cast<int>(out.lateness_ns.size()) < count) {
+                arm(next());
+            }
+        });
+    }
+};
+
 figures measure(path p, std::chrono::nanoseconds spin, dvbcss::net::spin_wait style, int count,
                 std::int64_t gap_ns) {
     asio::io_context io;
@@ -73,32 +92,10 @@ figures measure(path p, std::chrono::nanoseconds spin, dvbcss::net::spin_wait st
         return root.ticks() + static_cast<tick_t>(gap_ns + jitter(rng));
     };
 
+    // run_at: each task schedules the next one from inside its work.
+    chain c{sched, root, out, count, next_deadline};
     if (p == path::run_at) {
-        // Each task schedules the next one from inside its work.
-        struct chain {
-            asio_scheduler& sched;
-            sys_clock& root;
-            figures& out;
-            int count;
-            std::function<tick_t()> next;
-
-            void arm(tick_t when) {
-                sched.run_at(root, when, [this, when] {
-                    out.lateness_ns.push_back(asio_scheduler::now_ns() -
-                                              static_cast<std::int64_t>(when));
-                    if (static_cast<int>(out.lateness_ns.size()) < count) {
-                        arm(next());
-                    }
-                });
-            }
-        };
-
-        auto c = std::make_shared<chain>(chain{sched, root, out, count, next_deadline});
-        c->arm(next_deadline());
-        const double cpu0 = cpu_seconds();
-        io.run();
-        out.cpu_us_per_wakeup = (cpu_seconds() - cpu0) * 1e6 / count;
-        return out;
+        c.arm(next_deadline());
     } else {
         asio::co_spawn(
             io,
@@ -123,13 +120,13 @@ double percentile_us(std::vector<std::int64_t> v, double q) {
         return 0;
     }
     std::sort(v.begin(), v.end());
-    const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+    const auto i = static_cast<std::size_t>(std::lround(q * static_cast<double>(v.size() - 1)));
     return static_cast<double>(v[i]) / 1e3;
 }
 
 } // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
     const int count = argc > 1 ? std::atoi(argv[1]) : 2000;
     const std::int64_t gap_us = argc > 2 ? std::atoll(argv[2]) : 1000;
     if (count <= 0 || gap_us <= 0) {
@@ -169,4 +166,9 @@ int main(int argc, char** argv) {
                     f.cpu_us_per_wakeup);
     }
     return 0;
+
+} catch (const std::exception& e) {
+
+    std::fprintf(stderr, "scheduler_bench: %s\n", e.what());
+    return 1;
 }

@@ -69,8 +69,8 @@ private:
 
 /// The state shared by the coroutines of the demonstration.
 struct demo {
-    double scale;
-    printer out;
+    double scale = 1.0;
+    printer out{0, true};
     asio_scheduler& sched;
     sys_clock& sys;
     tunable_clock& t_clock;

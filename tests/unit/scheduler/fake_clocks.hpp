@@ -29,7 +29,7 @@ public:
 
     [[nodiscard]] clock_base* parent() const override { return nullptr; }
 
-    [[nodiscard]] std::optional<tick_t> to_parent_ticks(tick_t) const override {
+    [[nodiscard]] std::optional<tick_t> to_parent_ticks(tick_t /*t*/) const override {
         return std::nullopt;
     }
 

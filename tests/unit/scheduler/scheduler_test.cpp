@@ -477,7 +477,7 @@ TEST_F(SchedulerExceptions, ThrowingWorkIsReportedAndOthersStillRun) {
     scheduler s;
     std::vector<task_id> failed;
     std::string message;
-    s.set_error_handler([&](task_id id, std::exception_ptr e) {
+    s.set_error_handler([&](task_id id, const std::exception_ptr& e) {
         failed.push_back(id);
         try {
             std::rethrow_exception(e);
@@ -513,7 +513,7 @@ TEST_F(SchedulerExceptions, ThrowingHandlerLeavesSchedulerConsistent) {
     scheduler s;
     int hook_calls = 0;
     s.set_wakeup_changed([&] { ++hook_calls; });
-    s.set_error_handler([](task_id, std::exception_ptr e) { std::rethrow_exception(e); });
+    s.set_error_handler([](task_id, const std::exception_ptr& e) { std::rethrow_exception(e); });
     s.run_at(root, 0, [] { throw std::runtime_error("boom"); });
     s.run_at(root, 100'000, record("later"));
     EXPECT_THROW(s.run_due(0), std::runtime_error);

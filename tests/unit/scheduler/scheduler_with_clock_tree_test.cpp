@@ -30,7 +30,7 @@ using namespace std::chrono_literals;
 constexpr std::int64_t ms = 1'000'000;
 constexpr std::int64_t sec = 1'000'000'000;
 
-struct ClockTree : ::testing::Test {
+struct clock_tree_fixture : ::testing::Test {
     fake_time_source source{0};
     sys_clock root{source, 1e6}; // the reference's SysClock rate
     std::vector<std::int64_t> times_ns;
@@ -58,6 +58,8 @@ struct ClockTree : ::testing::Test {
         }
     }
 };
+
+using ClockTree = clock_tree_fixture;
 
 TEST_F(ClockTree, OffsetClockTasksRunAtTheOffsetInstant) {
     // B12: the reference's OffsetClock had no calcWhen, so nothing could be scheduled on it.
