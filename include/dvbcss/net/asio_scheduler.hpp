@@ -27,7 +27,7 @@ enum class spin_wait {
     yield,
 };
 
-/// Tuning of an `asio_scheduler`.
+/// Tuning of an `asio_scheduler`. Thread safety: a plain value; copied at construction.
 struct asio_scheduler_options {
     /// How long before each deadline the timer wakes up; the rest of the wait is spent polling the
     /// monotonic clock on the executor's thread. Trades CPU time and executor latency for
