@@ -12,8 +12,35 @@
 namespace dvbcss::net {
 namespace {
 
-constexpr std::int64_t delay_bin_ns = 10;
-constexpr std::size_t delay_bins = 10'001; // 0 .. 100 µs, the last bin collects the rest
+// Processing delay histogram: 10 ns bins below 100 µs, 1 µs bins from 100 µs to 10 ms, and a last
+// bin for everything beyond.
+constexpr std::int64_t fine_bin_ns = 10;
+constexpr std::int64_t fine_limit_ns = 100'000;
+constexpr std::int64_t coarse_bin_ns = 1'000;
+constexpr std::int64_t coarse_limit_ns = 10'000'000;
+constexpr std::size_t fine_bins = fine_limit_ns / fine_bin_ns;
+constexpr std::size_t delay_bins =
+    fine_bins + (coarse_limit_ns - fine_limit_ns) / coarse_bin_ns + 1;
+
+std::size_t bin_of(std::int64_t d) {
+    d = std::max<std::int64_t>(0, d);
+    if (d < fine_limit_ns) {
+        return static_cast<std::size_t>(d / fine_bin_ns);
+    }
+    if (d < coarse_limit_ns) {
+        return fine_bins + static_cast<std::size_t>((d - fine_limit_ns) / coarse_bin_ns);
+    }
+    return delay_bins - 1;
+}
+
+/// Lower edge of bin `i`, ns.
+std::int64_t value_of(std::size_t i) {
+    if (i < fine_bins) {
+        return static_cast<std::int64_t>(i) * fine_bin_ns;
+    }
+    return fine_limit_ns + static_cast<std::int64_t>(i - fine_bins) * coarse_bin_ns;
+}
+
 /// Batches drained per wake-up before yielding to other handlers.
 constexpr int max_batches_per_wakeup = 8;
 
@@ -105,6 +132,9 @@ void wall_clock_server::on_readable(const error_code& ec) {
             continue; // a pending error is reported once; the next call reads on
         }
         if (batch->empty()) {
+            if (socket_.transmit_timestamps()) {
+                socket_.discard_transmit_timestamps(); // those of the last follow-ups
+            }
             break;
         }
         handle_batch(*batch);
@@ -161,11 +191,6 @@ void wall_clock_server::send_pending() {
                    monotonic_now_ns());
     }
     if (!delay_histogram_.empty()) {
-        const auto bin_of = [](std::int64_t d) {
-            return std::min<std::size_t>(
-                static_cast<std::size_t>(std::max<std::int64_t>(0, d) / delay_bin_ns),
-                delay_bins - 1);
-        };
         for (const auto& p : pending_) {
             ++delay_histogram_[bin_of(t3 - p.receive_ns)];
             ++dequeue_histogram_[bin_of(t3 - p.dequeued_ns)];
@@ -257,10 +282,10 @@ wall_clock_server::processing_delay_percentile_ns(double p, processing_delay kin
     for (std::size_t i = 0; i < histogram.size(); ++i) {
         seen += histogram[i];
         if (seen >= std::max<std::uint64_t>(1, target)) {
-            return static_cast<std::int64_t>(i) * delay_bin_ns;
+            return value_of(i);
         }
     }
-    return static_cast<std::int64_t>(delay_bins - 1) * delay_bin_ns;
+    return value_of(delay_bins - 1);
 }
 
 void wall_clock_server::reset_processing_delay() {

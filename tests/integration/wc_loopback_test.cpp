@@ -458,7 +458,7 @@ TEST(WcLoopback, ServerRecordsProcessingDelay) {
     ASSERT_TRUE(p50 && p99);
     EXPECT_GE(*p50, 0);
     EXPECT_LE(*p50, *p99);
-    EXPECT_LT(*p99, 100'001);
+    EXPECT_LE(*p99, 10'000'000);
 }
 
 } // namespace

@@ -107,7 +107,8 @@ public:
     [[nodiscard]] wall_clock_server_statistics statistics() const;
 
     /// The processing delay (ns) below which a fraction `p` (0..1) of replies fall; nullopt if
-    /// not recorded or no reply yet. Resolution 10 ns; delays beyond 100 µs count as 100 µs.
+    /// not recorded or no reply yet. Resolution 10 ns below 100 µs, 1 µs up to 10 ms; delays
+    /// beyond 10 ms count as 10 ms.
     [[nodiscard]] std::optional<std::int64_t>
     processing_delay_percentile_ns(double p,
                                    processing_delay kind = processing_delay::since_receive) const;
