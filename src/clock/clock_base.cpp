@@ -52,7 +52,15 @@ tick_t down_from(const clock_base& c, const clock_base& ancestor, tick_t t) {
 
 } // namespace
 
-clock_base::~clock_base() = default;
+clock_base::~clock_base() {
+    // Listeners may unbind themselves (or others) while being told: walk a snapshot.
+    const auto snapshot = listeners_;
+    for (clock_listener* l : snapshot) {
+        if (is_bound(*l)) {
+            l->on_clock_destroyed(*this);
+        }
+    }
+}
 
 double clock_base::effective_speed() const {
     double s = 1.0;

@@ -175,6 +175,10 @@ void scheduler::on_clock_changed(clock_base& cause) {
     report_if_wakeup_changed();
 }
 
+void scheduler::on_clock_destroyed(clock_base& clock) {
+    cancel_all(clock);
+}
+
 std::optional<std::int64_t> scheduler::compute_deadline(const clock_base& clock,
                                                         tick_t when) const {
     if (policy_ == unavailable_policy::park && !clock.is_available()) {

@@ -21,6 +21,11 @@ public:
     /// correlation, speed, tick rate, parent or availability, or an ancestor of it did.
     virtual void on_clock_changed(clock_base& cause) = 0;
 
+    /// Called while `clock` (a clock this listener is bound to) is being destroyed, so the listener
+    /// can forget it (the scheduler drops that clock's pending tasks). Only the clock's identity
+    /// and `unbind` may be used: its derived parts are already gone. Default: nothing.
+    virtual void on_clock_destroyed(clock_base& clock) { static_cast<void>(clock); }
+
 protected:
     ~clock_listener() = default;
 };

@@ -12,8 +12,8 @@ namespace dvbcss::clock {
 ///
 /// A value type: immutable by convention, compared field by field. Thread safety: as any value.
 struct correlation {
-    tick_t parent_ticks = 0; ///< Tick value on the parent clock.
-    tick_t child_ticks = 0;  ///< Tick value on the child clock at that same moment.
+    tick_t parent_ticks = 0;     ///< Tick value on the parent clock.
+    tick_t child_ticks = 0;      ///< Tick value on the child clock at that same moment.
     double initial_error_ns = 0; ///< Error bound at the correlation point, nanoseconds (>= 0).
     /// Growth of the error bound away from the correlation point: seconds of error per second of
     /// parent time (dimensionless; 500 ppm = 0.0005). >= 0.

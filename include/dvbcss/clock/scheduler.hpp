@@ -61,9 +61,9 @@ enum class unavailable_policy {
 /// Exceptions thrown by work are caught; the task counts as run and the error handler (if any)
 /// receives it. The scheduler stays consistent.
 ///
-/// Lifetime: every clock with pending tasks must outlive them (cancel them, e.g. with
-/// `cancel_all`, before destroying the clock). The destructor unbinds from the clocks that still
-/// have tasks, so those clocks must still exist then.
+/// Lifetime: destroying a clock drops its pending tasks (they never run), so clocks and the
+/// scheduler may be destroyed in any order. Tasks on a destroyed clock's descendants are the
+/// descendants' business: a parent must outlive its children, as everywhere in the clock tree.
 ///
 /// Thread safety: distinct objects safe; shared objects unsafe. Use a scheduler from the thread
 /// or executor that owns its clock tree.
@@ -133,6 +133,9 @@ public:
     /// From clock_listener: `cause` (a clock with pending tasks) or one of its ancestors changed;
     /// re-times that clock's tasks.
     void on_clock_changed(clock_base& cause) override;
+
+    /// From clock_listener: `clock` is being destroyed; its pending tasks are dropped unrun.
+    void on_clock_destroyed(clock_base& clock) override;
 
 private:
     struct task {

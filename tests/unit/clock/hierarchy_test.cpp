@@ -154,6 +154,12 @@ TEST_F(ClockHierarchy, AvailabilityPropagation) {
     a4.set_availability(true);
     EXPECT_TRUE(a4.is_available());
     EXPECT_EQ(l4.take(), causes{&a4});
+
+    // Listeners must unbind before they die (the fixture's clocks outlive them).
+    a1.unbind(l1);
+    a2.unbind(l2);
+    a3.unbind(l3);
+    a4.unbind(l4);
 }
 
 TEST(ClockDiff, DifferentTickRatesAreIncomparable) {
