@@ -28,30 +28,30 @@ using error_code = boost::system::error_code;
 enum class errc {
     ok = 0,
     // Malformed or unacceptable messages: ignore them or answer with an error.
-    wrong_length = 1,      ///< A binary message is not the length the protocol defines.
-    bad_version,           ///< A protocol version field has a value we do not speak.
-    bad_message_type,      ///< A message type field has an undefined value.
-    not_a_request,         ///< A server received something other than a request.
-    not_a_response,        ///< A client received something other than a response.
-    bad_json,              ///< Text is not well-formed JSON, or nests too deeply.
-    bad_field_type,        ///< A JSON property has the wrong type.
-    bad_field_value,       ///< A JSON property has a value outside its allowed set.
-    missing_field,         ///< A required JSON property is absent.
-    value_out_of_range,    ///< A number does not fit the field it goes into.
-    unexpected_response,   ///< A response matches no outstanding request.
+    wrong_length = 1,    ///< A binary message is not the length the protocol defines.
+    bad_version,         ///< A protocol version field has a value we do not speak.
+    bad_message_type,    ///< A message type field has an undefined value.
+    not_a_request,       ///< A server received something other than a request.
+    not_a_response,      ///< A client received something other than a response.
+    bad_json,            ///< Text is not well-formed JSON, or nests too deeply.
+    bad_field_type,      ///< A JSON property has the wrong type.
+    bad_field_value,     ///< A JSON property has a value outside its allowed set.
+    missing_field,       ///< A required JSON property is absent.
+    value_out_of_range,  ///< A number does not fit the field it goes into.
+    unexpected_response, ///< A response matches no outstanding request.
     // Protocol violations: close the connection with a code.
-    binary_frame,          ///< A binary WebSocket frame where only text is allowed.
-    unexpected_message,    ///< A message arrived that the protocol state does not allow.
+    binary_frame,       ///< A binary WebSocket frame where only text is allowed.
+    unexpected_message, ///< A message arrived that the protocol state does not allow.
     // Limits: refuse or close.
-    message_too_large,     ///< A message exceeds the configured size limit.
-    too_many_connections,  ///< An endpoint is at its connection limit.
-    outbox_overflow,       ///< A peer does not read fast enough; its bounded outbox is full.
-    endpoint_disabled,     ///< The endpoint is not accepting connections.
+    message_too_large,    ///< A message exceeds the configured size limit.
+    too_many_connections, ///< An endpoint is at its connection limit.
+    outbox_overflow,      ///< A peer does not read fast enough; its bounded outbox is full.
+    endpoint_disabled,    ///< The endpoint is not accepting connections.
     // Clock model.
-    no_common_clock,       ///< Two clocks share no root, so no conversion between them exists.
-    clock_unavailable,     ///< A clock (or an ancestor) is marked unavailable.
-    clock_frozen,          ///< A clock at speed 0 holds no parent time for this tick value.
-    timeout,               ///< No answer arrived within the allowed time.
+    no_common_clock,   ///< Two clocks share no root, so no conversion between them exists.
+    clock_unavailable, ///< A clock (or an ancestor) is marked unavailable.
+    clock_frozen,      ///< A clock at speed 0 holds no parent time for this tick value.
+    timeout,           ///< No answer arrived within the allowed time.
 };
 
 /// Classes of failure, so callers test a class instead of listing codes.

@@ -23,11 +23,17 @@ void default_sink(level l, std::string_view logger, std::string_view message) {
 
 } // namespace
 
-void set_level(level l) { g_level.store(l, std::memory_order_relaxed); }
+void set_level(level l) {
+    g_level.store(l, std::memory_order_relaxed);
+}
 
-level current_level() { return g_level.load(std::memory_order_relaxed); }
+level current_level() {
+    return g_level.load(std::memory_order_relaxed);
+}
 
-bool enabled(level l) { return l >= current_level() && l != level::off; }
+bool enabled(level l) {
+    return l >= current_level() && l != level::off;
+}
 
 void set_sink(sink s) {
     const std::lock_guard lock(g_mutex);
@@ -73,12 +79,18 @@ std::optional<level> parse_level(std::string_view name) {
 
 std::string_view level_name(level l) {
     switch (l) {
-    case level::debug: return "DEBUG";
-    case level::info: return "INFO";
-    case level::warning: return "WARNING";
-    case level::error: return "ERROR";
-    case level::critical: return "CRITICAL";
-    case level::off: return "OFF";
+    case level::debug:
+        return "DEBUG";
+    case level::info:
+        return "INFO";
+    case level::warning:
+        return "WARNING";
+    case level::error:
+        return "ERROR";
+    case level::critical:
+        return "CRITICAL";
+    case level::off:
+        return "OFF";
     }
     return "?";
 }

@@ -12,7 +12,7 @@ namespace dvbcss::tools {
 
 /// The options every program takes.
 struct common_options {
-    bool quiet = false;             ///< -q: no banner, no log output.
+    bool quiet = false;                ///< -q: no banner, no log output.
     std::string log_level = "warning"; ///< --loglevel: debug, info, warning, error, critical.
 };
 
