@@ -83,9 +83,31 @@ std::optional<message_bytes> client::next_request(std::int64_t now_ns) {
     req.type = message_type::request;
     req.originate = raw_timestamp::from_ns(now_ns);
     outstanding_ = outstanding{req.originate, now_ns,
-                               saturating_add(now_ns, config_.response_timeout.count())};
+                               saturating_add(now_ns, config_.response_timeout.count()), now_ns};
     ++stats_.requests;
     return encode(req);
+}
+
+bool client::on_request_sent(const raw_timestamp& originate, std::int64_t actual_t1_ns) noexcept {
+    const auto in_range = [&](std::int64_t read_ns, std::int64_t deadline_ns) {
+        return actual_t1_ns >= read_ns && actual_t1_ns < deadline_ns;
+    };
+    if (outstanding_ && outstanding_->originate == originate) {
+        if (in_range(outstanding_->t1_read, outstanding_->deadline)) {
+            outstanding_->t1 = actual_t1_ns;
+            ++stats_.transmit_times_used;
+            return true;
+        }
+    } else if (held_ && held_->response.originate == originate) {
+        // The timestamp came after the type 2 arrived: it must still precede that arrival.
+        if (in_range(held_->t1_read, saturating_add(held_->t4, 1))) {
+            held_->t1 = actual_t1_ns;
+            ++stats_.transmit_times_used;
+            return true;
+        }
+    }
+    ++stats_.transmit_times_rejected;
+    return false;
 }
 
 client_outcome client::ignore_unmatched(const raw_timestamp& originate) {
@@ -134,7 +156,7 @@ client_outcome client::on_datagram(std::span<const std::byte> datagram, std::int
         return ignore_unmatched(m.originate);
     case message_type::response_with_followup:
         if (matches_outstanding) {
-            held_ = held_response{m, outstanding_->t1, receive_ns,
+            held_ = held_response{m, outstanding_->t1, outstanding_->t1_read, receive_ns,
                                   saturating_add(receive_ns, config_.followup_timeout.count())};
             outstanding_.reset();
             ++stats_.responses;

@@ -11,6 +11,8 @@
 /// - `next_request(now_ns)` -> optional<message_bytes>: call whenever the timer set to
 ///                     `next_wakeup_ns()` fires (and after `on_datagram`); returns the request to
 ///                     send now, if any. Also expires timeouts. `now_ns` = local clock ns.
+/// - `on_request_sent(originate, actual_t1_ns)`: optional; replaces the outstanding request's t1
+///                     by the time it really left (e.g. the kernel's transmit timestamp).
 /// - `on_datagram(bytes, receive_ns, source_matches)` -> `client_outcome`: feed every datagram
 ///                     received on the socket, with its receive time (local clock ns, read as close
 ///                     to the wire as possible) and whether it came from the server's address.
@@ -96,6 +98,8 @@ struct client_statistics {
     std::uint64_t late = 0;            ///< For a recent request that had already timed out.
     std::uint64_t duplicates = 0;      ///< A second copy for an already answered request.
     std::uint64_t implausible = 0;     ///< Timestamps no honest exchange gives (negative rtt...).
+    std::uint64_t transmit_times_used = 0;     ///< on_request_sent calls that replaced t1.
+    std::uint64_t transmit_times_rejected = 0; ///< ... ignored (no such request, out of range).
 
     [[nodiscard]] std::uint64_t ignored() const noexcept {
         return malformed + wrong_source + not_a_response + wrong_originate + late + duplicates +
@@ -117,6 +121,16 @@ public:
     /// The request to send now (local time `now_ns`), or nullopt. Expires the response and
     /// follow-up timeouts first (which may adjust the wall clock).
     [[nodiscard]] std::optional<message_bytes> next_request(std::int64_t now_ns);
+
+    /// Tells the client when the request whose originate field is `originate` really left, local
+    /// clock ns (for example the kernel's software transmit timestamp, read after the send call).
+    /// The request's t1 becomes `actual_t1_ns`; the originate field on the wire stays what it was,
+    /// so matching the response is unchanged. Ignored (returns false) unless the request is still
+    /// outstanding or its type-2 response is held for a follow-up, and `actual_t1_ns` lies between
+    /// the t1 read when the request was built (a request cannot leave before it was stamped) and
+    /// that request's response deadline (a stale timestamp of an earlier request, or one on
+    /// another clock, is rejected). Never throws.
+    bool on_request_sent(const raw_timestamp& originate, std::int64_t actual_t1_ns) noexcept;
 
     /// Handles one received datagram (`receive_ns`: local clock ns; `source_matches`: it came
     /// from the server's address and port). Never throws on hostile input.
@@ -150,11 +164,13 @@ private:
         raw_timestamp originate;
         std::int64_t t1 = 0;
         std::int64_t deadline = 0;
+        std::int64_t t1_read = 0; // t1 as read when the request was built
     };
 
     struct held_response {
         message response;
         std::int64_t t1 = 0;
+        std::int64_t t1_read = 0; // t1 as read when the request was built
         std::int64_t t4 = 0;
         std::int64_t deadline = 0;
     };

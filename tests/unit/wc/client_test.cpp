@@ -262,6 +262,58 @@ TEST_F(WcClientTest, SurvivesRandomDatagrams) {
     EXPECT_GT(client_->statistics().ignored(), 4000U);
 }
 
+TEST_F(WcClientTest, TransmitTimeReplacesTOne) {
+    const std::int64_t t1 = 100 * s;
+    const auto req = *client_->next_request(t1);
+    const auto originate = decode(req)->originate;
+    // The request really left 40 us after t1 was read; the server got it 2 ms after t1.
+    EXPECT_TRUE(client_->on_request_sent(originate, t1 + 40'000));
+    const auto reply = answer(req, t1, 2 * ms);
+    EXPECT_EQ(decode(reply)->originate, originate); // the wire value is unchanged
+    EXPECT_EQ(client_->on_datagram(reply, t1 + 4 * ms + 10'000, true),
+              client_outcome::clock_adjusted);
+    ASSERT_TRUE(client_->last_candidate());
+    const auto& c = *client_->last_candidate();
+    EXPECT_EQ(c.t1, t1 + 40'000);
+    EXPECT_EQ(c.t4, t1 + 4 * ms + 10'000);
+    EXPECT_EQ(c.rtt_ns(), 4 * ms - 40'000);
+    EXPECT_EQ(client_->statistics().transmit_times_used, 1U);
+    EXPECT_EQ(client_->statistics().transmit_times_rejected, 0U);
+}
+
+TEST_F(WcClientTest, TransmitTimeOutOfRangeIsRejected) {
+    const std::int64_t t1 = 100 * s;
+    const auto req = *client_->next_request(t1);
+    const auto originate = decode(req)->originate;
+    EXPECT_FALSE(client_->on_request_sent(originate, t1 - 1));            // before it was built
+    EXPECT_FALSE(client_->on_request_sent(originate, t1 + 200 * ms));     // at the deadline
+    EXPECT_FALSE(client_->on_request_sent(raw_timestamp{7, 8}, t1 + 10)); // another request
+    EXPECT_EQ(client_->statistics().transmit_times_rejected, 3U);
+    EXPECT_EQ(client_->on_datagram(answer(req, t1, 2 * ms), t1 + 4 * ms + 10'000, true),
+              client_outcome::clock_adjusted);
+    EXPECT_EQ(client_->last_candidate()->t1, t1);
+    // Once answered, the request is no longer outstanding: a late timestamp changes nothing.
+    EXPECT_FALSE(client_->on_request_sent(originate, t1 + 10));
+    EXPECT_EQ(client_->last_candidate()->t1, t1);
+}
+
+TEST_F(WcClientTest, TransmitTimeAppliesToAHeldTypeTwo) {
+    const std::int64_t t1 = 100 * s;
+    const auto req = *client_->next_request(t1);
+    const auto originate = decode(req)->originate;
+    const auto type2 = answer(req, t1, 2 * ms, message_type::response_with_followup);
+    const std::int64_t t4 = t1 + 4 * ms + 10'000;
+    EXPECT_EQ(client_->on_datagram(type2, t4, true), client_outcome::awaiting_followup);
+    EXPECT_FALSE(client_->on_request_sent(originate, t4 + 1)); // after the response arrived
+    EXPECT_TRUE(client_->on_request_sent(originate, t1 + 30'000));
+    auto follow = *decode(type2);
+    follow.type = message_type::followup;
+    EXPECT_EQ(client_->on_datagram(encode(follow), t4 + 1000, true),
+              client_outcome::clock_adjusted);
+    EXPECT_EQ(client_->last_candidate()->t1, t1 + 30'000);
+    EXPECT_EQ(client_->last_candidate()->t4, t4);
+}
+
 TEST_F(WcClientTest, RejectsBadConstruction) {
     EXPECT_THROW(client(wall_, nullptr), std::invalid_argument);
 }
