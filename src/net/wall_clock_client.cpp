@@ -7,6 +7,7 @@
 #include <boost/asio/ip/address_v4.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -63,6 +64,12 @@ error_code wall_clock_client::start() {
         log::write(log::level::warning, "wc.client",
                    "kernel receive timestamps unavailable: using user-space times");
     }
+    if (auto tx = socket_.enable_transmit_timestamps()) {
+        log::write(log::level::info, "wc.client",
+                   "kernel transmit timestamps unavailable (" + tx.message() +
+                       "): t1 is the time read before the send call");
+    }
+    awaiting_tx_.reset();
     log::write(log::level::info, "wc.client",
                "bound to " + describe(local_endpoint()) + ", server " + describe(config_.server));
     do_wait();
@@ -102,16 +109,43 @@ void wall_clock_client::service() {
     if (!socket_.is_open()) {
         return;
     }
-    // t1 is read inside next_request, immediately before the send.
+    // t1 is read inside next_request, immediately before the send; the kernel's transmit
+    // timestamp, when there is one, replaces it afterwards.
     if (auto request = core_.next_request(local_time_.now())) {
+        if (socket_.transmit_timestamps()) {
+            socket_.discard_transmit_timestamps(); // any left from earlier requests
+        }
         if (auto ec = socket_.send_to(*request, config_.server)) {
             ++stats_.send_failures;
+            awaiting_tx_.reset();
             log_.write(log::level::warning,
                        "request to " + describe(config_.server) + " not sent: " + ec.message(),
                        monotonic_now_ns());
+        } else if (socket_.transmit_timestamps()) {
+            if (auto m = wc::decode(*request)) {
+                awaiting_tx_ = m->originate;
+                collect_transmit_time();
+            }
         }
     }
     arm_timer();
+}
+
+void wall_clock_client::collect_transmit_time() {
+    if (!awaiting_tx_) {
+        return;
+    }
+    // One request is in flight at a time, so at most one timestamp is expected; the core rejects
+    // one that cannot belong to the request (earlier than its stamp, or after its deadline).
+    std::array<std::int64_t, 4> times{};
+    const auto n = socket_.collect_transmit_timestamps(times);
+    for (std::size_t i = n; i-- > 0;) {
+        if (core_.on_request_sent(*awaiting_tx_, local_time_.at_monotonic(times[i]))) {
+            ++stats_.kernel_transmit_timestamps;
+            awaiting_tx_.reset();
+            return;
+        }
+    }
 }
 
 bool wall_clock_client::from_server(const udp_socket::endpoint& sender) const {
@@ -137,6 +171,10 @@ void wall_clock_client::on_readable(const error_code& ec) {
     if (ec) {
         ++stats_.receive_errors;
         log_.write(log::level::warning, "wait failed: " + ec.message(), monotonic_now_ns());
+    }
+    if (socket_.transmit_timestamps()) {
+        collect_transmit_time(); // a transmit timestamp the kernel queued after the send returned
+        socket_.discard_transmit_timestamps();
     }
     for (int i = 0; i < 8; ++i) {
         auto batch = socket_.receive_batch();
@@ -175,8 +213,8 @@ void wall_clock_client::handle(const udp_socket::received& d) {
     wall_clock_client_event event;
     event.outcome = outcome;
     event.local_ns = t4;
-    auto decoded = wc::decode(d.bytes);
     if (outcome == wc::client_outcome::ignored) {
+        const auto decoded = wc::decode(d.bytes);
         std::string reason;
         if (!matches) {
             reason = "not from the server";
@@ -190,22 +228,11 @@ void wall_clock_client::handle(const udp_socket::received& d) {
                    "ignored " + std::to_string(d.bytes.size()) + "-byte datagram from " +
                        describe(d.sender) + ": " + reason,
                    monotonic_now_ns());
-    } else if (decoded) {
-        const auto& m = *decoded;
-        if (m.type == wc::message_type::response_with_followup) {
-            last_type2_ = std::make_pair(m.originate, t4);
-        }
-        if (outcome == wc::client_outcome::candidate_not_used ||
-            outcome == wc::client_outcome::clock_adjusted) {
-            std::int64_t arrival = t4;
-            if (m.type == wc::message_type::followup && last_type2_ &&
-                last_type2_->first == m.originate) {
-                arrival = last_type2_->second;
-            }
-            if (auto c = wc::candidate::from_response(m, m.originate.to_ns(), arrival)) {
-                event.measurement = *c;
-            }
-        }
+    } else if (outcome == wc::client_outcome::candidate_not_used ||
+               outcome == wc::client_outcome::clock_adjusted) {
+        // The measurement the core made: t1 possibly from the kernel, t4 of a type 2 and t3 of
+        // its follow-up.
+        event.measurement = core_.last_candidate();
     }
     event.offset_ns = offset_ns();
     event.dispersion_ns = dispersion_ns();

@@ -208,6 +208,9 @@ void expect_converges(bool followup, const std::string& algorithm) {
     EXPECT_LT(std::abs(offset), 1'000'000);
     EXPECT_GE(ss.core.answered, 3U);
     EXPECT_EQ(cs.core.ignored(), 0U);
+    // t1 comes from the kernel's transmit timestamp (loopback has software timestamps).
+    EXPECT_GE(cs.kernel_transmit_timestamps, 3U);
+    EXPECT_EQ(cs.kernel_transmit_timestamps, cs.core.transmit_times_used);
     if (followup) {
         EXPECT_GE(ss.followups_sent, 3U);
         EXPECT_GE(ss.kernel_transmit_timestamps, 1U) << "follow-ups used no kernel transmit time";

@@ -59,12 +59,18 @@ struct wall_clock_client_statistics {
     std::uint64_t receive_errors = 0;    ///< Failed receive calls (e.g. ICMP port unreachable).
     std::uint64_t kernel_timestamps = 0; ///< Datagrams stamped by the kernel.
     std::uint64_t user_timestamps = 0;   ///< Datagrams stamped in user space (fallback).
+    /// Requests whose t1 is the kernel's transmit timestamp (the rest keep the time read just
+    /// before the send call).
+    std::uint64_t kernel_transmit_timestamps = 0;
 };
 
 /// A CSS-WC client on UDP: drives the sans-I/O `wc::client` against one server, so that the wall
 /// clock (a correlated_clock whose parent is the local clock) follows the server's wall clock.
 ///
-/// Requests are stamped (t1) immediately before they are sent; responses are stamped (t4) with
+/// Requests carry the time read immediately before they are sent in their originate field; when
+/// the kernel gives software transmit timestamps (SO_TIMESTAMPING), t1 then becomes the time the
+/// request actually left (`wc::client::on_request_sent`), so the send call's own cost (tens of
+/// microseconds on a loopback here) no longer biases the offset. Responses are stamped (t4) with
 /// the kernel's receive timestamp. Malformed datagrams, datagrams from other sources and socket
 /// errors never stop the client (the reference dies on them, B4): they are counted and logged,
 /// rate-limited, under the logger "wc.client". `stop()` then `start()` again works (B22).
@@ -128,6 +134,7 @@ private:
     void service(); // sends a due request and re-arms the timer
     void arm_timer();
     void handle(const udp_socket::received& d);
+    void collect_transmit_time(); // applies the kernel transmit timestamp of the last request
     [[nodiscard]] bool from_server(const udp_socket::endpoint& sender) const;
 
     clock::correlated_clock& wall_clock_;
@@ -139,9 +146,8 @@ private:
     udp_error_log log_;
     wall_clock_client_statistics stats_;
     event_handler handler_;
-    // Arrival (local ns) of the last type-2 response, by its originate field, so the event for
-    // its follow-up reports the measurement the core made (t4 of the type 2, t3 of the type 3).
-    std::optional<std::pair<wc::raw_timestamp, std::int64_t>> last_type2_;
+    // Originate of the last request sent while its transmit timestamp is still to be read.
+    std::optional<wc::raw_timestamp> awaiting_tx_;
     std::shared_ptr<int> alive_;
 };
 
