@@ -7,9 +7,12 @@
 //    The targets alternate for --rounds rounds; the best round of each is reported.
 // 3. Prints replies/s for both and their ratio, then the server's processing delay t3 - t2 (its
 //    kernel receive timestamp to its transmit stamp) under that load, and again with one request
-//    at a time (ping-pong), as p50/p99.
+//    at a time (ping-pong), as p50/p99, with the CPU time the server's thread used (% of one
+//    core over the phase), and the CPU it uses while idle for --idle seconds.
+// 4. Repeats 3 with a second server in busy-poll mode (spinning on non-blocking recvmmsg instead
+//    of waiting in epoll): one load run of --seconds, ping-pong, idle.
 //
-// Usage: wc_throughput [--seconds 2] [--window 64] [--rounds 2] [--pings 2000]
+// Usage: wc_throughput [--seconds 2] [--window 64] [--rounds 2] [--pings 2000] [--idle 1]
 
 #include <dvbcss/clock/sys_clock.hpp>
 #include <dvbcss/clock/time_source.hpp>
@@ -27,6 +30,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,6 +49,7 @@ struct options {
     unsigned window = 64;
     int rounds = 2;
     int pings = 2000;
+    double idle = 1;
 };
 
 using steady = std::chrono::steady_clock;
@@ -160,6 +166,102 @@ private:
     std::uint64_t seq_ = 0;
 };
 
+std::int64_t thread_cpu_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+/// Our server on its own io_context and thread, with processing-delay recording; the thread can be
+/// paused to read the histogram, and its CPU time is accounted per phase.
+class hosted_server {
+public:
+    explicit hosted_server(bool busy_poll)
+        : wall_(dvbcss::clock::monotonic_time_source::instance(), 1e9, 500)
+        , server_(io_.get_executor(), wall_, make_config(busy_poll)) {
+        ok_ = !server_.start();
+        phase_start_ = steady::now();
+        resume();
+    }
+
+    ~hosted_server() { pause(); }
+
+    hosted_server(const hosted_server&) = delete;
+    hosted_server& operator=(const hosted_server&) = delete;
+    hosted_server(hosted_server&&) = delete;
+    hosted_server& operator=(hosted_server&&) = delete;
+
+    [[nodiscard]] bool ok() const { return ok_; }
+
+    [[nodiscard]] int port() const { return server_.local_endpoint().port(); }
+
+    /// Prints the processing delay and the thread's CPU use since the last report, then resets.
+    void report(const char* mode, const char* label, bool delays = true) {
+        pause();
+        const double wall_s = std::chrono::duration<double>(steady::now() - phase_start_).count();
+        using dvbcss::net::processing_delay;
+        if (delays) {
+            for (auto kind : {processing_delay::since_receive, processing_delay::since_dequeue}) {
+                const auto p50 = server_.processing_delay_percentile_ns(0.5, kind);
+                const auto p99 = server_.processing_delay_percentile_ns(0.99, kind);
+                std::printf("[%s] processing delay %s (%s): p50 %.2f us, p99 %.2f us\n", mode,
+                            kind == processing_delay::since_receive ? "t3 - t2 (kernel rx)"
+                                                                    : "t3 - dequeue",
+                            label, p50 ? static_cast<double>(*p50) / 1e3 : -1.0,
+                            p99 ? static_cast<double>(*p99) / 1e3 : -1.0);
+            }
+        }
+        std::printf("[%s] server thread CPU (%s): %.0f %% of one core over %.1f s\n", mode, label,
+                    wall_s > 0 ? 100.0 * static_cast<double>(cpu_ns_) / 1e9 / wall_s : 0.0, wall_s);
+        server_.reset_processing_delay();
+        cpu_ns_ = 0;
+        phase_start_ = steady::now();
+        resume();
+    }
+
+    [[nodiscard]] dvbcss::net::wall_clock_server_statistics statistics() {
+        pause();
+        auto s = server_.statistics();
+        resume();
+        return s;
+    }
+
+private:
+    static dvbcss::net::wall_clock_server_config make_config(bool busy_poll) {
+        dvbcss::net::wall_clock_server_config config;
+        config.bind =
+            dvbcss::net::udp_socket::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0);
+        config.record_processing_delay = true;
+        config.busy_poll = busy_poll;
+        return config;
+    }
+
+    void resume() {
+        io_.restart();
+        thread_ = std::thread([this] {
+            auto guard = boost::asio::make_work_guard(io_);
+            const auto start = thread_cpu_ns();
+            io_.run();
+            cpu_ns_ += thread_cpu_ns() - start;
+        });
+    }
+
+    void pause() {
+        if (thread_.joinable()) {
+            io_.stop();
+            thread_.join();
+        }
+    }
+
+    boost::asio::io_context io_;
+    dvbcss::clock::sys_clock wall_;
+    dvbcss::net::wall_clock_server server_;
+    std::thread thread_;
+    std::int64_t cpu_ns_ = 0;
+    steady::time_point phase_start_;
+    bool ok_ = false;
+};
+
 std::string directory_of(const char* argv0) {
     std::string s = argv0;
     const auto slash = s.rfind('/');
@@ -180,6 +282,8 @@ int main(int argc, char** argv) {
             o.rounds = std::max(1, std::atoi(argv[i + 1]));
         } else if (a == "--pings") {
             o.pings = std::max(1, std::atoi(argv[i + 1]));
+        } else if (a == "--idle") {
+            o.idle = std::atof(argv[i + 1]);
         }
     }
     dvbcss::net::log::set_level(dvbcss::net::log::level::error);
@@ -202,23 +306,14 @@ int main(int argc, char** argv) {
     }
 
     // Our server, on its own thread.
-    boost::asio::io_context io;
-    dvbcss::clock::sys_clock wall(dvbcss::clock::monotonic_time_source::instance(), 1e9, 500);
-    dvbcss::net::wall_clock_server_config config;
-    config.bind = dvbcss::net::udp_socket::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0);
-    config.record_processing_delay = true;
-    dvbcss::net::wall_clock_server server(io.get_executor(), wall, config);
-    if (server.start()) {
+    auto server = std::make_unique<hosted_server>(false);
+    if (!server->ok()) {
         std::fprintf(stderr, "wc_throughput: server did not start\n");
         return 1;
     }
-    std::thread server_thread([&] {
-        auto guard = boost::asio::make_work_guard(io);
-        io.run();
-    });
 
     generator to_echo(echo_port);
-    generator to_server(server.local_endpoint().port());
+    generator to_server(server->port());
     double best_echo = 0;
     double best_server = 0;
     for (int r = 0; r < o.rounds; ++r) {
@@ -234,37 +329,37 @@ int main(int argc, char** argv) {
     std::printf("ratio server/echo:                 %.1f %%\n",
                 best_echo > 0 ? 100.0 * best_server / best_echo : 0.0);
 
-    // Processing delay. The histogram is read after the io thread has stopped.
-    const auto report_delay = [&](const char* label) {
-        io.stop();
-        server_thread.join();
-        using dvbcss::net::processing_delay;
-        for (auto kind : {processing_delay::since_receive, processing_delay::since_dequeue}) {
-            const auto p50 = server.processing_delay_percentile_ns(0.5, kind);
-            const auto p99 = server.processing_delay_percentile_ns(0.99, kind);
-            std::printf("processing delay %s (%s): p50 %.2f us, p99 %.2f us\n",
-                        kind == processing_delay::since_receive ? "t3 - t2 (kernel rx)"
-                                                                : "t3 - dequeue",
-                        label, p50 ? static_cast<double>(*p50) / 1e3 : -1.0,
-                        p99 ? static_cast<double>(*p99) / 1e3 : -1.0);
-        }
-        server.reset_processing_delay();
-        io.restart();
-        server_thread = std::thread([&] {
-            auto guard = boost::asio::make_work_guard(io);
-            io.run();
-        });
+    const auto idle_phase = [&](hosted_server& srv, const char* mode) {
+        std::this_thread::sleep_for(std::chrono::duration<double>(o.idle));
+        srv.report(mode, "idle", false);
     };
-    report_delay("under load");
+    // The load phase's CPU figure covers the echo rounds too (the server is idle during them).
+    server->report("epoll", "under load");
     to_server.ping_pong(o.pings);
-    report_delay("one request at a time");
-    const auto s = server.statistics();
+    server->report("epoll", "one request at a time");
+    idle_phase(*server, "epoll");
+    const auto s = server->statistics();
     std::printf("server: datagrams %llu, kernel rx timestamps %llu, user %llu\n",
                 static_cast<unsigned long long>(s.datagrams),
                 static_cast<unsigned long long>(s.kernel_timestamps),
                 static_cast<unsigned long long>(s.user_timestamps));
-    io.stop();
-    server_thread.join();
+    server.reset();
+
+    // The same server in busy-poll mode.
+    hosted_server busy(true);
+    if (!busy.ok()) {
+        std::fprintf(stderr, "wc_throughput: busy-poll server did not start\n");
+        return 1;
+    }
+    generator to_busy(busy.port());
+    busy.report("busy-poll", "start-up", false);
+    const double b = to_busy.run(o.window, o.seconds);
+    std::printf("wall_clock_server, busy-poll:      %.0f replies/s (%.1f %% of the echo)\n", b,
+                best_echo > 0 ? 100.0 * b / best_echo : 0.0);
+    busy.report("busy-poll", "under load");
+    to_busy.ping_pong(o.pings);
+    busy.report("busy-poll", "one request at a time");
+    idle_phase(busy, "busy-poll");
     ::pclose(echo);
     return 0;
 }

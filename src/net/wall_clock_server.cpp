@@ -4,10 +4,14 @@
 #include <dvbcss/wc/message.hpp>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <string>
+
+#include <sys/socket.h>
 
 namespace dvbcss::net {
 namespace {
@@ -94,7 +98,20 @@ error_code wall_clock_server::start() {
                            "): follow-ups carry the time the send call returned");
         }
     }
-    log::write(log::level::info, "wc.server", "listening on " + describe(local_endpoint()));
+    if (config_.busy_poll && config_.busy_poll_socket_us > 0) {
+        const int us = static_cast<int>(std::min<unsigned>(config_.busy_poll_socket_us, 1'000'000));
+        if (::setsockopt(socket_.asio_socket().native_handle(), SOL_SOCKET, SO_BUSY_POLL, &us,
+                         sizeof us) != 0) {
+            log::write(log::level::warning, "wc.server",
+                       "SO_BUSY_POLL refused (" +
+                           error_code(errno, boost::system::system_category()).message() +
+                           "): spinning in user space only");
+        }
+    }
+    ++generation_;
+    log::write(log::level::info, "wc.server",
+               "listening on " + describe(local_endpoint()) +
+                   (config_.busy_poll ? " (busy-poll)" : ""));
     do_wait();
     return {};
 }
@@ -107,6 +124,10 @@ void wall_clock_server::stop() noexcept {
 }
 
 void wall_clock_server::do_wait() {
+    if (config_.busy_poll) {
+        post_poll();
+        return;
+    }
     socket_.async_wait_readable([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
         if (alive.expired()) {
             return;
@@ -123,7 +144,15 @@ void wall_clock_server::on_readable(const error_code& ec) {
         ++stats_.receive_errors;
         log_.write(log::level::warning, "wait failed: " + ec.message(), monotonic_now_ns());
     }
-    for (int i = 0; i < max_batches_per_wakeup; ++i) {
+    drain(max_batches_per_wakeup);
+    if (socket_.is_open()) {
+        do_wait();
+    }
+}
+
+std::size_t wall_clock_server::drain(int max_batches) {
+    std::size_t handled = 0;
+    for (int i = 0; i < max_batches; ++i) {
         auto batch = socket_.receive_batch();
         if (!batch) {
             ++stats_.receive_errors;
@@ -132,15 +161,38 @@ void wall_clock_server::on_readable(const error_code& ec) {
             continue; // a pending error is reported once; the next call reads on
         }
         if (batch->empty()) {
-            if (socket_.transmit_timestamps()) {
-                socket_.discard_transmit_timestamps(); // those of the last follow-ups
-            }
             break;
         }
+        handled += batch->size();
         handle_batch(*batch);
     }
+    if (socket_.transmit_timestamps() && (handled > 0 || !config_.busy_poll)) {
+        socket_.discard_transmit_timestamps(); // those of the last follow-ups
+    }
+    return handled;
+}
+
+void wall_clock_server::post_poll() {
+    boost::asio::post(socket_.asio_socket().get_executor(),
+                      [this, alive = std::weak_ptr<int>(alive_), generation = generation_] {
+                          if (alive.expired()) {
+                              return;
+                          }
+                          poll_turn(generation);
+                      });
+}
+
+void wall_clock_server::poll_turn(std::uint64_t generation) {
+    if (generation != generation_ || !socket_.is_open()) {
+        return; // stopped (and maybe started again, with its own turns)
+    }
+    // Spin on non-blocking receive calls for one slice, then let other handlers run.
+    const std::int64_t until = monotonic_now_ns() + config_.busy_poll_slice.count();
+    do {
+        drain(max_batches_per_wakeup);
+    } while (socket_.is_open() && monotonic_now_ns() < until);
     if (socket_.is_open()) {
-        do_wait();
+        post_poll();
     }
 }
 

@@ -464,4 +464,42 @@ TEST(WcLoopback, ServerRecordsProcessingDelay) {
     EXPECT_LE(*p99, 10'000'000);
 }
 
+TEST(WcLoopback, BusyPollServerSharesItsExecutorAndRestarts) {
+    // The busy-polling server spins in slices and re-posts itself, so the client on the same
+    // single-threaded io_context still runs, and timers still fire.
+    asio::io_context io;
+    dvbcss::clock::sys_clock wall(dvbcss::clock::monotonic_time_source::instance(), 1e9, 500);
+    auto config = loopback_config(true);
+    config.busy_poll = true;
+    config.busy_poll_socket_us = 50; // may be refused without privileges: the server runs on
+    config.record_processing_delay = true;
+    wall_clock_server server(io.get_executor(), wall, config);
+    ASSERT_FALSE(server.start());
+    client_side c(io, server.local_endpoint());
+    ASSERT_FALSE(c.client->start());
+    ASSERT_TRUE(run_until(
+        io,
+        [&] {
+            return c.client->statistics().core.candidates_accepted >= 3 &&
+                   c.client->dispersion_ns() < 10e6;
+        },
+        10s));
+    EXPECT_LE(std::abs(static_cast<double>(c.client->offset_ns())), c.client->dispersion_ns());
+    EXPECT_GE(server.statistics().followups_sent, 3U);
+    ASSERT_TRUE(server.processing_delay_percentile_ns(0.5).has_value());
+
+    // Stop and start again on the same port: exactly one polling loop runs afterwards.
+    server.stop();
+    EXPECT_FALSE(server.running());
+    run_for(io, 20ms); // the stopped loop's queued turn ends
+    ASSERT_FALSE(server.start());
+    EXPECT_TRUE(server.running());
+    const auto answered = server.statistics().core.answered;
+    client_side c2(io, server.local_endpoint());
+    ASSERT_FALSE(c2.client->start());
+    EXPECT_TRUE(run_until(
+        io, [&] { return server.statistics().core.answered >= answered + 3; }, 10s));
+    EXPECT_EQ(server.statistics().receive_errors, 0U);
+}
+
 } // namespace
