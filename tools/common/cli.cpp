@@ -11,7 +11,8 @@ namespace dvbcss::tools {
 void add_common_options(CLI::App& app, common_options& options) {
     app.add_flag("-q,--quiet", options.quiet, "Suppress all output and logging");
     app.add_option("--loglevel", options.log_level,
-                   "Logging level: debug, info, warning, error, critical (default: warning)")
+                   "Logging level: debug, info, warning, error, critical")
+        ->capture_default_str()
         ->check([](const std::string& v) -> std::string {
             return net::log::parse_level(v) ? std::string{} : "unknown log level: " + v;
         });

@@ -16,7 +16,8 @@ struct common_options {
     std::string log_level = "warning"; ///< --loglevel: debug, info, warning, error, critical.
 };
 
-/// Adds -q/--quiet, --loglevel and --version to `app`.
+/// Adds -q/--quiet, --loglevel and --version to `app`. The --loglevel default shown in --help is
+/// whatever `options.log_level` holds when this is called (programs set the reference's default).
 void add_common_options(CLI::App& app, common_options& options);
 
 /// Applies the logging options (call after parsing).
