@@ -286,7 +286,11 @@ TEST_F(WebSocketServerTest, StalledPeerOverflowsItsOutboxWithoutHoldingBackOther
         endpoint.send(stalled_id, payload);
         ASSERT_TRUE(endpoint.send(fast_id, payload));
         ++sent;
-        std::this_thread::sleep_for(1ms);
+        // Paced by the fast peer, not by a fixed period: it has every message before the next is
+        // queued, so its outbox never fills however slowly this machine runs (sanitizers, load),
+        // while the stalled peer's kernel buffers and then its outbox keep growing.
+        ASSERT_TRUE(eventually([&] { return fast.text_count() == sent; }))
+            << "message " << sent << " never reached the fast peer";
     }
     ASSERT_TRUE(handler.close_of(stalled_id).has_value()) << "stalled peer never closed";
     EXPECT_EQ(handler.close_of(stalled_id)->code, net::close_codes::policy_violation);
