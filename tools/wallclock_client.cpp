@@ -5,6 +5,12 @@
 //     --algorithm lowest-dispersion|filter-predict|most-recent   (default lowest-dispersion)
 //     --json              one JSON object per received measurement instead of the status lines
 //     --duration SECONDS  stop after this long (default: run until Ctrl-C)
+//     --interval SECONDS  wait between requests once a measurement is used (default 1, as the
+//                         reference example); after an unused one or a timeout the client waits
+//                         the smaller of this and --timeout
+//     --timeout SECONDS   how long to wait for a response (default 0.5, as the reference example)
+//     --local-mfe PPM     max frequency error of the local clock (CLOCK_MONOTONIC), ppm (default
+//                         500); the error bound grows at this plus the server's rate
 //     -q, --loglevel (default debug, as the reference), --version, --help
 //
 // Status lines, every 0.2 s (as the reference):
@@ -27,6 +33,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -49,6 +56,9 @@ struct client_options {
     std::string algorithm = "lowest-dispersion";
     bool json = false;
     double duration_s = 0;
+    double interval_s = 1.0;
+    double timeout_s = 0.5;
+    double local_mfe_ppm = 500;
 };
 
 /// A finite number as JSON, or null for infinity/NaN (JSON has neither).
@@ -126,15 +136,19 @@ int run(const client_options& o) {
     }
 
     boost::asio::io_context io;
-    clock::sys_clock local_clock(clock::monotonic_time_source::instance(), 1e9, 500);
+    clock::sys_clock local_clock(clock::monotonic_time_source::instance(), 1e9, o.local_mfe_ppm);
     clock::correlated_clock wall_clock(local_clock, 1e9);
+    const auto seconds = [](double s) {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::duration<double>(s));
+    };
     wc::estimator_options est_options;
-    est_options.repeat_interval = std::chrono::seconds(1);
-    est_options.retry_interval = std::chrono::milliseconds(500);
+    est_options.repeat_interval = seconds(o.interval_s);
+    est_options.retry_interval = seconds(std::min(o.interval_s, o.timeout_s));
     net::wall_clock_client_config config;
     config.server = *server;
     config.bind = *bind;
-    config.core.response_timeout = std::chrono::milliseconds(500); // the reference example's
+    config.core.response_timeout = seconds(o.timeout_s);
 
     // "random": a port in 10000..19999 as the reference, retried if it is taken.
     std::mt19937 rng(std::random_device{}());
@@ -277,6 +291,14 @@ int main(int argc, char** argv) {
         app.add_option("--algorithm", o.algorithm, "Estimator (default lowest-dispersion)")
             ->check(CLI::IsMember(names));
         app.add_flag("--json", o.json, "One JSON object per measurement, and a JSON summary");
+        app.add_option("--interval", o.interval_s,
+                       "Seconds between requests after a used measurement (default 1)")
+            ->check(CLI::Range(0.001, 3600.0));
+        app.add_option("--timeout", o.timeout_s, "Seconds to wait for a response (default 0.5)")
+            ->check(CLI::Range(0.001, 60.0));
+        app.add_option("--local-mfe", o.local_mfe_ppm,
+                       "Max frequency error of the local clock, ppm (default 500)")
+            ->check(CLI::Range(0.0, 1e6));
         app.add_option("--duration", o.duration_s, "Stop after this many seconds")
             ->check(CLI::NonNegativeNumber);
         try {
