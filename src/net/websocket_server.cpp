@@ -7,6 +7,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -95,6 +96,7 @@ struct websocket_server::impl : std::enable_shared_from_this<websocket_server::i
     std::map<std::string, endpoint_entry, std::less<>> endpoints;              // guarded by mutex
     std::unordered_map<connection_id, std::weak_ptr<server_session>> sessions; // guarded by mutex
     bool stopping = false;                                                     // guarded by mutex
+    bool started = false;                                                      // guarded by mutex
     tcp::endpoint bound;                                                       // guarded by mutex
 };
 
@@ -563,6 +565,16 @@ websocket_endpoint& websocket_server::add_endpoint(std::string path, websocket_h
 
 error_code websocket_server::start() {
     const tcp::endpoint endpoint(impl_->config.address, impl_->config.port);
+    // The mutex is held through the whole set-up: a concurrent `stop` either comes first (and
+    // start refuses) or posts its acceptor close after the accept loop has been spawned, and a
+    // second `start` never touches an acceptor the accept loop already owns.
+    const std::lock_guard lock(impl_->mutex);
+    if (impl_->stopping) {
+        return boost::asio::error::operation_aborted;
+    }
+    if (impl_->started) {
+        return boost::asio::error::already_started;
+    }
     // The acceptor is not yet shared with the accept loop, so it may be set up here directly.
     auto& acceptor = impl_->acceptor;
     error_code ec;
@@ -583,17 +595,15 @@ error_code websocket_server::start() {
         acceptor.close(ignored);
         return ec;
     }
-    {
-        const std::lock_guard lock(impl_->mutex);
-        impl_->bound = acceptor.local_endpoint(ec);
-    }
+    impl_->bound = acceptor.local_endpoint(ec);
+    impl_->started = true;
     asio::co_spawn(impl_->acceptor_strand, impl_->accept_loop(impl_),
                    [](const std::exception_ptr& e) {
                        if (e) {
                            log::write(log::level::error, log_name, "accept loop failed");
                        }
                    });
-    log::write(log::level::info, log_name, "listening on " + describe(local_endpoint()));
+    log::write(log::level::info, log_name, "listening on " + describe(impl_->bound));
     return {};
 }
 

@@ -4,12 +4,14 @@
 
 #include <dvbcss/error.hpp>
 
+#include <boost/asio/error.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace dvbcss::test {
@@ -419,6 +421,57 @@ TEST_F(WebSocketServerTest, BindFailureIsReported) {
     config.port = server->local_endpoint().port();
     net::websocket_server second(io->context.get_executor(), config);
     EXPECT_TRUE(second.start());
+}
+
+TEST_F(WebSocketServerTest, StartsOnceAndNotAfterStop) {
+    start_server();
+    add("/cii", handler);
+    listen();
+    const auto port = server->local_endpoint().port();
+    EXPECT_EQ(server->start(), boost::asio::error::already_started);
+    EXPECT_EQ(server->local_endpoint().port(), port);
+    auto& c = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return c.client->is_open(); }));
+
+    net::websocket_server stopped(io->context.get_executor(), {});
+    stopped.stop();
+    EXPECT_EQ(stopped.start(), boost::asio::error::operation_aborted);
+    EXPECT_EQ(stopped.local_endpoint().port(), 0);
+}
+
+TEST_F(WebSocketServerTest, StartRacingStopFromAnotherThreadLeavesNothingListening) {
+    // Either order is allowed; whichever wins, the server ends up stopped with no accept loop,
+    // and (under ThreadSanitizer) the acceptor is never touched by two threads at once.
+    io = std::make_unique<io_threads>(2);
+    for (int round = 0; round < 50; ++round) {
+        net::websocket_server racing(io->context.get_executor(), {});
+        std::atomic<bool> go{false};
+        std::thread stopper([&] {
+            while (!go.load()) {
+                std::this_thread::yield();
+            }
+            racing.stop();
+        });
+        go.store(true);
+        const auto ec = racing.start();
+        stopper.join();
+        if (ec) {
+            EXPECT_EQ(ec, boost::asio::error::operation_aborted);
+            continue;
+        }
+        // Started first: the acceptor close that stop posted runs after the accept loop was
+        // spawned, so the port soon refuses connections.
+        const auto bound = racing.local_endpoint();
+        ASSERT_NE(bound.port(), 0);
+        ASSERT_TRUE(eventually([&] {
+            boost::asio::io_context probe_context;
+            boost::asio::ip::tcp::socket probe(probe_context);
+            boost::system::error_code probe_ec;
+            probe.connect(bound, probe_ec);
+            return probe_ec == boost::asio::error::connection_refused;
+        })) << "round "
+            << round << ": still listening after stop";
+    }
 }
 
 // ---- client ----

@@ -70,7 +70,9 @@ public:
     websocket_endpoint& add_endpoint(std::string path, websocket_handler& handler,
                                      websocket_endpoint_config config = {});
 
-    /// Binds, listens and starts accepting. Returns the error if the address cannot be bound.
+    /// Binds, listens and starts accepting. Returns the error if the address cannot be bound,
+    /// `asio::error::already_started` if the server was started before, and
+    /// `asio::error::operation_aborted` once `stop` has been called (a server is not restartable).
     error_code start();
 
     /// The bound address and port (after a successful `start`).
