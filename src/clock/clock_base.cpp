@@ -52,6 +52,14 @@ tick_t down_from(const clock_base& c, const clock_base& ancestor, tick_t t) {
 
 } // namespace
 
+clock_listener::~clock_listener() {
+    // Unbinding edits bound_to_: work from a copy.
+    const auto clocks = bound_to_;
+    for (clock_base* c : clocks) {
+        c->unbind(*this);
+    }
+}
+
 clock_base::~clock_base() {
     // Listeners may unbind themselves (or others) while being told: walk a snapshot.
     const auto snapshot = listeners_;
@@ -60,6 +68,10 @@ clock_base::~clock_base() {
             l->on_clock_destroyed(*this);
         }
     }
+    for (clock_listener* l : listeners_) {
+        std::erase(l->bound_to_, this);
+    }
+    listeners_.clear();
 }
 
 double clock_base::effective_speed() const {
@@ -197,11 +209,14 @@ void clock_base::set_availability(bool available) {
 void clock_base::bind(clock_listener& listener) {
     if (!is_bound(listener)) {
         listeners_.push_back(&listener);
+        listener.bound_to_.push_back(this);
     }
 }
 
 void clock_base::unbind(clock_listener& listener) {
-    std::erase(listeners_, &listener);
+    if (std::erase(listeners_, &listener) > 0) {
+        std::erase(listener.bound_to_, this);
+    }
 }
 
 bool clock_base::is_bound(const clock_listener& listener) const {

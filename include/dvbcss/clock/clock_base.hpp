@@ -13,6 +13,9 @@ class clock_base;
 /// Something that wants to hear when a clock it depends on changes: child clocks, the scheduler,
 /// protocol logic that re-expresses stored values.
 ///
+/// A listener remembers the clocks it is bound to: whichever of a listener and a clock dies first
+/// ends the binding, so neither is ever left pointing at the other.
+///
 /// Thread safety: called synchronously on the thread that changed the clock, which must be the
 /// thread or executor that owns the clock tree.
 class clock_listener {
@@ -27,7 +30,19 @@ public:
     virtual void on_clock_destroyed(clock_base& clock) { static_cast<void>(clock); }
 
 protected:
-    ~clock_listener() = default;
+    clock_listener() = default;
+
+    /// A copy is bound to nothing.
+    clock_listener(const clock_listener& /*other*/) noexcept {}
+
+    clock_listener& operator=(const clock_listener& /*other*/) noexcept { return *this; }
+
+    /// Unbinds from every clock still bound.
+    virtual ~clock_listener();
+
+private:
+    friend class clock_base;
+    std::vector<clock_base*> bound_to_;
 };
 
 /// A node of a clock tree: a clock whose tick value is derived from its parent's (or, at the root,
@@ -40,8 +55,9 @@ protected:
 /// Change notification: a clock notifies its listeners (children included) synchronously, depth
 /// first, with itself as the cause; a child re-notifies its own listeners with itself as cause.
 ///
-/// Lifetime: a parent must outlive its children and listeners must unbind before they die
-/// (children do so in their destructors).
+/// Lifetime: a parent must outlive its children. Listeners and clocks may die in any order: a
+/// dying listener unbinds itself, and a dying clock tells its listeners (`on_clock_destroyed`)
+/// and forgets them.
 ///
 /// Thread safety: distinct objects safe; shared objects (and whole trees) unsafe: use one tree
 /// from one thread or executor.
@@ -133,8 +149,9 @@ public:
     virtual void set_availability(bool available);
 
     /// Registers / removes a listener. Binding twice is a no-op; unbinding an unknown listener is a
-    /// no-op. Both may be called from inside a notification: a listener unbound during a
-    /// notification is not called afterwards; one bound during it is called from the next one.
+    /// no-op. The binding ends by itself when either side is destroyed. Both may be called from
+    /// inside a notification: a listener unbound during a notification is not called afterwards;
+    /// one bound during it is called from the next one.
     void bind(clock_listener& listener);
     void unbind(clock_listener& listener);
 

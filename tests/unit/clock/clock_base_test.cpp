@@ -106,3 +106,56 @@ TEST(ClockBase, RootMaxFreqErrorComesFromTheRoot) {
 
 } // namespace
 } // namespace dvbcss::clock
+
+namespace {
+
+struct counting_listener final : dvbcss::clock::clock_listener {
+    int changed = 0;
+
+    void on_clock_changed(dvbcss::clock::clock_base& /*cause*/) override { ++changed; }
+};
+
+TEST(ClockBinding, ListenerThatDiesFirstUnbindsItself) {
+    dvbcss::test::fake_time_source source{0};
+    dvbcss::clock::sys_clock root{source, 1e9};
+    dvbcss::clock::correlated_clock clock{root, 1000.0};
+    {
+        counting_listener l;
+        clock.bind(l);
+        EXPECT_TRUE(clock.is_bound(l));
+    }
+    clock.set_speed(2.0); // must not reach the dead listener
+    counting_listener other;
+    clock.bind(other);
+    clock.set_speed(1.0);
+    EXPECT_EQ(other.changed, 1);
+}
+
+TEST(ClockBinding, ClockThatDiesFirstReleasesItsListeners) {
+    dvbcss::test::fake_time_source source{0};
+    dvbcss::clock::sys_clock root{source, 1e9};
+    counting_listener l;
+    {
+        dvbcss::clock::correlated_clock clock{root, 1000.0};
+        clock.bind(l);
+    }
+    // l's destructor must not touch the dead clock (ASan would report it).
+    SUCCEED();
+}
+
+TEST(ClockBinding, CopiedListenerIsBoundToNothing) {
+    dvbcss::test::fake_time_source source{0};
+    dvbcss::clock::sys_clock root{source, 1e9};
+    dvbcss::clock::correlated_clock clock{root, 1000.0};
+    counting_listener a;
+    clock.bind(a);
+    {
+        const counting_listener b = a; // NOLINT(performance-unnecessary-copy-initialization)
+        EXPECT_FALSE(clock.is_bound(b));
+    }
+    EXPECT_TRUE(clock.is_bound(a));
+    clock.set_speed(3.0);
+    EXPECT_EQ(a.changed, 1);
+}
+
+} // namespace
