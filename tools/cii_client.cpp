@@ -156,12 +156,9 @@ int main(int argc, char** argv) {
             ->check(CLI::PositiveNumber);
         app.add_flag("--reconnect", o.reconnect,
                      "Reconnect with exponential back-off when the connection fails or ends");
-        try {
-            app.parse(argc, argv);
-        } catch (const CLI::ParseError& e) {
-            return app.exit(e);
+        if (const auto exit_code = dvbcss::tools::parse_command_line(app, argc, argv, o.common)) {
+            return *exit_code;
         }
-        dvbcss::tools::apply_common_options(o.common);
         return run(o);
     });
 }

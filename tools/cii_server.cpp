@@ -115,12 +115,9 @@ int main(int argc, char** argv) {
             ->check(CLI::Range(-1, 1000000));
         app.add_flag("-Q,--quiet-transport", o.quiet_transport,
                      "Suppress the WebSocket/HTTP transport's log lines");
-        try {
-            app.parse(argc, argv);
-        } catch (const CLI::ParseError& e) {
-            return app.exit(e);
+        if (const auto exit_code = dvbcss::tools::parse_command_line(app, argc, argv, o.common)) {
+            return *exit_code;
         }
-        dvbcss::tools::apply_common_options(o.common);
         if (o.quiet_transport) {
             dvbcss::net::log::set_sink(
                 [](dvbcss::net::log::level l, std::string_view logger, std::string_view message) {

@@ -153,12 +153,9 @@ int main(int argc, char** argv) {
         app.add_option("--scale", scale, "Divide every wait by this factor (default 1)")
             ->check(CLI::Range(0.01, 1000.0))
             ->excludes(fast_flag);
-        try {
-            app.parse(argc, argv);
-        } catch (const CLI::ParseError& e) {
-            return app.exit(e);
+        if (const auto exit_code = dvbcss::tools::parse_command_line(app, argc, argv, common)) {
+            return *exit_code;
         }
-        dvbcss::tools::apply_common_options(common);
         if (fast) {
             scale = 10.0;
         }

@@ -301,12 +301,9 @@ int main(int argc, char** argv) {
             ->check(CLI::Range(0.0, 1e6));
         app.add_option("--duration", o.duration_s, "Stop after this many seconds")
             ->check(CLI::NonNegativeNumber);
-        try {
-            app.parse(argc, argv);
-        } catch (const CLI::ParseError& e) {
-            return app.exit(e);
+        if (const auto exit_code = dvbcss::tools::parse_command_line(app, argc, argv, o.common)) {
+            return *exit_code;
         }
-        dvbcss::tools::apply_common_options(o.common);
         return run(o);
     });
 }

@@ -110,12 +110,9 @@ int main(int argc, char** argv) {
                        "With --busy-poll, also set SO_BUSY_POLL to this many microseconds "
                        "(NIC drivers with busy polling; may need CAP_NET_ADMIN)")
             ->check(CLI::Range(0U, 1'000'000U));
-        try {
-            app.parse(argc, argv);
-        } catch (const CLI::ParseError& e) {
-            return app.exit(e);
+        if (const auto exit_code = dvbcss::tools::parse_command_line(app, argc, argv, o.common)) {
+            return *exit_code;
         }
-        dvbcss::tools::apply_common_options(o.common);
         return run(o);
     });
 }

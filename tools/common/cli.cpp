@@ -29,6 +29,17 @@ void apply_common_options(const common_options& options) {
     }
 }
 
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
+                                      const common_options& options) {
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    apply_common_options(options);
+    return std::nullopt;
+}
+
 const CLI::Validator& port_number() {
     static const CLI::Validator validator = CLI::Range(0, 65535).description("port 0..65535");
     return validator;

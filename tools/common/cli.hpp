@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace dvbcss::tools {
@@ -22,6 +23,11 @@ void add_common_options(CLI::App& app, common_options& options);
 
 /// Applies the logging options (call after parsing).
 void apply_common_options(const common_options& options);
+
+/// Parses the command line and applies `options`. Returns the exit code when parsing ends the
+/// program (--help, --version, or an error, which CLI11 has already printed); nullopt to go on.
+[[nodiscard]] std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
+                                                    const common_options& options);
 
 /// Validates a port number 0..65535.
 [[nodiscard]] const CLI::Validator& port_number();
