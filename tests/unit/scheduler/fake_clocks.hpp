@@ -5,6 +5,7 @@
 /// a linear child (correlation + speed) whose setters notify like the real ones do.
 
 #include <dvbcss/clock/clock_base.hpp>
+#include <dvbcss/clock/scheduler.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -141,5 +142,23 @@ private:
     tick_t child_ticks_;
     double speed_;
 };
+
+/// Plays the driver: jumps the fake time to each deadline in turn and runs what is due, until
+/// `end_ns`; leaves the time at `end_ns` (or later, if a past-due task forced nothing later).
+inline void run_until(clock::scheduler& s, fake_time_source& source, std::int64_t end_ns) {
+    for (;;) {
+        const auto d = s.next_deadline();
+        if (!d || *d > end_ns) {
+            break;
+        }
+        if (*d > source.now_ns()) {
+            source.set_ns(*d);
+        }
+        s.run_due(source.now_ns());
+    }
+    if (source.now_ns() < end_ns) {
+        source.set_ns(end_ns);
+    }
+}
 
 } // namespace dvbcss::test

@@ -35,24 +35,6 @@ struct run_log {
     }
 };
 
-/// Plays the driver: jumps the fake time to each deadline in turn and runs what is due, until
-/// `end_ns`; leaves the time at `end_ns` (or later, if a past-due task forced nothing later).
-void run_until(scheduler& s, fake_time_source& source, std::int64_t end_ns) {
-    for (;;) {
-        const auto d = s.next_deadline();
-        if (!d || *d > end_ns) {
-            break;
-        }
-        if (*d > source.now_ns()) {
-            source.set_ns(*d);
-        }
-        s.run_due(source.now_ns());
-    }
-    if (source.now_ns() < end_ns) {
-        source.set_ns(end_ns);
-    }
-}
-
 /// A root at 1 MHz (the reference's SysClock rate) on a fake time source starting at 0.
 struct fixture : ::testing::Test {
     fake_time_source source{0};

@@ -1,6 +1,8 @@
 // The scheduler driven over the production clock classes (sys_clock on a fake time source,
 // correlated, tunable and offset clocks), including the cases the reference could not handle.
 
+#include "fake_clocks.hpp"
+
 #include <dvbcss/clock/correlated_clock.hpp>
 #include <dvbcss/clock/offset_clock.hpp>
 #include <dvbcss/clock/scheduler.hpp>
@@ -43,19 +45,7 @@ struct clock_tree_fixture : ::testing::Test {
 
     /// Jumps the fake time from deadline to deadline, running what is due, until `end_ns`.
     void run_until(scheduler& s, std::int64_t end_ns) {
-        for (;;) {
-            const auto d = s.next_deadline();
-            if (!d || *d > end_ns) {
-                break;
-            }
-            if (*d > source.now_ns()) {
-                source.set_ns(*d);
-            }
-            s.run_due(source.now_ns());
-        }
-        if (source.now_ns() < end_ns) {
-            source.set_ns(end_ns);
-        }
+        dvbcss::test::run_until(s, source, end_ns);
     }
 };
 
