@@ -96,13 +96,12 @@ void correlated_clock::rebase_now() {
 }
 
 void correlated_clock::rebase_to(tick_t parent_t, tick_t child_t) {
-    const tick_t delta_ns = (parent_t - correlation_.parent_ticks) * nanos_per_second_ld /
-                            static_cast<tick_t>(parent_->tick_rate());
-    const double error =
-        correlation_.initial_error_ns +
-        static_cast<double>(delta_ns * static_cast<tick_t>(correlation_.error_growth_rate));
-    correlation_ =
-        clock::correlation{parent_t, child_t, std::max(0.0, error), correlation_.error_growth_rate};
+    // The error bound at the new point is the bound the current correlation gives there, which
+    // grows with the distance in EITHER direction: moving the point earlier must not shrink it.
+    const double error = own_error_at(child_t, parent_t);
+    correlation_ = clock::correlation{
+        parent_t, child_t, std::isnan(error) ? std::numeric_limits<double>::infinity() : error,
+        correlation_.error_growth_rate};
 }
 
 void correlated_clock::set_parent(clock_base& p) {

@@ -66,10 +66,12 @@ public:
     void set_correlation_and_speed(const clock::correlation& c, double s);
 
     /// Moves the correlation point to this clock's tick value `t` without changing timing:
-    /// the new correlation is (to_parent_ticks(t), t) and its initial error is adjusted by the
-    /// growth over the move (signed, as the reference: moving towards an earlier parent time
-    /// reduces it; clamped at 0). Does not notify. Returns false and changes nothing if `t` has no
-    /// parent time (speed 0 and `t` is not the frozen value).
+    /// the new correlation is (to_parent_ticks(t), t) and its initial error is the current
+    /// correlation's error at that point: initial error + growth * |distance moved| in ns. The
+    /// error grows with distance in both directions (the reference subtracted when moving to an
+    /// earlier point: 0.1 s, 0.01 s/s, 2 s earlier gave 0.08 s; here 0.12 s). The growth rate is
+    /// kept. Does not notify. Returns false and changes nothing if `t` has no parent time (speed 0
+    /// and `t` is not the frozen value).
     bool rebase_correlation_at_ticks(tick_t t);
 
     /// Re-parents (notifies only if the parent changes). std::logic_error if `p` is this clock or

@@ -141,16 +141,29 @@ TEST(CorrelatedClock, RebaseMovesTheCorrelationPoint) {
     EXPECT_TRUE(l.take().empty()) << "rebasing does not change timing, so it does not notify";
 }
 
-TEST(CorrelatedClock, RebaseAdjustsInitialErrorWithSign) {
+// Error grows with distance in time both ways: rebasing to an earlier point must not shrink it
+// (the reference gave 0.08 s for the first case).
+TEST(CorrelatedClock, RebaseGrowsTheInitialErrorInBothDirections) {
     fake_root r(1e6);
     // 0.1 s of error growing by 0.01 s per second of parent time.
     correlated_clock c(r.sys, 1000, {10'000'000, 10'000, 1e8, 0.01});
     ASSERT_TRUE(c.rebase_correlation_at_ticks(8'000)); // 2 s earlier
     EXPECT_EQ(c.correlation().parent_ticks, 8'000'000.0L);
-    EXPECT_NEAR(c.correlation().initial_error_ns, 8e7, 1e-3);
-    ASSERT_TRUE(c.rebase_correlation_at_ticks(13'000)); // 5 s later
-    EXPECT_NEAR(c.correlation().initial_error_ns, 1.3e8, 1e-3);
+    EXPECT_NEAR(c.correlation().initial_error_ns, 1.2e8, 1e-3);
+    ASSERT_TRUE(c.rebase_correlation_at_ticks(13'000)); // 5 s later than that
+    EXPECT_NEAR(c.correlation().initial_error_ns, 1.7e8, 1e-3);
     EXPECT_EQ(c.correlation().error_growth_rate, 0.01);
+
+    correlated_clock later(r.sys, 1000, {10'000'000, 10'000, 1e8, 0.01});
+    ASSERT_TRUE(later.rebase_correlation_at_ticks(12'000)); // 2 s later
+    EXPECT_NEAR(later.correlation().initial_error_ns, 1.2e8, 1e-3);
+}
+
+TEST(CorrelatedClock, RebaseKeepsAnUnknownErrorUnknown) {
+    fake_root r(1e6);
+    correlated_clock c(r.sys, 1000, {10'000'000, 10'000, inf, 0.01});
+    ASSERT_TRUE(c.rebase_correlation_at_ticks(8'000));
+    EXPECT_TRUE(std::isinf(c.correlation().initial_error_ns));
 }
 
 TEST(CorrelatedClock, RebaseAtSpeedZeroOnlyAtTheFrozenValue) {
