@@ -14,16 +14,15 @@ void estimator::note_dispersion(double ns) noexcept {
     if (std::isnan(ns)) {
         return;
     }
-    worst_ns_ = worst_seen_ ? std::max(worst_ns_, ns) : ns;
-    worst_seen_ = true;
+    worst_ns_ = std::max(worst_ns_, ns);
 }
 
 double estimator::worst_dispersion_ns(std::int64_t local_ns) {
     const double now = dispersion_ns(local_ns);
-    const double worst = worst_seen_ ? std::max(worst_ns_, now) : now;
-    worst_ns_ = now;
-    // An unknown (infinite) current value is reported once, not carried into the next period.
-    worst_seen_ = std::isfinite(now);
+    const double worst = std::isnan(now) ? worst_ns_ : std::max(worst_ns_, now);
+    // The next window starts with the value at its start, infinite included: an unsynchronised
+    // stretch at the start of a window belongs to that window.
+    worst_ns_ = std::isnan(now) ? std::numeric_limits<double>::infinity() : now;
     return worst;
 }
 

@@ -95,6 +95,7 @@ std::optional<clock::correlation> filter_predict::on_candidate(const candidate& 
     for (const auto& f : filters_) {
         f->on_used(c);
     }
+    note_dispersion(predictor_->dispersion_ns(c.t4)); // the bound before this candidate
     predictor_->add(c);
     auto p = predictor_->predict();
     if (p) {

@@ -13,6 +13,7 @@ most_recent::most_recent(const clock::clock_base& wall_clock, estimator_options 
 }
 
 std::optional<clock::correlation> most_recent::on_candidate(const candidate& c) {
+    note_dispersion(dispersion_ns(c.t4)); // the bound just before it is replaced
     current_ = c.correlation_for(wall_clock_, options_.local_max_freq_error_ppm);
     note_dispersion(dispersion_ns(c.t4));
     return current_;

@@ -22,6 +22,7 @@
 
 #include <array>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -56,22 +57,28 @@ public:
     /// own precision; +infinity before the first estimate or when unknown.
     [[nodiscard]] virtual double dispersion_ns(std::int64_t local_ns) const = 0;
 
-    /// The largest of `dispersion_ns` values seen since the previous call (including the value
-    /// at `local_ns`), ns; then restarts from the value at `local_ns` (from nothing if that is
-    /// infinite, so an unsynchronised start is reported once). Consistently ns (fix of
-    /// the reference's B17).
+    /// The worst (largest) error bound over the window since the previous call (since
+    /// construction for the first call) up to `local_ns`, ns. The window covers: the value at its
+    /// start (the previous call's `local_ns`), every value noted during it (the bound just before
+    /// each new estimate replaced the old one, and the new estimate's), and the value at
+    /// `local_ns`. Because a bound only grows between estimates, that is the maximum over the
+    /// whole window. A window that was unsynchronised (infinite) at any point reports +infinity:
+    /// the first window starts unsynchronised, and a window that starts where the previous one
+    /// ended unsynchronised does too (the reference's unsynchronised start made a later window
+    /// read e.g. 0.011 ms instead of infinity). Consistently ns (fix of the reference's B17).
     [[nodiscard]] double worst_dispersion_ns(std::int64_t local_ns);
+
+    /// Records an error bound (ns) that held at some instant of the current window (NaN is
+    /// ignored). Implementations call it with every dispersion they compute or adopt; the client
+    /// calls it with the estimate's bound at the moment just before it applies a new correlation.
+    void note_dispersion(double ns) noexcept;
 
     /// The name `make_estimator` knows this estimator by.
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
 
-protected:
-    /// Implementations call this with every dispersion they compute or adopt (ns).
-    void note_dispersion(double ns) noexcept;
-
 private:
-    double worst_ns_ = 0;
-    bool worst_seen_ = false;
+    // Worst bound of the current window; the first window starts unsynchronised.
+    double worst_ns_ = std::numeric_limits<double>::infinity();
 };
 
 /// Settings shared by the estimators; each uses the ones that apply to it.

@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 namespace dvbcss::wc {
 namespace {
@@ -82,20 +83,53 @@ TEST_F(WcEstimatorTest, LowestDispersionEventuallyPrefersFreshCandidates) {
     EXPECT_TRUE(est.on_candidate(exchange(1101 * s, 5 * s, 1'000'000)));
 }
 
-// B17: worst dispersion is in ns throughout, and restarts from the current value after a read.
+// B17: worst dispersion is in ns throughout, and a window covers everything that happened in it.
 TEST_F(WcEstimatorTest, WorstDispersionIsInNanoseconds) {
     lowest_dispersion est(wall_);
-    EXPECT_TRUE(std::isinf(est.worst_dispersion_ns(0)));
     const auto c = exchange(1000 * s, 5 * s, 1'000'000);
     ASSERT_TRUE(est.on_candidate(c));
     const double at_t4 = est.dispersion_ns(c.t4);
-    // The inf seen before the first read was reset by that read.
-    const double worst = est.worst_dispersion_ns(c.t4);
-    EXPECT_DOUBLE_EQ(worst, at_t4);
-    EXPECT_GT(worst, 1e6); // ~1 ms, in ns
-    EXPECT_LT(worst, 2e6);
-    // 10 s later the current (grown) value is the worst.
-    EXPECT_NEAR(est.worst_dispersion_ns(c.t4 + 10 * s), at_t4 + 550e-6 * 10 * s, 1.0);
+    // The first window started unsynchronised.
+    EXPECT_TRUE(std::isinf(est.worst_dispersion_ns(c.t4)));
+    // The next window starts at t4: its worst is the grown value 10 s later.
+    const double worst = est.worst_dispersion_ns(c.t4 + 10 * s);
+    EXPECT_NEAR(worst, at_t4 + 550e-6 * 10 * s, 1.0);
+    EXPECT_GT(at_t4, 1e6); // ~1 ms, in ns
+    EXPECT_LT(at_t4, 2e6);
+}
+
+// A window that was unsynchronised for most of its length and synchronised just before its end
+// reports infinity (the reference's behaviour gave the fresh bound, 0.011 ms, here).
+TEST_F(WcEstimatorTest, WorstDispersionOfAWindowThatStartedUnsynchronisedIsInfinite) {
+    for (const auto& name : estimator_names()) {
+        SCOPED_TRACE(std::string(name));
+        auto est = make_estimator(name, wall_);
+        EXPECT_TRUE(std::isinf(est->worst_dispersion_ns(1000 * s))); // window 1: nothing yet
+        // 4.99 s into window 2 a loopback exchange gives an ~11 us bound.
+        const auto c = exchange(1000 * s + 4'990'000'000, 5 * s, 5'000, 1000, 50);
+        ASSERT_TRUE(est->on_candidate(c));
+        EXPECT_LT(est->dispersion_ns(1005 * s), 20'000.0);
+        EXPECT_TRUE(std::isinf(est->worst_dispersion_ns(1005 * s)));
+        // Window 3 is synchronised throughout: finite, the grown bound at its end.
+        const double w3 = est->worst_dispersion_ns(1010 * s);
+        EXPECT_TRUE(std::isfinite(w3));
+        EXPECT_DOUBLE_EQ(w3, est->dispersion_ns(1010 * s));
+    }
+}
+
+// The bound just before a new estimate replaces the old one belongs to the window.
+TEST_F(WcEstimatorTest, WorstDispersionIncludesTheBoundBeforeEachNewEstimate) {
+    most_recent est(wall_);
+    ASSERT_TRUE(est.on_candidate(exchange(1000 * s, 5 * s, 5'000)));
+    static_cast<void>(est.worst_dispersion_ns(1000 * s));
+    static_cast<void>(est.worst_dispersion_ns(1000 * s)); // window now starts at 1000 s, finite
+    const double old_at_1010 = est.dispersion_ns(1010 * s);
+    ASSERT_TRUE(est.on_candidate(exchange(1010 * s, 5 * s, 5'000)));
+    EXPECT_GT(old_at_1010, est.dispersion_ns(1010 * s)); // the fresh bound is far smaller
+    // Noted at the new candidate's t4 (20 us later), so a few ns more.
+    const double worst = est.worst_dispersion_ns(1010 * s);
+    EXPECT_GE(worst, old_at_1010);
+    EXPECT_NEAR(worst, old_at_1010, 100.0);
 }
 
 TEST_F(WcEstimatorTest, MostRecentAdoptsEveryCandidate) {
