@@ -18,7 +18,27 @@ constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
     return a + b;
 }
 
+/// A follow-up's t3 is possible only if the server's processing time it implies (t3 - t2) fits
+/// within the round trip the client measured (t4 - t1).
+bool followup_transmit_possible(const message& followup, std::int64_t t1, std::int64_t t4) {
+    return followup.transmit_ns - followup.receive_ns <= t4 - t1;
+}
+
 } // namespace
+
+const char* to_string(client_event_kind kind) noexcept {
+    switch (kind) {
+    case client_event_kind::timeout:
+        return "timeout";
+    case client_event_kind::sync_acquired:
+        return "sync_acquired";
+    case client_event_kind::sync_lost:
+        return "sync_lost";
+    case client_event_kind::sync_regained:
+        return "sync_regained";
+    }
+    return "unknown";
+}
 
 client::client(clock::correlated_clock& wall_clock, std::unique_ptr<estimator> est,
                client_config config)
@@ -39,19 +59,66 @@ client::client(clock::correlated_clock& wall_clock, std::unique_ptr<estimator> e
 void client::schedule_next(std::int64_t from_ns) {
     auto delay = std::max(estimator_->next_request_delay(), std::chrono::nanoseconds::zero());
     if (consecutive_timeouts_ > 0) {
-        // Back off while the server is silent: base * 2^(n-1) (one lost packet costs nothing),
-        // capped, never below the estimator's own delay and never zero (which would spin).
-        const auto base = std::max(delay, config_.response_timeout);
-        auto backoff = base;
-        for (unsigned i = 1; i < consecutive_timeouts_ && backoff < config_.max_backoff; ++i) {
+        // The retry rule (client.hpp): d * 2^(n-1), capped at max(d, max_backoff); d >= 1 ms so
+        // that a zero delay never spins.
+        delay = std::max<std::chrono::nanoseconds>(delay, std::chrono::milliseconds(1));
+        const auto cap = std::max(delay, config_.max_backoff);
+        auto backoff = delay;
+        for (unsigned i = 1; i < consecutive_timeouts_ && backoff < cap; ++i) {
             backoff *= 2;
         }
-        delay = std::max(delay, std::min(backoff, config_.max_backoff));
-        if (delay <= std::chrono::nanoseconds::zero()) {
-            delay = std::chrono::milliseconds(1);
-        }
+        delay = std::min(backoff, cap);
     }
     next_send_ns_ = saturating_add(from_ns, delay.count());
+}
+
+void client::push_event(client_event_kind kind, std::int64_t local_ns) {
+    client_event e;
+    e.kind = kind;
+    e.local_ns = local_ns;
+    e.misses = misses_;
+    e.dispersion_ns = dispersion_ns(local_ns);
+    if (event_count_ == events_.size()) { // full: drop the oldest
+        event_head_ = (event_head_ + 1) % events_.size();
+        --event_count_;
+        ++stats_.events_dropped;
+    }
+    events_[(event_head_ + event_count_) % events_.size()] = e;
+    ++event_count_;
+}
+
+std::optional<client_event> client::next_event() noexcept {
+    if (event_count_ == 0) {
+        return std::nullopt;
+    }
+    const auto e = events_[event_head_];
+    event_head_ = (event_head_ + 1) % events_.size();
+    --event_count_;
+    return e;
+}
+
+void client::update_sync(std::int64_t now_ns) {
+    bool sync = adopted_;
+    if (sync && config_.sync_lost_after_misses > 0 && misses_ >= config_.sync_lost_after_misses) {
+        sync = false;
+    }
+    if (sync && config_.sync_lost_above_dispersion &&
+        !(dispersion_ns(now_ns) <=
+          static_cast<double>(config_.sync_lost_above_dispersion->count()))) {
+        sync = false;
+    }
+    if (sync == synchronised_) {
+        return;
+    }
+    synchronised_ = sync;
+    if (!sync) {
+        ++stats_.sync_losses;
+        push_event(client_event_kind::sync_lost, now_ns);
+    } else {
+        push_event(stats_.sync_losses == 0 ? client_event_kind::sync_acquired
+                                           : client_event_kind::sync_regained,
+                   now_ns);
+    }
 }
 
 void client::expire(std::int64_t now_ns) {
@@ -68,9 +135,13 @@ void client::expire(std::int64_t now_ns) {
         outstanding_.reset();
         ++stats_.timeouts;
         ++consecutive_timeouts_;
+        ++misses_;
         estimator_->on_timeout();
         schedule_next(deadline);
+        push_event(client_event_kind::timeout, deadline);
+        update_sync(deadline);
     }
+    update_sync(now_ns);
 }
 
 std::optional<message_bytes> client::next_request(std::int64_t now_ns) {
@@ -170,10 +241,17 @@ client_outcome client::on_datagram(std::span<const std::byte> datagram, std::int
         return ignore_unmatched(m.originate);
     case message_type::followup:
         if (matches_held) {
-            // t4 is the arrival of the type 2; t3 (the true transmit time) comes from here (B19).
+            // t4 is the arrival of the type 2; t3 (the true transmit time) comes from here (B19),
+            // unless it is distrusted or impossible (a processing time longer than the round
+            // trip): then the type 2's own t3, read before it was sent, is used.
             const auto h = *held_;
             held_.reset();
-            return finish(config_.trust_followup_transmit ? m : h.response, h.t1, h.t4, receive_ns);
+            bool use_followup = config_.trust_followup_transmit;
+            if (use_followup && !followup_transmit_possible(m, h.t1, h.t4)) {
+                ++stats_.followup_transmits_rejected;
+                use_followup = false;
+            }
+            return finish(use_followup ? m : h.response, h.t1, h.t4, receive_ns);
         }
         if (matches_outstanding) {
             // The type 2 was lost. Using the follow-up's arrival as t4 widens the round trip,
@@ -195,19 +273,29 @@ client_outcome client::finish(const message& response, std::int64_t t1, std::int
     const auto c = candidate::from_response(response, t1, t4);
     if (!c || !c->is_plausible()) {
         ++stats_.implausible;
+        ++misses_;
         estimator_->on_timeout();
         schedule_next(now_ns);
+        update_sync(now_ns);
         return client_outcome::ignored;
     }
     ++stats_.candidates;
+    misses_ = 0;
     last_candidate_ = *c;
+    // The bound the wall clock has right up to the moment a new correlation replaces it belongs
+    // to the current worst-dispersion window.
+    const double before_ns = estimator_->dispersion_ns(now_ns);
     const auto corr = estimator_->on_candidate(*c);
     schedule_next(now_ns);
     if (!corr) {
+        update_sync(now_ns);
         return client_outcome::candidate_not_used;
     }
+    estimator_->note_dispersion(before_ns);
     wall_clock_.set_correlation(*corr);
+    adopted_ = true;
     ++stats_.candidates_accepted;
+    update_sync(now_ns);
     return client_outcome::clock_adjusted;
 }
 
