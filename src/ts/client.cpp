@@ -1,11 +1,8 @@
-#include <dvbcss/protocol.hpp>
 #include <dvbcss/ts/client.hpp>
 
 #include <utility>
 
 namespace dvbcss::ts {
-
-static_assert(client_protocol<client>);
 
 client::client(setup_data setup, client_handlers handlers)
     : handlers_(std::move(handlers))

@@ -1,4 +1,3 @@
-#include <dvbcss/protocol.hpp>
 #include <dvbcss/ts/clock_controller.hpp>
 
 #include <cmath>
@@ -7,8 +6,6 @@
 #include <utility>
 
 namespace dvbcss::ts {
-
-static_assert(client_protocol<timeline_follower>);
 
 namespace {
 

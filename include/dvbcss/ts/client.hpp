@@ -6,6 +6,7 @@
 /// reference behaviour: pydvbcss TSClientConnection).
 
 #include <dvbcss/error.hpp>
+#include <dvbcss/protocol.hpp>
 #include <dvbcss/ts/message.hpp>
 
 #include <cstddef>
@@ -123,5 +124,7 @@ private:
     std::size_t errors_ = 0;
     std::size_t replaced_ = 0;
 };
+
+static_assert(dvbcss::client_protocol<client>);
 
 } // namespace dvbcss::ts

@@ -8,6 +8,7 @@
 #include <dvbcss/clock/clock_base.hpp>
 #include <dvbcss/clock/correlated_clock.hpp>
 #include <dvbcss/error.hpp>
+#include <dvbcss/protocol.hpp>
 #include <dvbcss/ts/client.hpp>
 #include <dvbcss/ts/message.hpp>
 
@@ -207,5 +208,7 @@ private:
     clock_controller controller_;
     ts::client client_;
 };
+
+static_assert(dvbcss::client_protocol<timeline_follower>);
 
 } // namespace dvbcss::ts
