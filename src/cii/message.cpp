@@ -121,7 +121,16 @@ error_code decode_presentation_status(const nlohmann::json& v,
     return {};
 }
 
+// errc::value_out_of_range if a known property holds a number beyond the range of a double.
+error_code out_of_range(const nlohmann::json& v) {
+    if (jd::is_out_of_range_number(v))
+        return make_error_code(errc::value_out_of_range);
+    return {};
+}
+
 result<timeline_option> decode_timeline_option(const nlohmann::json& v) {
+    if (auto ec = out_of_range(v))
+        return ec;
     if (!v.is_object())
         return make_error_code(errc::bad_field_type);
     timeline_option option;
@@ -129,6 +138,10 @@ result<timeline_option> decode_timeline_option(const nlohmann::json& v) {
     const auto props = v.find("timelineProperties");
     if (sel == v.end() || props == v.end())
         return make_error_code(errc::missing_field);
+    if (auto ec = out_of_range(*sel))
+        return ec;
+    if (auto ec = out_of_range(*props))
+        return ec;
     if (!sel->is_string() || !props->is_object())
         return make_error_code(errc::bad_field_type);
     option.timeline_selector = sel->get_ref<const std::string&>();
@@ -146,6 +159,8 @@ result<timeline_option> decode_timeline_option(const nlohmann::json& v) {
     option.timeline_properties.units_per_tick = *ticks;
     option.timeline_properties.units_per_second = *units;
     if (const auto acc = props->find("accuracy"); acc != props->end()) {
+        if (auto ec = out_of_range(*acc))
+            return ec;
         if (!acc->is_number())
             return make_error_code(errc::bad_field_type);
         option.timeline_properties.accuracy = acc->get<double>();
@@ -194,6 +209,8 @@ error_code decode_private(const nlohmann::json& v, json::field<json::private_dat
 }
 
 error_code decode_property(const nlohmann::json& v, property p, message& m) {
+    if (auto ec = out_of_range(v))
+        return ec;
     switch (p) {
     case property::protocol_version:
         return decode_protocol_version(v, m.protocol_version);

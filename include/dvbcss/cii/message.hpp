@@ -151,7 +151,9 @@ void set_property_null(message& m, property p);
 ///   zero unitsPerTick/unitsPerSecond, negative accuracy, empty timelineSelector;
 /// - errc::missing_field: a timeline option without timelineSelector, timelineProperties,
 ///   unitsPerTick or unitsPerSecond, or a private entry without "type";
-/// - errc::value_out_of_range: a unit count larger than 2^64-1.
+/// - errc::value_out_of_range: a unit count larger than 2^64-1, or a known property (or a value
+///   inside `private`) holding a number beyond the range of a double, such as `1e400`. The same
+///   number in an unknown property is ignored like any other value.
 [[nodiscard]] result<message> decode_cii(std::string_view text);
 
 /// Serialises `m` as compact JSON: absent properties are left out, null ones written as null, in

@@ -23,7 +23,8 @@ public:
     /// The empty array.
     private_data();
 
-    /// Parses `text` and checks the shape above. Errors: those of raw_json::parse, and
+    /// Parses `text` and checks the shape above. Errors: those of raw_json::parse (including
+    /// errc::value_out_of_range for a number beyond the range of a double anywhere inside), and
     /// errc::bad_field_type / errc::missing_field if the shape is wrong. Never throws on bad input.
     [[nodiscard]] static result<private_data> parse(std::string_view text);
 

@@ -35,7 +35,9 @@ public:
 
     /// Parses and canonicalises `text`. Errors: errc::message_too_large if longer than
     /// `limits::max_json_message_bytes`; errc::bad_json if not exactly one well-formed JSON value
-    /// or nested deeper than `limits::max_json_depth`. Never throws on bad input.
+    /// or nested deeper than `limits::max_json_depth`; errc::value_out_of_range if it holds a
+    /// number beyond the range of a double (e.g. `1e400`), which could not be kept exactly.
+    /// Never throws on bad input.
     [[nodiscard]] static result<raw_json> parse(std::string_view text);
 
     /// The canonical text.

@@ -394,3 +394,39 @@ TEST(CiiMessage, PropertyNamesMapBothWays) {
     cii::add(set, cii::property::protocol_version);
     EXPECT_EQ(cii::describe(set), "protocolVersion, contentId");
 }
+
+// ---- numbers beyond the range of a double ----
+
+TEST(CiiMessage, OverflowingNumberInAnUnknownPropertyIsIgnored) {
+    // nlohmann's parser alone refuses this text, which would drop the contentId change.
+    EXPECT_EQ(decode_ok(R"({"contentId":"x","x-vendor":1e400})").content_id.value(), "x");
+    EXPECT_EQ(decode_ok(R"({"x":[-1E+999,{"y":)" + std::string(400, '9') +
+                        R"(}],"contentId":"y","z":"1e400"})")
+                  .content_id.value(),
+              "y");
+}
+
+TEST(CiiMessage, OverflowingNumberInAKnownPropertyIsOutOfRange) {
+    const std::string props = R"("timelineProperties":{"unitsPerTick":1,"unitsPerSecond":1000)";
+    for (const std::string& text :
+         {std::string(R"({"contentId":1e400})"), std::string(R"({"protocolVersion":-1e400})"),
+          std::string(R"({"presentationStatus":1e999})"), std::string(R"({"timelines":1e400})"),
+          std::string(R"({"timelines":[1e400]})"), std::string(R"({"private":1e400})"),
+          std::string(R"({"private":[{"type":"urn:x","v":[1e400]}]})"),
+          std::string(R"({"timelines":[{"timelineSelector":"urn:x",)") + props +
+              ",\"accuracy\":1e400}}]}",
+          std::string(R"({"timelines":[{"timelineSelector":1e400,)") + props + "}}]}",
+          std::string(R"({"timelines":[{"timelineSelector":"urn:x","timelineProperties":1e400}]})"),
+          std::string(R"({"timelines":[{"timelineSelector":"urn:x","timelineProperties":)"
+                      R"({"unitsPerTick":1,"unitsPerSecond":1e400}}]})"),
+          std::string(R"({"timelines":[{"timelineSelector":"urn:x","timelineProperties":)"
+                      R"({"unitsPerTick":1e400,"unitsPerSecond":1}}]})"),
+          std::string(R"({"timelines":[{"timelineSelector":"urn:x",)") + props +
+              R"(},"private":[{"type":"t","n":-1e400}]}]})"}) {
+        EXPECT_EQ(decode_error(text), make_error_code(errc::value_out_of_range)) << text;
+    }
+    // The largest double is in range: a unit count that large is merely beyond 2^64-1.
+    EXPECT_TRUE(decode_ok(R"({"timelines":[{"timelineSelector":"urn:x",)" + props +
+                          R"(,"accuracy":1.7976931348623157e308}}]})")
+                    .timelines.has_value());
+}

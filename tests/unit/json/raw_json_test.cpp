@@ -34,12 +34,14 @@ TEST(RawJson, CanonicalisesWhitespaceAndKeyOrder) {
 }
 
 TEST(RawJson, RejectsMalformedText) {
-    for (const char* bad : {"", "{", "[1,]", "{\"a\":1}x", "NaN", "Infinity", "1e999", "'a'",
-                            "{\"a\" 1}", "\"\xff\""}) {
+    for (const char* bad :
+         {"", "{", "[1,]", "{\"a\":1}x", "NaN", "Infinity", "'a'", "{\"a\" 1}", "\"\xff\""}) {
         const auto r = json::raw_json::parse(bad);
         ASSERT_FALSE(r.has_value()) << bad;
         EXPECT_EQ(r.error(), make_error_code(errc::bad_json)) << bad;
     }
+    // Well-formed, but beyond the range of a double: it could not be kept exactly.
+    EXPECT_EQ(json::raw_json::parse("1e999").error(), make_error_code(errc::value_out_of_range));
 }
 
 TEST(RawJson, AcceptsNestingUpToTheLimit) {
