@@ -527,3 +527,19 @@ TEST(TsTimelineFollower, AptEptLptQueueStaysBounded) {
               (ts::presentation_timestamp{9000, ts::wall_time::at(100'000'000)}));
     EXPECT_EQ(f.take_pending(), std::nullopt);
 }
+
+TEST(TsClockController, ContentTimeBeyondInt64FallsBackToTheDefaults) {
+    rig r;
+    ts::clock_controller c(r.timeline);
+    constexpr std::int64_t near_max = std::numeric_limits<std::int64_t>::max() - 10;
+    (void)c.on_control_timestamp(ct(near_max, 10 * s));
+    r.source.set_ns(10 * s);
+    auto m = c.make_apt_ept_lpt();
+    ASSERT_TRUE(m.actual.has_value());
+    EXPECT_EQ(m.actual->content_time, near_max); // exact at the top of the range
+    r.source.set_ns(11 * s);                     // 90000 ticks later: beyond int64
+    m = c.make_apt_ept_lpt();
+    EXPECT_EQ(m.actual, std::nullopt);
+    EXPECT_EQ(m.earliest, (ts::presentation_timestamp{0, ts::wall_time::minus_infinity()}));
+    EXPECT_EQ(m.latest, (ts::presentation_timestamp{0, ts::wall_time::plus_infinity()}));
+}
