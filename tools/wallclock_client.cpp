@@ -3,20 +3,49 @@
 //
 //   wallclock-client [addr] [port] [bindaddr] [bindport]   defaults 127.0.0.1 6677 0.0.0.0 random
 //     --algorithm lowest-dispersion|filter-predict|most-recent   (default lowest-dispersion)
-//     --json              one JSON object per received measurement instead of the status lines
+//     --json              one JSON object per line (below) instead of the status lines
 //     --duration SECONDS  stop after this long (default: run until Ctrl-C)
 //     --interval SECONDS  wait between requests once a measurement is used (default 1, as the
-//                         reference example); after an unused one or a timeout the client waits
-//                         the smaller of this and --timeout
+//                         reference example); after an unused one the client waits the smaller
+//                         of this and --timeout
 //     --timeout SECONDS   how long to wait for a response (default 0.5, as the reference example)
 //     --local-mfe PPM     max frequency error of the local clock (CLOCK_MONOTONIC), ppm (default
 //                         500); the error bound grows at this plus the server's rate
+//     --distrust-followup-transmit / --trust-followup-transmit
+//                         with a follow-up server, take t3 from the type-2 response (default:
+//                         it is read before sending, so the bound holds whatever the server
+//                         puts in its follow-up) or from the follow-up (the spec's reading;
+//                         tighter, but only honest if the server stamps the real departure, as
+//                         wallclock-server --fr does with kernel timestamps; an impossible one,
+//                         t3 - t2 > t4 - t1, is still discarded). pydvbcss --fr stamps its
+//                         follow-up after sending: trusted, its t3 put the true offset (0) outside
+//                         the reported bound in 22 of 24 updates on loopback (offset +48 us,
+//                         dispersion 27 us); distrusted, in none.
 //     -q, --loglevel (default debug, as the reference), --version, --help
+//
+// Retries (the core's one rule, docs/wall-clock.md): with d = min(interval, timeout), after the
+// n-th timeout in a row the next request goes d * 2^(n-1) after the timed-out request's deadline,
+// capped at max(interval, 2 s). Defaults: requests to a silent server at 0, 1, 2.5, 5, 7.5, 10,
+// ... s, so a returning server is noticed within 2.5 s. Synchronisation counts as lost after 3
+// requests in a row without a usable response; timeouts (rate-limited) and sync lost / regained
+// are logged under "wc.client".
 //
 // Status lines, every 0.2 s (as the reference):
 //   Time=<wall clock, µs> microseconds. Dispersion = <ms> milliseconds
-// and every 25th line the worst dispersion of the previous 5 seconds. On exit (Ctrl-C, SIGTERM or
-// --duration) it prints a one-line summary: requests, responses, final offset and dispersion.
+// and every 25th line the worst dispersion of the previous 5 seconds (inf if the clock was
+// unsynchronised at any time in them). On exit (Ctrl-C, SIGTERM or --duration) it prints a
+// one-line summary: requests, responses, final offset and dispersion.
+//
+// --json lines, each with "event" first; times and durations in ns, named *_ns; null = unknown
+// (offset and dispersion of a never-synchronised clock):
+//   {"event":"datagram","wall_clock_ns":..,"offset_ns":..,"dispersion_ns":..,"outcome":"..",
+//    then for a measurement "rtt_ns","candidate_offset_ns","t1_ns","t2_ns","t3_ns","t4_ns"}
+//   {"event":"timeout"|"sync_acquired"|"sync_lost"|"sync_regained","local_ns":..,
+//    "wall_clock_ns":..,"misses":..,"offset_ns":..,"dispersion_ns":..}
+//   {"event":"summary","algorithm":"..","requests":..,"responses":..,"timeouts":..,
+//    "candidates":..,"candidates_accepted":..,"followup_transmits_rejected":..,"ignored":..,
+//    "sync_losses":..,"synchronised":true|false,"offset_ns":..,"dispersion_ns":..}
+//   "candidates_accepted" is always a count; "outcome" says what one datagram did.
 
 #include "common/cli.hpp"
 
@@ -59,6 +88,7 @@ struct client_options {
     double interval_s = 1.0;
     double timeout_s = 0.5;
     double local_mfe_ppm = 500;
+    bool trust_followup_transmit = false; // the honest choice for any server (see above)
 };
 
 /// A finite number as JSON, or null for infinity/NaN (JSON has neither).
@@ -85,17 +115,34 @@ const char* outcome_name(dvbcss::wc::client_outcome o) {
     return "?";
 }
 
+/// An offset as JSON: null while the clock has never been synchronised (infinite dispersion).
+std::string json_offset(std::int64_t offset_ns, double dispersion_ns) {
+    if (!std::isfinite(dispersion_ns)) {
+        return "null";
+    }
+    return std::to_string(offset_ns);
+}
+
 void print_event(const dvbcss::net::wall_clock_client_event& e, std::int64_t wall_ns) {
-    const bool measured = e.measurement.has_value();
-    std::printf("{\"time_ns\":%lld,\"offset_ns\":%lld,\"dispersion_ns\":%s,\"outcome\":\"%s\","
-                "\"accepted\":%s",
-                static_cast<long long>(wall_ns), static_cast<long long>(e.offset_ns),
-                json_number(e.dispersion_ns).c_str(), outcome_name(e.outcome),
-                e.outcome == dvbcss::wc::client_outcome::clock_adjusted ? "true" : "false");
-    if (measured) {
+    if (e.status) {
+        const auto& st = *e.status;
+        std::printf("{\"event\":\"%s\",\"local_ns\":%lld,\"wall_clock_ns\":%lld,\"misses\":%u,"
+                    "\"offset_ns\":%s,\"dispersion_ns\":%s}\n",
+                    dvbcss::wc::to_string(st.kind), static_cast<long long>(st.local_ns),
+                    static_cast<long long>(wall_ns), st.misses,
+                    json_offset(e.offset_ns, st.dispersion_ns).c_str(),
+                    json_number(st.dispersion_ns).c_str());
+        std::fflush(stdout);
+        return;
+    }
+    std::printf("{\"event\":\"datagram\",\"wall_clock_ns\":%lld,\"offset_ns\":%s,"
+                "\"dispersion_ns\":%s,\"outcome\":\"%s\"",
+                static_cast<long long>(wall_ns), json_offset(e.offset_ns, e.dispersion_ns).c_str(),
+                json_number(e.dispersion_ns).c_str(), outcome_name(e.outcome));
+    if (e.measurement) {
         const auto& c = *e.measurement;
-        std::printf(",\"rtt_ns\":%lld,\"candidate_offset_ns\":%lld,\"t1\":%lld,\"t2\":%lld,"
-                    "\"t3\":%lld,\"t4\":%lld",
+        std::printf(",\"rtt_ns\":%lld,\"candidate_offset_ns\":%lld,\"t1_ns\":%lld,"
+                    "\"t2_ns\":%lld,\"t3_ns\":%lld,\"t4_ns\":%lld",
                     static_cast<long long>(c.rtt_ns()), static_cast<long long>(c.offset_ns()),
                     static_cast<long long>(c.t1), static_cast<long long>(c.t2),
                     static_cast<long long>(c.t3), static_cast<long long>(c.t4));
@@ -149,6 +196,9 @@ int run(const client_options& o) {
     config.server = *server;
     config.bind = *bind;
     config.core.response_timeout = seconds(o.timeout_s);
+    // Back-off cap: never slower than the normal pace, never more than 2 s beyond the timeout.
+    config.core.max_backoff = std::max(seconds(o.interval_s), seconds(2.0));
+    config.core.trust_followup_transmit = o.trust_followup_transmit;
 
     // "random": a port in 10000..19999 as the reference, retried if it is taken.
     std::mt19937 rng(std::random_device{}());
@@ -237,15 +287,19 @@ int run(const client_options& o) {
     const auto s = client.statistics();
     const double disp = client.dispersion_ns();
     if (o.json) {
-        std::printf("{\"summary\":true,\"algorithm\":\"%s\",\"requests\":%llu,\"responses\":%llu,"
-                    "\"candidates\":%llu,\"accepted\":%llu,\"ignored\":%llu,\"offset_ns\":%lld,"
+        const auto u = [](std::uint64_t v) {
+            return static_cast<unsigned long long>(v);
+        };
+        std::printf("{\"event\":\"summary\",\"algorithm\":\"%s\",\"requests\":%llu,"
+                    "\"responses\":%llu,\"timeouts\":%llu,\"candidates\":%llu,"
+                    "\"candidates_accepted\":%llu,\"followup_transmits_rejected\":%llu,"
+                    "\"ignored\":%llu,\"sync_losses\":%llu,\"synchronised\":%s,\"offset_ns\":%s,"
                     "\"dispersion_ns\":%s}\n",
-                    o.algorithm.c_str(), static_cast<unsigned long long>(s.core.requests),
-                    static_cast<unsigned long long>(s.core.responses),
-                    static_cast<unsigned long long>(s.core.candidates),
-                    static_cast<unsigned long long>(s.core.candidates_accepted),
-                    static_cast<unsigned long long>(s.core.ignored()),
-                    static_cast<long long>(client.offset_ns()), json_number(disp).c_str());
+                    o.algorithm.c_str(), u(s.core.requests), u(s.core.responses),
+                    u(s.core.timeouts), u(s.core.candidates), u(s.core.candidates_accepted),
+                    u(s.core.followup_transmits_rejected), u(s.core.ignored()),
+                    u(s.core.sync_losses), client.synchronised() ? "true" : "false",
+                    json_offset(client.offset_ns(), disp).c_str(), json_number(disp).c_str());
     } else {
         std::printf("wallclock-client: requests=%llu responses=%llu candidates=%llu accepted=%llu "
                     "offset=%lld ns dispersion=%.3f ms\n",
@@ -299,6 +353,12 @@ int main(int argc, char** argv) {
         app.add_option("--local-mfe", o.local_mfe_ppm,
                        "Max frequency error of the local clock, ppm (default 500)")
             ->check(CLI::Range(0.0, 1e6));
+        app.add_flag("--trust-followup-transmit,!--distrust-followup-transmit",
+                     o.trust_followup_transmit,
+                     "With follow-ups, take t3 from the follow-up (--trust: tighter, honest only "
+                     "if the server stamps the real departure; an impossible t3 is discarded) or "
+                     "from the type-2 response (--distrust, default: honest with any server, "
+                     "e.g. pydvbcss, which stamps its follow-up after sending)");
         app.add_option("--duration", o.duration_s, "Stop after this many seconds")
             ->check(CLI::NonNegativeNumber);
         if (const auto exit_code = dvbcss::tools::parse_command_line(app, argc, argv, o.common)) {

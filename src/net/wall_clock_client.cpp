@@ -44,6 +44,7 @@ wall_clock_client::wall_clock_client(const boost::asio::any_io_executor& executo
     , socket_(executor, 8, 256)
     , timer_(executor)
     , log_("wc.client")
+    , timeout_log_("wc.client", 3, 10'000'000'000)
     , alive_(std::make_shared<int>(0)) {}
 
 wall_clock_client::~wall_clock_client() {
@@ -128,7 +129,48 @@ void wall_clock_client::service() {
             }
         }
     }
+    report_core_events();
     arm_timer();
+}
+
+void wall_clock_client::report_core_events() {
+    while (const auto e = core_.next_event()) {
+        const auto disp = e->dispersion_ns;
+        const std::string disp_text =
+            std::isfinite(disp) ? std::to_string(disp / 1e6) + " ms" : std::string("unknown");
+        switch (e->kind) {
+        case wc::client_event_kind::timeout:
+            timeout_log_.write(log::level::info,
+                               "no response from " + describe(config_.server) + " (" +
+                                   std::to_string(e->misses) + " in a row); dispersion " +
+                                   disp_text,
+                               monotonic_now_ns());
+            break;
+        case wc::client_event_kind::sync_lost:
+            log_.write(log::level::warning,
+                       "synchronisation lost (" + std::to_string(e->misses) +
+                           " requests in a row without a usable response); dispersion " + disp_text,
+                       monotonic_now_ns());
+            break;
+        case wc::client_event_kind::sync_acquired:
+        case wc::client_event_kind::sync_regained:
+            log_.write(log::level::info,
+                       std::string(e->kind == wc::client_event_kind::sync_acquired
+                                       ? "synchronised"
+                                       : "synchronisation regained") +
+                           "; dispersion " + disp_text,
+                       monotonic_now_ns());
+            break;
+        }
+        if (handler_) {
+            wall_clock_client_event event;
+            event.status = *e;
+            event.local_ns = e->local_ns;
+            event.offset_ns = offset_ns();
+            event.dispersion_ns = e->dispersion_ns;
+            handler_(event);
+        }
+    }
 }
 
 void wall_clock_client::collect_transmit_time() {
@@ -239,6 +281,7 @@ void wall_clock_client::handle(const udp_socket::received& d) {
     if (handler_) {
         handler_(event);
     }
+    report_core_events();
 }
 
 double wall_clock_client::dispersion_ns() const {

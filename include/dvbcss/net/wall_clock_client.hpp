@@ -32,15 +32,20 @@ struct wall_clock_client_config {
     wc::client_config core{};
 };
 
-/// One received datagram that completed a measurement (or was ignored), for programs that print
-/// what happens.
+/// What happened, for programs that print it: either one received datagram (which completed a
+/// measurement, or was held or ignored), or, when `status` is set, a timeout or a synchronisation
+/// transition reported by the core (`wc::client_event`).
 ///
 /// Thread safety: a value type.
 struct wall_clock_client_event {
+    /// Set for a timeout or a synchronisation transition (sync_acquired, sync_lost,
+    /// sync_regained); then `outcome` is `ignored`, `measurement` empty and `local_ns` the
+    /// event's time. Unset for a datagram.
+    std::optional<wc::client_event> status;
     wc::client_outcome outcome = wc::client_outcome::ignored;
     /// The measurement, when the datagram completed one (a type-1 response or a follow-up).
     std::optional<wc::candidate> measurement;
-    /// Local clock ns at which the datagram arrived.
+    /// Local clock ns at which the datagram arrived (or the status event happened).
     std::int64_t local_ns = 0;
     /// Wall clock minus local clock after the datagram was handled, ns (positive: the wall clock
     /// is ahead of the local clock).
@@ -73,7 +78,10 @@ struct wall_clock_client_statistics {
 /// microseconds on a loopback here) no longer biases the offset. Responses are stamped (t4) with
 /// the kernel's receive timestamp. Malformed datagrams, datagrams from other sources and socket
 /// errors never stop the client (the reference dies on them, B4): they are counted and logged,
-/// rate-limited, under the logger "wc.client". `stop()` then `start()` again works (B22).
+/// rate-limited, under the logger "wc.client". So are the core's timeouts (info, at most 3 lines
+/// then one per 10 s) and synchronisation transitions (sync_lost at warning, sync_acquired and
+/// sync_regained at info); both also reach the event handler. The retry rule and the meaning of
+/// "synchronised" are the core's (wc/client.hpp). `stop()` then `start()` again works (B22).
 ///
 /// Lifetime: the wall clock (and its parent) must outlive the client. Destroying the client stops
 /// it; handlers still queued afterwards do nothing.
@@ -106,7 +114,8 @@ public:
     /// The bound endpoint; default when stopped.
     [[nodiscard]] udp_socket::endpoint local_endpoint() const { return socket_.local_endpoint(); }
 
-    /// Sets the handler called for every received datagram (nullptr: none).
+    /// Sets the handler called for every received datagram and every core event (timeouts and
+    /// synchronisation transitions, `wall_clock_client_event::status`) (nullptr: none).
     void on_event(event_handler handler) { handler_ = std::move(handler); }
 
     /// Wall clock dispersion now, ns (+infinity before the first adopted measurement).
@@ -119,6 +128,9 @@ public:
     [[nodiscard]] std::int64_t wall_clock_ns() const;
 
     [[nodiscard]] wall_clock_client_statistics statistics() const;
+
+    /// True while the core counts the wall clock as synchronised (wc::client::synchronised).
+    [[nodiscard]] bool synchronised() const noexcept { return core_.synchronised(); }
 
     [[nodiscard]] const wc::estimator& current_estimator() const noexcept {
         return core_.current_estimator();
@@ -135,6 +147,7 @@ private:
     void arm_timer();
     void handle(const udp_socket::received& d);
     void collect_transmit_time(); // applies the kernel transmit timestamp of the last request
+    void report_core_events();    // logs and hands on the core's timeouts and sync transitions
     [[nodiscard]] bool from_server(const udp_socket::endpoint& sender) const;
 
     clock::correlated_clock& wall_clock_;
@@ -144,6 +157,7 @@ private:
     udp_socket socket_;
     boost::asio::steady_timer timer_;
     udp_error_log log_;
+    udp_error_log timeout_log_;
     wall_clock_client_statistics stats_;
     event_handler handler_;
     // Originate of the last request sent while its transmit timestamp is still to be read.
