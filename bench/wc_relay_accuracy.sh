@@ -108,7 +108,7 @@ run_scenario() {
     printf '%-26s %-20s %14s %16s %9s\n' "$name" "client" "true error ms" "dispersion ms" "accepted"
     for a in "${algos[@]}"; do
         local line
-        line="$(grep '"summary":true' "$work/$a.json" || true)"
+        line="$(grep '"event":"summary"' "$work/$a.json" || true)"
         if [ -z "$line" ]; then
             printf '%-26s %-20s %14s\n' "" "$a" "no summary"
             continue
@@ -117,8 +117,9 @@ run_scenario() {
 import json, sys
 s = json.loads(sys.argv[1])
 d = s["dispersion_ns"]
-print("%-26s %-20s %14.3f %16s %9s" % ("", sys.argv[2], s["offset_ns"] / 1e6,
-      "inf" if d is None else "%.3f" % (d / 1e6), "%d/%d" % (s["accepted"], s["responses"])))
+o = s["offset_ns"]
+print("%-26s %-20s %14s %16s %9s" % ("", sys.argv[2], "unknown" if o is None else "%.3f" % (o / 1e6),
+      "inf" if d is None else "%.3f" % (d / 1e6), "%d/%d" % (s["candidates_accepted"], s["responses"])))
 EOF
     done
     if [ "$have_js" = 1 ]; then
