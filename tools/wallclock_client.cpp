@@ -301,13 +301,17 @@ int run(const client_options& o) {
                     u(s.core.sync_losses), client.synchronised() ? "true" : "false",
                     json_offset(client.offset_ns(), disp).c_str(), json_number(disp).c_str());
     } else {
-        std::printf("wallclock-client: requests=%llu responses=%llu candidates=%llu accepted=%llu "
-                    "offset=%lld ns dispersion=%.3f ms\n",
+        const std::string offset = std::isfinite(disp) ? std::to_string(client.offset_ns()) + " ns"
+                                                       : std::string("unknown");
+        std::printf("wallclock-client: requests=%llu responses=%llu timeouts=%llu candidates=%llu "
+                    "candidates_accepted=%llu sync_losses=%llu offset=%s dispersion=%.3f ms\n",
                     static_cast<unsigned long long>(s.core.requests),
                     static_cast<unsigned long long>(s.core.responses),
+                    static_cast<unsigned long long>(s.core.timeouts),
                     static_cast<unsigned long long>(s.core.candidates),
                     static_cast<unsigned long long>(s.core.candidates_accepted),
-                    static_cast<long long>(client.offset_ns()), disp / 1e6);
+                    static_cast<unsigned long long>(s.core.sync_losses), offset.c_str(),
+                    disp / 1e6);
     }
     std::fflush(stdout);
     client.stop();
