@@ -99,8 +99,10 @@ void server_fanout(benchmark::State& state) {
     config.initial_cii.ts_url = "ws://{{host}}:{{port}}/ts";
     cii::server s(config);
     const auto n = static_cast<cii::connection_id>(state.range(0));
-    for (cii::connection_id i = 0; i < n; ++i)
-        benchmark::DoNotOptimize(s.on_open(i, "192.168.1." + std::to_string(i % 250), 7681));
+    for (cii::connection_id i = 0; i < n; ++i) {
+        s.on_open(i, {"192.168.1." + std::to_string(i % 250), 7681, {}});
+        benchmark::DoNotOptimize(s.take_pending(i));
+    }
     auto a = s.cii();
     auto b = a;
     b.presentation_status = std::vector<std::string>{"transitioning"};

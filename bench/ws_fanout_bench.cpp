@@ -95,7 +95,7 @@ int run(std::size_t n) {
     io_thread server_io;
     io_thread client_io;
     net::websocket_server server(server_io.context.get_executor(), {});
-    net::cii_server cii(server);
+    net::cii_server cii(server, server_io.context.get_executor());
     if (auto ec = server.start()) {
         std::fprintf(stderr, "cannot listen: %s\n", ec.message().c_str());
         return 1;

@@ -66,7 +66,7 @@ int run(const server_options& o) {
     net::websocket_server server(io.get_executor(), config);
     net::websocket_endpoint_config endpoint;
     endpoint.max_connections = o.max_connections;
-    net::cii_server cii(server, "/cii", {}, endpoint);
+    net::cii_server cii(server, io.get_executor(), "/cii", {}, endpoint);
     if (auto ec = server.start()) {
         std::fprintf(stderr, "cii-server: cannot listen on %s port %d: %s\n", o.address.c_str(),
                      o.port, ec.message().c_str());

@@ -6,13 +6,15 @@ void client::on_open() {
     connected_ = true;
     cii_ = message::all_null();
     latest_.reset();
+    last_changed_.reset();
     received_ = 0;
     errors_ = 0;
     if (handlers_.connected)
         handlers_.connected();
 }
 
-result<property_set> client::on_text(std::string_view text) {
+error_code client::on_text(std::string_view text) {
+    last_changed_.reset();
     auto decoded = decode_cii(text);
     if (!decoded) {
         ++errors_;
@@ -26,7 +28,8 @@ result<property_set> client::on_text(std::string_view text) {
         handlers_.message_received(*latest_);
     const property_set changed = changed_properties(cii_, *latest_);
     if (changed.none())
-        return changed;
+        return {};
+    last_changed_ = changed;
     update(cii_, *latest_);
     if (handlers_.property_changed) {
         for (const auto p : all_properties) {
@@ -36,7 +39,7 @@ result<property_set> client::on_text(std::string_view text) {
     }
     if (handlers_.changed)
         handlers_.changed(changed, cii_);
-    return changed;
+    return {};
 }
 
 error_code client::on_binary(std::size_t /*size*/) {

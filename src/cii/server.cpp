@@ -35,7 +35,9 @@ json::field<std::string>* string_field(message& m, property p) noexcept {
     }
 }
 
-message checked(message cii) {
+} // namespace
+
+message server::checked_cii(message cii) {
     if (auto ec = validate(cii))
         throw std::invalid_argument("cii::server: invalid CII: " + ec.message());
     if (cii.protocol_version.is_absent())
@@ -43,11 +45,9 @@ message checked(message cii) {
     return cii;
 }
 
-} // namespace
-
 server::server(server_config config)
     : config_(std::move(config))
-    , cii_(checked(config_.initial_cii)) {}
+    , cii_(checked_cii(config_.initial_cii)) {}
 
 message server::customise(const connection& c) const {
     message m = cii_;
@@ -63,57 +63,74 @@ message server::customise(const connection& c) const {
     return m;
 }
 
-std::string server::on_open(connection_id conn, std::string_view local_host,
-                            std::uint16_t local_port) {
+void server::on_open(connection_id conn, const connection_origin& origin) {
     connection c;
-    // An IPv6 literal must be bracketed inside a URL authority.
+    const std::string_view local_host = origin.local_host;
+    // An IPv6 literal must be bracketed inside a URL authority, and a zone id's '%' written as
+    // "%25" (RFC 6874): "fe80::1%eth0" becomes "[fe80::1%25eth0]".
     const bool ipv6 = local_host.find(':') != std::string_view::npos && !local_host.empty() &&
                       local_host.front() != '[';
-    c.host = ipv6 ? "[" + std::string(local_host) + "]" : std::string(local_host);
-    c.port = std::to_string(local_port);
-    c.last_sent = customise(c);
-    auto text = encode(c.last_sent);
-    if (!connections_.emplace(conn, std::move(c)).second)
+    c.host = std::string(local_host);
+    if (ipv6) {
+        replace_all(c.host, "%", "%25");
+        c.host = "[" + c.host + "]";
+    }
+    c.port = std::to_string(origin.local_port);
+    c.owes_full = true;
+    const auto [it, inserted] = connections_.emplace(conn, std::move(c));
+    if (!inserted)
         throw std::logic_error("cii::server::on_open: connection already open");
-    return text;
+    mark_dirty(conn, it->second);
 }
 
-std::string server::on_text(connection_id conn, std::string_view text) const {
-    constexpr std::size_t max_preview = 64;
-    std::string line = "ignored unexpected message on CII connection " + std::to_string(conn) +
-                       " (" + std::to_string(text.size()) + " bytes): ";
-    for (std::size_t i = 0; i < text.size() && i < max_preview; ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        line.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?');
-    }
-    if (text.size() > max_preview)
-        line += "...";
-    return line;
+error_code server::on_text(connection_id /*conn*/, std::string_view /*text*/) {
+    ++ignored_;
+    return make_error_code(errc::unexpected_message);
 }
 
 void server::on_close(connection_id conn) {
     connections_.erase(conn);
 }
 
-std::vector<connection_id> server::mark_all_dirty() {
-    std::vector<connection_id> ids;
-    ids.reserve(connections_.size());
-    for (auto& [id, c] : connections_) {
-        c.dirty = true;
-        ids.push_back(id);
+void server::mark_dirty(connection_id id, connection& c) {
+    c.dirty = true;
+    if (!c.queued) {
+        c.queued = true;
+        dirty_queue_.push_back(id);
     }
+}
+
+void server::mark_all_dirty() {
+    for (auto& [id, c] : connections_)
+        mark_dirty(id, c);
+}
+
+std::vector<connection_id> server::take_dirty() {
+    std::vector<connection_id> ids;
+    ids.reserve(dirty_queue_.size());
+    for (const auto id : dirty_queue_) {
+        // A connection closed (and perhaps reopened) since it was queued is listed only if it is
+        // queued now.
+        const auto it = connections_.find(id);
+        if (it != connections_.end() && it->second.queued) {
+            it->second.queued = false;
+            ids.push_back(id);
+        }
+    }
+    dirty_queue_.clear();
     return ids;
 }
 
-std::vector<connection_id> server::set_cii(message cii) {
-    cii = checked(std::move(cii));
+bool server::set_cii(message cii) {
+    cii = checked_cii(std::move(cii));
     if (cii == cii_)
-        return {};
+        return false;
     cii_ = std::move(cii);
-    return mark_all_dirty();
+    mark_all_dirty();
+    return true;
 }
 
-std::vector<connection_id> server::update(const message& changes) {
+bool server::update(const message& changes) {
     return set_cii(combine(cii_, changes));
 }
 
@@ -136,6 +153,11 @@ std::optional<std::string> server::take_pending(connection_id conn) {
     auto& c = it->second;
     c.dirty = false;
     const message current = customise(c);
+    if (c.owes_full) {
+        c.owes_full = false;
+        c.last_sent = current;
+        return encode(current);
+    }
     message changes = diff(c.last_sent, current);
     if (changes.empty())
         return std::nullopt;
@@ -169,6 +191,7 @@ std::optional<std::string> server::take_full(connection_id conn) {
     auto& c = it->second;
     c.dirty = false;
     message full = customise(c);
+    c.owes_full = false;
     // Properties the companion holds a value for but which are now absent: tell it they are gone.
     for (const auto p : all_properties) {
         if (property_state(full, p) == json::field_state::absent_key &&

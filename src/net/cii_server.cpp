@@ -1,83 +1,48 @@
 #include <dvbcss/net/cii_server.hpp>
-#include <dvbcss/net/log.hpp>
 
 #include <utility>
-#include <vector>
 
 namespace dvbcss::net {
 
 namespace {
 
-constexpr std::string_view log_name = "cii";
+ws_server_adapter_options options_for(websocket_endpoint_config endpoint) {
+    ws_server_adapter_options options;
+    options.logger = "cii";
+    options.ignored_level = log::level::info;
+    options.endpoint = endpoint;
+    return options;
+}
 
 } // namespace
 
-cii_server::cii_server(websocket_server& server, std::string path, cii::server_config config,
+cii_server::cii_server(websocket_server& server, boost::asio::any_io_executor owner,
+                       std::string path, cii::server_config config,
                        websocket_endpoint_config endpoint_config)
-    : logic_(std::move(config))
-    , endpoint_(server.add_endpoint(std::move(path), *this, endpoint_config)) {}
+    : current_(cii::server::checked_cii(config.initial_cii))
+    , adapter_(server, std::move(path), std::move(owner), cii::server(std::move(config)),
+               options_for(endpoint_config)) {}
 
 void cii_server::set_cii(cii::message cii) {
-    std::vector<cii::connection_id> dirty;
-    {
-        const std::lock_guard lock(mutex_);
-        dirty = logic_.set_cii(std::move(cii));
-    }
-    notify(dirty);
+    auto checked = cii::server::checked_cii(std::move(cii));
+    const std::lock_guard lock(mutex_);
+    publish(std::move(checked));
 }
 
 void cii_server::update(const cii::message& changes) {
-    std::vector<cii::connection_id> dirty;
-    {
-        const std::lock_guard lock(mutex_);
-        dirty = logic_.update(changes);
-    }
-    notify(dirty);
+    const std::lock_guard lock(mutex_);
+    publish(cii::server::checked_cii(cii::combine(current_, changes)));
+}
+
+void cii_server::publish(cii::message cii) {
+    // Posted under the mutex, so the owner applies changes in the order the snapshot saw them.
+    current_ = cii;
+    adapter_.with_core([cii = std::move(cii)](cii::server& core) { core.set_cii(cii); });
 }
 
 cii::message cii_server::cii() const {
     const std::lock_guard lock(mutex_);
-    return logic_.cii();
-}
-
-void cii_server::notify(const std::vector<cii::connection_id>& dirty) {
-    for (const auto id : dirty) {
-        endpoint_.notify(id);
-    }
-}
-
-void cii_server::on_open(const connection_info& connection) {
-    std::string first;
-    {
-        const std::lock_guard lock(mutex_);
-        first = logic_.on_open(connection.id, connection.local.address().to_string(),
-                               connection.local.port());
-    }
-    endpoint_.send(connection.id, std::move(first));
-}
-
-void cii_server::on_text(connection_id id, std::string_view text) {
-    std::string description;
-    {
-        const std::lock_guard lock(mutex_);
-        description = logic_.on_text(id, text);
-    }
-    if (log::enabled(log::level::info)) {
-        log::write(log::level::info, log_name,
-                   "unexpected message on connection " + std::to_string(id) +
-                       " ignored: " + description);
-    }
-}
-
-void cii_server::on_close(connection_id id, const close_info& info) {
-    static_cast<void>(info);
-    const std::lock_guard lock(mutex_);
-    logic_.on_close(id);
-}
-
-std::optional<std::string> cii_server::take_pending(connection_id id) {
-    const std::lock_guard lock(mutex_);
-    return logic_.take_pending(id);
+    return current_;
 }
 
 } // namespace dvbcss::net

@@ -107,7 +107,8 @@ protected:
                net::websocket_server_config transport = {}) {
         io = std::make_unique<io_threads>(1);
         server = std::make_unique<net::websocket_server>(io->context.get_executor(), transport);
-        cii = std::make_unique<net::cii_server>(*server, "/cii", std::move(config), endpoint);
+        cii = std::make_unique<net::cii_server>(*server, io->context.get_executor(), "/cii",
+                                                std::move(config), endpoint);
         ASSERT_FALSE(server->start());
     }
 

@@ -5,6 +5,7 @@
 
 #include <dvbcss/cii/message.hpp>
 #include <dvbcss/error.hpp>
+#include <dvbcss/protocol.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -34,7 +35,7 @@ struct client_handlers {
     std::function<void(error_code error, std::string_view text)> protocol_error;
 };
 
-/// CSS-CII client logic.
+/// CSS-CII client logic; models `dvbcss::client_protocol`, so `net::ws_client_adapter` drives it.
 ///
 /// The transport reports `on_open`, each text frame (`on_text`), binary frames (`on_binary`) and
 /// `on_close`; the client keeps the combined CII (`cii()`), which starts with every property
@@ -42,7 +43,8 @@ struct client_handlers {
 /// to all-null on each new connection. A received property that is absent leaves the picture
 /// alone; null or a value replaces it. A change is a property whose state or value differs.
 ///
-/// Protocol errors never close the connection: the message is dropped and reported.
+/// Protocol errors never close the connection: the message is dropped and reported. A CII client
+/// never sends anything, so `take_pending` always returns nothing.
 ///
 /// Thread safety: distinct objects safe; shared objects unsafe (use from one executor).
 class client {
@@ -58,15 +60,22 @@ public:
     /// The connection opened: resets the picture to all-null and calls `connected`.
     void on_open();
 
-    /// One text frame. Returns the properties it changed (possibly none), or the decode error
-    /// (also passed to `protocol_error`). Never throws on bad input.
-    result<property_set> on_text(std::string_view text);
+    /// One text frame. Returns success (the properties it changed are then in `last_changed()`),
+    /// or the decode error (also passed to `protocol_error`; `last_changed()` is then empty).
+    /// Never throws on bad input.
+    error_code on_text(std::string_view text);
 
     /// One binary frame: a protocol error (errc::binary_frame), reported and otherwise ignored.
     error_code on_binary(std::size_t size);
 
     /// The connection closed (code 1006 when the transport saw no close frame).
     void on_close(std::uint16_t code, std::string_view reason = {});
+
+    /// Nothing: a CSS-CII client has nothing to say to the server.
+    [[nodiscard]] std::optional<std::string> take_pending() const noexcept { return std::nullopt; }
+
+    /// The properties changed by the last text frame (none if it changed nothing or failed).
+    [[nodiscard]] const property_set& last_changed() const noexcept { return last_changed_; }
 
     [[nodiscard]] bool connected() const noexcept { return connected_; }
 
@@ -88,9 +97,12 @@ private:
     client_handlers handlers_;
     message cii_ = message::all_null();
     std::optional<message> latest_;
+    property_set last_changed_;
     bool connected_ = false;
     std::size_t received_ = 0;
     std::size_t errors_ = 0;
 };
+
+static_assert(dvbcss::client_protocol<client>);
 
 } // namespace dvbcss::cii

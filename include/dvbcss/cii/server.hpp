@@ -4,6 +4,8 @@
 /// connected companion when it connects and when the CII changes.
 
 #include <dvbcss/cii/message.hpp>
+#include <dvbcss/error.hpp>
+#include <dvbcss/protocol.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +18,7 @@
 namespace dvbcss::cii {
 
 /// Identifies one WebSocket connection; chosen by the transport, unique among open connections.
-using connection_id = std::uint64_t;
+using connection_id = dvbcss::connection_id;
 
 /// Configuration of a CII server.
 ///
@@ -47,12 +49,16 @@ struct outgoing {
     friend bool operator==(const outgoing&, const outgoing&) = default;
 };
 
-/// CSS-CII server logic in push/pull form.
+/// CSS-CII server logic in push/pull form; models `dvbcss::server_protocol`, so any transport
+/// adapter (`net::ws_server_adapter`) drives it.
 ///
-/// - The transport reports `on_open` / `on_text` / `on_close`; `on_open` returns the first message
-///   (every property that is not absent, `{{host}}`/`{{port}}` rewritten; "{}" if all are absent).
-/// - The application calls `set_cii` / `update`; they return the connections that may now have
-///   something to send (they become "dirty").
+/// - The transport reports `on_open` / `on_text` / `on_close`. `on_open` marks the connection
+///   dirty with the FULL CII owed (every property that is not absent, `{{host}}`/`{{port}}`
+///   rewritten; "{}" if all are absent): its first `take_pending` returns that.
+/// - The application calls `set_cii` / `update`; every connection becomes dirty if the CII
+///   changed.
+/// - `take_dirty()` returns the connections marked dirty (by on_open, set_cii, update) since the
+///   last call, each once; the transport asks each one's socket to pull.
 /// - When a dirty connection's socket can take a message, the transport calls
 ///   `take_pending(conn)`: it computes the diff between what that connection was last sent and the
 ///   current CII, records it as sent, and returns it (nothing if the changes cancelled out).
@@ -63,38 +69,47 @@ struct outgoing {
 ///
 /// Diffs follow `cii::diff`, plus: whenever contentId is sent, contentIdStatus is sent with it
 /// (null if the CII has none); a property that becomes absent is sent as null. Messages received
-/// from companions have no meaning in CSS-CII and are ignored (`on_text` describes them for a log
-/// line). Host/port rewriting of a null or absent property does nothing (reference bug B16 fixed).
+/// from companions have no meaning in CSS-CII: `on_text` ignores them and returns
+/// errc::unexpected_message for the transport's (rate-limited) log. Host/port rewriting of a null
+/// or absent property does nothing (reference bug B16 fixed).
 ///
-/// Thread safety: distinct objects safe; shared objects unsafe (the transport serialises calls,
-/// e.g. on one strand or under one mutex).
+/// Thread safety: distinct objects safe; shared objects unsafe (the transport serialises calls on
+/// one owner executor).
 class server {
 public:
     explicit server(server_config config = {});
 
-    /// Registers a connection and returns the full CII to send first. `local_host` and
-    /// `local_port` are the server-side address of the connection (the interface the companion
-    /// reached); an IPv6 address is bracketed when substituted for `{{host}}`. Throws
-    /// std::logic_error if `conn` is already open.
-    [[nodiscard]] std::string on_open(connection_id conn, std::string_view local_host,
-                                      std::uint16_t local_port);
+    /// `cii` as the server would hold it: throws std::invalid_argument if `validate(cii)` fails;
+    /// protocol_version set to "1.1" if absent. Lets a caller check a CII before handing it over.
+    [[nodiscard]] static message checked_cii(message cii);
 
-    /// A text message from a companion: ignored per the protocol. Returns a one-line description
-    /// for the transport's log (message size and a sanitised prefix of at most 64 characters).
-    [[nodiscard]] std::string on_text(connection_id conn, std::string_view text) const;
+    /// Registers a connection and marks it dirty with the full CII owed. `origin.local_host` and
+    /// `origin.local_port` are the server-side address of the connection (the interface the
+    /// companion reached); an IPv6 address is bracketed when substituted for `{{host}}`. Throws
+    /// std::logic_error if `conn` is already open (a transport bug: ids are never reused while
+    /// open).
+    void on_open(connection_id conn, const connection_origin& origin);
+
+    /// A text message from a companion: ignored, as the protocol defines none in that direction
+    /// (TS 103 286-2 §6; pydvbcss and ORB log and ignore them). Counts it and returns
+    /// errc::unexpected_message; the text is not looked at.
+    [[nodiscard]] error_code on_text(connection_id conn, std::string_view text);
 
     /// Forgets a connection. Unknown ids are ignored.
     void on_close(connection_id conn);
 
     /// Replaces the whole CII. Throws std::invalid_argument if `validate(cii)` fails;
-    /// protocol_version is set to "1.1" if absent. Returns the connections marked dirty (all of
-    /// them if the CII changed, none otherwise).
-    std::vector<connection_id> set_cii(message cii);
+    /// protocol_version is set to "1.1" if absent. Returns true if the CII changed (every
+    /// connection is then dirty), false if it was already this.
+    bool set_cii(message cii);
 
     /// Applies `changes` to the CII (`cii::update`), then as set_cii.
-    std::vector<connection_id> update(const message& changes);
+    bool update(const message& changes);
 
-    /// The current CII, with `{{host}}`/`{{port}}` templates unexpanded.
+    /// The connections marked dirty since the last call (by on_open, set_cii, update) that are
+    /// still open, each once, in no particular order.
+    [[nodiscard]] std::vector<connection_id> take_dirty();
+
     [[nodiscard]] const message& cii() const noexcept { return cii_; }
 
     /// The CII as a given connection sees it (templates expanded), or nothing for unknown ids.
@@ -103,8 +118,9 @@ public:
     /// True if `conn` may have something to send (take_pending may still return nothing).
     [[nodiscard]] bool is_dirty(connection_id conn) const;
 
-    /// The diff to send now on `conn`, recorded as sent; nothing if there is no change or `conn`
-    /// is unknown. Clears the dirty flag.
+    /// The message to send now on `conn`, recorded as sent: the full CII if none was sent since
+    /// on_open, else the diff; nothing if there is no change or `conn` is unknown. Clears the
+    /// dirty flag.
     [[nodiscard]] std::optional<std::string> take_pending(connection_id conn);
 
     /// take_pending for every dirty connection, in no particular order.
@@ -118,20 +134,31 @@ public:
 
     [[nodiscard]] std::vector<connection_id> connections() const;
 
+    /// Messages received from companions (and ignored) since construction.
+    [[nodiscard]] std::uint64_t messages_ignored() const noexcept { return ignored_; }
+
 private:
     struct connection {
-        std::string host;  ///< As substituted for {{host}} (IPv6 bracketed).
-        std::string port;  ///< Decimal, as substituted for {{port}}.
-        message last_sent; ///< Everything this connection has been told, merged.
-        bool dirty = false;
+        std::string host;       ///< As substituted for {{host}} (IPv6 bracketed).
+        std::string port;       ///< Decimal, as substituted for {{port}}.
+        message last_sent;      ///< Everything this connection has been told, merged.
+        bool dirty = false;     ///< May have something to send.
+        bool owes_full = false; ///< Nothing sent yet: the next message is the full CII.
+        bool queued = false;    ///< Listed in dirty_queue_ (not yet returned by take_dirty).
     };
 
+    void mark_dirty(connection_id id, connection& c);
+
     [[nodiscard]] message customise(const connection& c) const;
-    std::vector<connection_id> mark_all_dirty();
+    void mark_all_dirty();
 
     server_config config_;
     message cii_;
     std::unordered_map<connection_id, connection> connections_;
+    std::vector<connection_id> dirty_queue_;
+    std::uint64_t ignored_ = 0;
 };
+
+static_assert(dvbcss::server_protocol<server>);
 
 } // namespace dvbcss::cii

@@ -1,19 +1,18 @@
 #pragma once
 
-/// CSS-CII served over a WebSocket endpoint: the glue between `cii::server` (protocol logic) and
-/// `websocket_server` (transport).
+/// CSS-CII served over a WebSocket endpoint: `cii::server` (protocol logic) driven by the generic
+/// `ws_server_adapter`, with a convenience API for applications.
 
 #include <dvbcss/cii/message.hpp>
 #include <dvbcss/cii/server.hpp>
 #include <dvbcss/net/websocket_endpoint.hpp>
-#include <dvbcss/net/websocket_handler.hpp>
 #include <dvbcss/net/websocket_server.hpp>
+#include <dvbcss/net/ws_server_adapter.hpp>
 
-#include <cstddef>
+#include <boost/asio/any_io_executor.hpp>
+
 #include <mutex>
-#include <optional>
 #include <string>
-#include <string_view>
 
 namespace dvbcss::net {
 
@@ -21,41 +20,48 @@ namespace dvbcss::net {
 /// when it connects; after `set_cii` / `update`, each connection is only *notified*, and the diff
 /// against what that connection was last sent is computed when its socket is ready to write. A
 /// slow companion therefore gets one up-to-date diff instead of a queue of stale ones, and its
-/// outbox never grows. Messages from companions are ignored and logged at info level.
+/// outbox never grows. Messages from companions are ignored and logged at info level (logger
+/// "cii", rate-limited).
 ///
-/// Thread safety: member functions are safe from any thread (the CII logic is guarded by a
-/// mutex). The object must outlive the server's activity (see `websocket_server`).
-class cii_server final : public websocket_handler {
+/// `cii::server` runs on the owner executor only (see `ws_server_adapter`); `set_cii` and `update`
+/// validate on the caller's thread, then hand the change to the owner.
+///
+/// Thread safety: member functions are safe from any thread. The object must outlive the server's
+/// activity (see `websocket_server`) and be destroyed on the owner's thread or once the owner has
+/// stopped.
+class cii_server {
 public:
-    /// Adds the endpoint `path` to `server`. Throws as `websocket_server::add_endpoint`, or
-    /// std::invalid_argument if `config.initial_cii` is invalid.
-    cii_server(websocket_server& server, std::string path = "/cii", cii::server_config config = {},
+    /// Adds the endpoint `path` to `server`, served on `owner` (a single-threaded io_context or a
+    /// strand). Throws as `websocket_server::add_endpoint`, or std::invalid_argument if
+    /// `config.initial_cii` is invalid.
+    cii_server(websocket_server& server, boost::asio::any_io_executor owner,
+               std::string path = "/cii", cii::server_config config = {},
                websocket_endpoint_config endpoint_config = {});
 
     /// Replaces the whole CII and pushes the changes to every companion. Throws
-    /// std::invalid_argument if `cii::validate` fails.
+    /// std::invalid_argument (on the caller's thread) if `cii::validate` fails.
     void set_cii(cii::message cii);
 
-    /// Applies `changes` (`cii::update`) and pushes them.
+    /// Applies `changes` (`cii::update`) and pushes them. Throws std::invalid_argument if the
+    /// result is invalid (nothing changes then).
     void update(const cii::message& changes);
 
-    /// The current CII, with `{{host}}`/`{{port}}` templates unexpanded.
+    /// The current CII as last set through this object, with `{{host}}`/`{{port}}` templates
+    /// unexpanded. Changes made with `adapter().with_core` are not reflected.
     [[nodiscard]] cii::message cii() const;
 
     /// The WebSocket endpoint (enable/disable, limits, connection count).
-    [[nodiscard]] websocket_endpoint& endpoint() noexcept { return endpoint_; }
+    [[nodiscard]] websocket_endpoint& endpoint() noexcept { return adapter_.endpoint(); }
 
-    void on_open(const connection_info& connection) override;
-    void on_text(connection_id id, std::string_view text) override;
-    void on_close(connection_id id, const close_info& info) override;
-    std::optional<std::string> take_pending(connection_id id) override;
+    /// The adapter, for direct access to the core on the owner.
+    [[nodiscard]] ws_server_adapter<cii::server>& adapter() noexcept { return adapter_; }
 
 private:
-    void notify(const std::vector<cii::connection_id>& dirty);
+    void publish(cii::message cii); // with mutex_ held
 
     mutable std::mutex mutex_;
-    cii::server logic_; // guarded by mutex_
-    websocket_endpoint& endpoint_;
+    cii::message current_; // guarded by mutex_: the CII the owner will hold once queued work ran
+    ws_server_adapter<cii::server> adapter_;
 };
 
 } // namespace dvbcss::net

@@ -1,0 +1,245 @@
+#pragma once
+
+/// Serves any server-side protocol core (`dvbcss::server_protocol`: CSS-CII, CSS-TS) on one
+/// endpoint of a `websocket_server`, calling the core only on one owner executor.
+
+#include <dvbcss/net/log.hpp>
+#include <dvbcss/net/websocket_endpoint.hpp>
+#include <dvbcss/net/websocket_handler.hpp>
+#include <dvbcss/net/websocket_server.hpp>
+#include <dvbcss/net/ws_adapter.hpp>
+#include <dvbcss/protocol.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+namespace dvbcss::net {
+
+/// The WebSocket handler of one endpoint, driving a protocol core that models
+/// `dvbcss::server_protocol`. It owns the core; it never decodes a message itself.
+///
+/// **One owner.** Every call into the core happens on the owner executor given at construction
+/// (the program's single-threaded io_context, or a strand): session callbacks `dispatch` there
+/// (running inline when the session already runs on the owner's thread, as with one io_context
+/// thread for everything), application changes `post` there (`with_core`). The owner must run
+/// handlers one at a time and in order (one io_context thread or a strand): the core is never
+/// guarded by a mutex.
+///
+/// After every call into the core the adapter drains `core.take_dirty()` and calls
+/// `endpoint.notify(id)` for each. When a notified connection's outbox has drained, the server
+/// calls `take_pending(id)` on that connection's strand; the adapter does not touch the core there
+/// but posts a pull to the owner, which calls `core.take_pending(id)` and `endpoint.send(id,
+/// text)`. The message is therefore computed when the socket can take it, at the cost of one hop to
+/// the owner and one back to the session (tens of microseconds on an idle machine). At most one
+/// pull per connection is on its way at a time, so a connection's outbox holds at most a couple of
+/// pulled messages whatever the update rate.
+///
+/// A message the core does not use (`on_text` returns an error) is logged at
+/// `options.ignored_level` under `options.logger`, rate-limited (a few lines, then at most one per
+/// `log_interval`, with the count of those suppressed): nothing a peer sends makes the log grow
+/// faster than that. A core that throws (a bug) gets the connection closed with 1011 and an error
+/// line, also rate-limited.
+///
+/// Threads: session callbacks (`on_open`, `on_text`, `on_close`, `take_pending`) run on session
+/// strands and touch only the gate (`detail::ws_server_gate`, its own mutex) and the owner queue;
+/// the core, the dirty drain and the per-connection descriptions are touched only on the owner;
+/// the endpoint is safe from anywhere.
+///
+/// Lifetime: like any handler, the adapter must outlive the server's activity (stop the server
+/// and let its io_context finish before destroying the adapter). Destroy it on the owner's thread
+/// or once the owner has stopped running: work already posted to the owner then finds it gone and
+/// does nothing (it holds the shared state, never the adapter).
+template <server_protocol Core>
+class ws_server_adapter final : public websocket_handler {
+public:
+    /// Adds the endpoint `path` to `server` (throws as `websocket_server::add_endpoint`) and serves
+    /// it with `core`, called on `owner` only.
+    ws_server_adapter(websocket_server& server, std::string path,
+                      boost::asio::any_io_executor owner, Core core,
+                      ws_server_adapter_options options = {})
+        : state_(std::make_shared<state>(std::move(owner), std::move(core), options)) {
+        const auto lock = state_->gate.setup_lock();
+        endpoint_ = &server.add_endpoint(std::move(path), *this, options.endpoint);
+        state_->gate.publish(*endpoint_);
+    }
+
+    ws_server_adapter(const ws_server_adapter&) = delete;
+    ws_server_adapter& operator=(const ws_server_adapter&) = delete;
+
+    /// Work already queued on the owner finds the adapter gone and does nothing. Call on the owner
+    /// thread or once the owner no longer runs.
+    ~ws_server_adapter() override { state_->alive.store(false); }
+
+    /// Runs `f(core)` on the owner (always posted, never inline, so it is safe to call from
+    /// inside a core callback), then notifies the connections the core marked dirty. Safe from
+    /// any thread. `f` is dropped unrun if the adapter is destroyed first.
+    template <class F>
+    void with_core(F f) {
+        boost::asio::post(state_->owner, [s = state_, f = std::move(f)]() mutable {
+            if (!s->alive.load()) {
+                return;
+            }
+            s->guarded(std::nullopt, "application call", [&] { f(s->core); });
+            s->flush();
+        });
+    }
+
+    /// Notifies the connections the core marked dirty. For code already running on the owner
+    /// that changed the core through `core()`.
+    void flush() { state_->flush(); }
+
+    /// The core. Use only on the owner (or once it has stopped).
+    [[nodiscard]] Core& core() noexcept { return state_->core; }
+
+    [[nodiscard]] const Core& core() const noexcept { return state_->core; }
+
+    /// The endpoint: enable/disable, connection limit, connection count. Safe from any thread.
+    [[nodiscard]] websocket_endpoint& endpoint() noexcept { return *endpoint_; }
+
+    [[nodiscard]] const boost::asio::any_io_executor& owner() const noexcept {
+        return state_->owner;
+    }
+
+    void on_open(const connection_info& connection) override {
+        state_->gate.opened(connection.id);
+        boost::asio::dispatch(state_->owner, [s = state_, id = connection.id,
+                                              origin = detail::origin_of(connection)] {
+            if (!s->alive.load()) {
+                return;
+            }
+            s->remotes[id] = origin.remote;
+            s->guarded(id, "on_open", [&] { s->core.on_open(id, origin); });
+            s->flush();
+        });
+    }
+
+    void on_text(connection_id id, std::string_view text) override {
+        if (!state_->gate.message_queued(id)) {
+            state_->gate.endpoint().close(id, close_codes::policy_violation,
+                                          "messages arrive faster than they are handled");
+            return;
+        }
+        boost::asio::dispatch(state_->owner, [s = state_, id, text = std::string(text)] {
+            s->gate.message_handled(id);
+            if (!s->alive.load()) {
+                return;
+            }
+            error_code reason;
+            s->guarded(id, "on_text", [&] { reason = s->core.on_text(id, text); });
+            if (reason) {
+                s->ignored(id, text.size(), reason);
+            }
+            s->flush();
+        });
+    }
+
+    void on_close(connection_id id, const close_info& info) override {
+        static_cast<void>(info);
+        state_->gate.closed(id);
+        boost::asio::dispatch(state_->owner, [s = state_, id] {
+            if (!s->alive.load()) {
+                return;
+            }
+            s->remotes.erase(id);
+            s->guarded(std::nullopt, "on_close", [&] { s->core.on_close(id); });
+            s->flush();
+        });
+    }
+
+    /// Never calls the core: posts a pull to the owner (see the class comment) and returns nothing.
+    std::optional<std::string> take_pending(connection_id id) override {
+        if (state_->gate.pull_requested(id)) {
+            boost::asio::post(state_->owner, [s = state_, id] {
+                s->gate.pull_started(id);
+                if (!s->alive.load()) {
+                    return;
+                }
+                std::optional<std::string> text;
+                s->guarded(id, "take_pending", [&] { text = s->core.take_pending(id); });
+                if (text) {
+                    static_cast<void>(s->gate.endpoint().send(id, std::move(*text)));
+                }
+                s->flush();
+            });
+        }
+        return std::nullopt;
+    }
+
+private:
+    // Shared with the work queued on the owner, so that work never touches a destroyed adapter.
+    struct state {
+        state(boost::asio::any_io_executor owner_executor, Core c,
+              const ws_server_adapter_options& options)
+            : owner(std::move(owner_executor))
+            , core(std::move(c))
+            , gate(options.max_queued_messages, options.logger, options.log_burst,
+                   options.log_interval)
+            , log(options.logger, options.log_burst, options.log_interval)
+            , ignored_level(options.ignored_level) {}
+
+        // Owner only.
+        void flush() {
+            std::vector<connection_id> dirty;
+            guarded(std::nullopt, "take_dirty", [&] { dirty = core.take_dirty(); });
+            for (const auto id : dirty) {
+                static_cast<void>(gate.endpoint().notify(id));
+            }
+        }
+
+        // Owner only.
+        void ignored(connection_id id, std::size_t size, const error_code& reason) {
+            if (!log::enabled(ignored_level)) {
+                return;
+            }
+            log.write(ignored_level, who(id) + ": " + std::to_string(size) +
+                                         "-byte message ignored: " + reason.message());
+        }
+
+        // Owner only. A core that throws is a bug: say so (rate-limited) and close the
+        // connection concerned with 1011; never let the exception escape into the io_context.
+        template <class Function>
+        void guarded(std::optional<connection_id> id, std::string_view what, Function&& function) {
+            try {
+                std::forward<Function>(function)();
+            } catch (const std::exception& e) {
+                log.write(log::level::error, (id ? who(*id) + ": " : std::string()) +
+                                                 std::string(what) + " threw: " + e.what());
+                if (id) {
+                    static_cast<void>(
+                        gate.endpoint().close(*id, close_codes::internal_error, "internal error"));
+                }
+            }
+        }
+
+        // Owner only.
+        std::string who(connection_id id) const {
+            const auto it = remotes.find(id);
+            return "connection " + std::to_string(id) +
+                   (it == remotes.end() ? std::string() : " from " + it->second);
+        }
+
+        const boost::asio::any_io_executor owner;
+        Core core;                                              // owner only
+        detail::ws_server_gate gate;                            // any thread
+        detail::limited_log log;                                // owner only
+        std::unordered_map<connection_id, std::string> remotes; // owner only
+        const log::level ignored_level;
+        std::atomic<bool> alive{true};
+    };
+
+    std::shared_ptr<state> state_;
+    websocket_endpoint* endpoint_ = nullptr;
+};
+
+} // namespace dvbcss::net
