@@ -1,0 +1,569 @@
+// ts_fanout: one TV (tv-device) with N CSS-TS companions on loopback. How long a change of the
+// timeline takes to reach all of them, what each connection costs the TV in memory, and whether
+// the fan-out disturbs the TV's wall clock server (which answers on its own thread).
+//
+//   ts_fanout [--n N] [--rounds R] [--rate PER_S] [--wc-seconds S] [--bin DIR]
+//     --n N          companions (default 1000)
+//     --rounds R     timeline changes ("tweak 10" on tv-device's console), default 20
+//     --rate PER_S   CSS-WC requests per second sent to the TV meanwhile (default 2000)
+//     --wc-seconds S length of the baseline wall clock run (default 5)
+//     --bin DIR      where tv-device is (default: next to this program, or ../tools from it)
+//
+// Steps: (a) CSS-WC requests alone for S seconds, then `stats`: the server's t3 - t2 baseline;
+// (b) N companions connect (our websocket_client, all on one io_context thread), each sending
+// set-up data for the PTS timeline; the time until all have their first control timestamp and
+// the TV's VmRSS before and after; (c) R rounds of `tweak 10`: from the TV's truth line for the
+// change to each companion's receipt of the next control timestamp (CLOCK_MONOTONIC on both
+// sides), with the CSS-WC load running, then `stats` again.
+
+#include "support/child_process.hpp"
+
+#include <dvbcss/net/log.hpp>
+#include <dvbcss/net/websocket_client.hpp>
+#include <dvbcss/wc/message.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace dvbcss;
+using namespace std::chrono_literals;
+using test::child_process;
+
+struct options {
+    std::size_t n = 1000;
+    int rounds = 20;
+    double rate = 2000;
+    double wc_seconds = 5;
+    std::string bin_dir;
+};
+
+std::int64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void raise_fd_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+std::string find_tool(const options& o, const std::string& name) {
+    namespace fs = std::filesystem;
+    if (!o.bin_dir.empty()) {
+        return (fs::path(o.bin_dir) / name).string();
+    }
+    std::error_code ec;
+    const auto self = fs::read_symlink("/proc/self/exe", ec);
+    const auto here = ec ? fs::current_path() : self.parent_path();
+    for (const auto& candidate : {here / name, here.parent_path() / "tools" / name}) {
+        if (fs::exists(candidate, ec)) {
+            return candidate.string();
+        }
+    }
+    return (here / name).string();
+}
+
+/// Value at quantile q of sorted `v`.
+double quantile(const std::vector<double>& v, double q) {
+    if (v.empty()) {
+        return NAN;
+    }
+    const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+    return v[std::min(i, v.size() - 1)];
+}
+
+template <class Predicate>
+bool wait_until(Predicate predicate, std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (!predicate()) {
+        if (std::chrono::steady_clock::now() > end) {
+            return false;
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+/// The process id of our child running `comm` (child_process does not expose it).
+std::optional<pid_t> child_pid(const std::string& comm) {
+    namespace fs = std::filesystem;
+    const auto me = getpid();
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        // pid (comm) state ppid ...
+        const auto open = line.find('(');
+        const auto close = line.rfind(')');
+        if (open == std::string::npos || close == std::string::npos) {
+            continue;
+        }
+        if (line.substr(open + 1, close - open - 1) != comm.substr(0, 15)) {
+            continue;
+        }
+        char state = 0;
+        int ppid = 0;
+        if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == me) {
+            return static_cast<pid_t>(std::stol(name));
+        }
+    }
+    return std::nullopt;
+}
+
+/// VmRSS of `pid`, KiB (0 if unknown).
+long rss_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) {
+            return std::strtol(line.c_str() + 6, nullptr, 10);
+        }
+    }
+    return 0;
+}
+
+/// An io_context run by one thread.
+struct io_thread {
+    io_thread()
+        : guard(boost::asio::make_work_guard(context))
+        , thread([this] { context.run(); }) {}
+
+    ~io_thread() { stop(); }
+
+    void stop() {
+        guard.reset();
+        context.stop();
+        if (thread.joinable()) {
+            thread.join();
+        }
+    }
+
+    io_thread(const io_thread&) = delete;
+    io_thread& operator=(const io_thread&) = delete;
+
+    boost::asio::io_context context;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
+    std::thread thread;
+};
+
+/// CSS-WC requests at a steady rate from one UDP socket on its own thread; responses are
+/// drained and their round trip recorded.
+class wc_load {
+public:
+    wc_load(std::uint16_t port, double rate)
+        : rate_(rate) {
+        socket_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(port);
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ok_ = socket_ >= 0 &&
+              ::connect(socket_, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0;
+    }
+
+    ~wc_load() {
+        stop();
+        if (socket_ >= 0) {
+            ::close(socket_);
+        }
+    }
+
+    wc_load(const wc_load&) = delete;
+    wc_load& operator=(const wc_load&) = delete;
+
+    [[nodiscard]] bool ok() const { return ok_; }
+
+    void start() {
+        running_ = true;
+        thread_ = std::thread([this] { loop(); });
+    }
+
+    void stop() {
+        running_ = false;
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+
+    /// Requests sent, responses received and sorted round trips (µs) since the last call.
+    struct figures {
+        std::uint64_t sent = 0;
+        std::uint64_t received = 0;
+        std::vector<double> rtt_us;
+    };
+
+    figures take() {
+        std::lock_guard lock(mutex_);
+        figures f{sent_, received_, std::move(rtt_us_)};
+        sent_ = 0;
+        received_ = 0;
+        rtt_us_.clear();
+        std::sort(f.rtt_us.begin(), f.rtt_us.end());
+        return f;
+    }
+
+private:
+    void loop() {
+        const auto start = monotonic_ns();
+        std::uint64_t count = 0;
+        while (running_) {
+            const auto now = monotonic_ns();
+            const auto due =
+                static_cast<std::uint64_t>(static_cast<double>(now - start) * rate_ / 1e9);
+            for (; count < due; ++count) {
+                wc::message request;
+                request.type = wc::message_type::request;
+                request.originate = wc::raw_timestamp::from_ns(monotonic_ns());
+                const auto bytes = wc::encode(request);
+                if (::send(socket_, bytes.data(), bytes.size(), MSG_DONTWAIT) ==
+                    static_cast<ssize_t>(bytes.size())) {
+                    std::lock_guard lock(mutex_);
+                    ++sent_;
+                }
+            }
+            drain();
+            std::this_thread::sleep_for(500us);
+        }
+        std::this_thread::sleep_for(20ms);
+        drain();
+    }
+
+    void drain() {
+        wc::message_bytes buffer{};
+        while (true) {
+            const auto n = ::recv(socket_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+            if (n <= 0) {
+                return;
+            }
+            const auto arrived = monotonic_ns();
+            const auto m =
+                wc::decode(std::span<const std::byte>(buffer.data(), static_cast<std::size_t>(n)));
+            if (!m || !wc::is_response(m->type)) {
+                continue;
+            }
+            std::lock_guard lock(mutex_);
+            ++received_;
+            if (m->type != wc::message_type::followup) {
+                rtt_us_.push_back(static_cast<double>(arrived - m->originate.to_ns()) / 1e3);
+            }
+        }
+    }
+
+    double rate_;
+    int socket_ = -1;
+    bool ok_ = false;
+    std::atomic<bool> running_{false};
+    std::thread thread_;
+    std::mutex mutex_;
+    std::uint64_t sent_ = 0;
+    std::uint64_t received_ = 0;
+    std::vector<double> rtt_us_;
+};
+
+/// tv-device's answer to `stats`.
+struct wc_stats {
+    std::string answered;
+    std::string p50_ns;
+    std::string p99_ns;
+    std::string max_ns;
+};
+
+std::optional<wc_stats> ask_stats(child_process& tv) {
+    const auto from = tv.output().size();
+    tv.write_line("stats");
+    const std::regex pattern(
+        R"(\{"event":"wc_stats"[^\n]*"answered":(\d+),"processing_delay_p50_ns":(\w+),)"
+        R"("processing_delay_p99_ns":(\w+),"processing_delay_max_ns":(\w+)\})");
+    if (tv.read_until(pattern, 5s, from).empty()) {
+        return std::nullopt;
+    }
+    const std::string tail = tv.output().substr(from);
+    std::smatch m;
+    std::regex_search(tail, m, pattern);
+    return wc_stats{m[1].str(), m[2].str(), m[3].str(), m[4].str()};
+}
+
+std::string us_text(const std::string& ns) {
+    if (ns == "null") {
+        return "-";
+    }
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.1f", std::strtod(ns.c_str(), nullptr) / 1e3);
+    return buffer;
+}
+
+void print_wc(const char* what, const wc_stats& s, wc_load::figures f) {
+    std::printf("  %-22s answered %s (sent %llu, got %llu)  t3-t2 p50 %s us  p99 %s us  max %s us"
+                "   round trip p50 %.1f us  p99 %.1f us\n",
+                what, s.answered.c_str(), static_cast<unsigned long long>(f.sent),
+                static_cast<unsigned long long>(f.received), us_text(s.p50_ns).c_str(),
+                us_text(s.p99_ns).c_str(), us_text(s.max_ns).c_str(), quantile(f.rtt_us, 0.5),
+                quantile(f.rtt_us, 0.99));
+}
+
+int run(const options& o) {
+    const auto path = find_tool(o, "tv-device");
+    child_process tv({path, "127.0.0.1", "0", "127.0.0.1", "0", "--json", "--cycle", "0",
+                      "--loglevel", "warning", "-Q"},
+                     /*with_stdin=*/true);
+    if (!tv.started()) {
+        std::fprintf(stderr, "ts_fanout: cannot start %s\n", path.c_str());
+        return 1;
+    }
+    const auto ts_url = tv.read_until(std::regex(R"(CSS-TS  endpoint URL: (ws://\S+))"), 10s);
+    const auto wc_port =
+        tv.read_until(std::regex(R"(CSS-WC  endpoint bound to host \S+ on port (\d+))"), 10s);
+    const auto pid = child_pid("tv-device");
+    if (ts_url.empty() || wc_port.empty() || !pid) {
+        std::fprintf(stderr, "ts_fanout: tv-device printed no endpoints:\n%s\n",
+                     tv.output().c_str());
+        return 1;
+    }
+    std::printf("ts_fanout: tv-device %s (pid %d), N=%zu companions, %d rounds, CSS-WC load "
+                "%.0f requests/s\n",
+                ts_url.c_str(), static_cast<int>(*pid), o.n, o.rounds, o.rate);
+    std::fflush(stdout);
+
+    // (a) The wall clock server alone.
+    wc_load load(static_cast<std::uint16_t>(std::stoi(wc_port)), o.rate);
+    if (!load.ok()) {
+        std::fprintf(stderr, "ts_fanout: cannot open the CSS-WC socket\n");
+        return 1;
+    }
+    static_cast<void>(ask_stats(tv)); // reset
+    static_cast<void>(load.take());
+    load.start();
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.wc_seconds));
+    load.stop();
+    const auto baseline = ask_stats(tv);
+    const auto baseline_load = load.take();
+    if (!baseline) {
+        std::fprintf(stderr, "ts_fanout: no answer to stats:\n%s\n", tv.output().c_str());
+        return 1;
+    }
+
+    // (b) N companions.
+    const auto n = o.n;
+    std::vector<std::int64_t> arrival(n, 0);
+    std::vector<std::atomic<int>> seen_round(n);
+    std::atomic<int> round{0};
+    std::atomic<std::size_t> received{0};
+    std::atomic<std::size_t> opened{0};
+    std::atomic<std::size_t> failed{0};
+    std::atomic<std::size_t> finished{0};
+    io_thread client_io;
+    std::vector<std::unique_ptr<net::websocket_client>> clients;
+    clients.reserve(n);
+
+    struct stopper {
+        io_thread& io;
+
+        ~stopper() { io.stop(); }
+    } stop_thread{client_io};
+
+    const std::string setup =
+        R"({"contentIdStem":"","timelineSelector":"urn:dvb:css:timeline:pts"})";
+    const long rss_before = rss_kib(*pid);
+    const auto connect_start = std::chrono::steady_clock::now();
+    constexpr std::size_t batch = 250; // stay inside the listen backlog
+    for (std::size_t i = 0; i < n; ++i) {
+        net::websocket_client_config config;
+        config.url = ts_url;
+        net::websocket_client_callbacks callbacks;
+        auto* client_slot = &clients;
+        callbacks.on_open = [&opened, client_slot, i, &setup] {
+            opened.fetch_add(1, std::memory_order_relaxed);
+            static_cast<void>((*client_slot)[i]->send_text(setup));
+        };
+        callbacks.on_text = [&, i](std::string_view) {
+            const auto r = round.load(std::memory_order_acquire);
+            if (seen_round[i].load(std::memory_order_relaxed) != r + 1) {
+                seen_round[i].store(r + 1, std::memory_order_relaxed);
+                arrival[i] = monotonic_ns();
+                received.fetch_add(1, std::memory_order_release);
+            }
+        };
+        callbacks.on_connect_failed = [&failed](const net::connect_failure&) {
+            failed.fetch_add(1, std::memory_order_relaxed);
+        };
+        callbacks.on_finished = [&finished] {
+            finished.fetch_add(1);
+        };
+        clients.push_back(std::make_unique<net::websocket_client>(client_io.context.get_executor(),
+                                                                  config, std::move(callbacks)));
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        static_cast<void>(clients[i]->start());
+        if ((i + 1) % batch == 0 || i + 1 == n) {
+            if (!wait_until([&] { return opened.load() + failed.load() >= i + 1; }, 60s)) {
+                std::fprintf(stderr, "ts_fanout: connections stalled at %zu\n", opened.load());
+                return 1;
+            }
+        }
+    }
+    // Round 0: every companion's first control timestamp.
+    if (!wait_until([&] { return received.load() >= n; }, 60s) || failed.load() != 0) {
+        std::fprintf(stderr,
+                     "ts_fanout: set-up failed: %zu opened, %zu failed, %zu got a control "
+                     "timestamp\n",
+                     opened.load(), failed.load(), received.load());
+        return 1;
+    }
+    const auto connect_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - connect_start)
+            .count();
+    std::this_thread::sleep_for(200ms);
+    const long rss_after = rss_kib(*pid);
+
+    // (c) Rounds of changes, with the wall clock load running.
+    static_cast<void>(ask_stats(tv)); // reset
+    static_cast<void>(load.take());
+    load.start();
+    const std::regex truth(R"(\{"event":"timeline","selector":"urn:dvb:css:timeline:pts",)"
+                           R"("monotonic_ns":(\d+),[^\n]*"cause":"seek"\})");
+    std::vector<double> lasts;
+    std::vector<double> firsts;
+    std::vector<std::string> round_lines;
+    for (int r = 1; r <= o.rounds; ++r) {
+        received.store(0);
+        round.store(r, std::memory_order_release);
+        const auto from = tv.output().size();
+        tv.write_line("tweak 10");
+        const auto change = tv.read_until(truth, 10s, from);
+        if (change.empty() || !wait_until([&] { return received.load() >= n; }, 30s)) {
+            std::fprintf(stderr, "ts_fanout: round %d: truth line %s, %zu of %zu received\n", r,
+                         change.empty() ? "missing" : "seen", received.load(), n);
+            load.stop();
+            return 1;
+        }
+        const auto t0 = std::stoll(change);
+        std::vector<double> delays;
+        delays.reserve(n);
+        for (const auto t : arrival) {
+            delays.push_back(static_cast<double>(t - t0) / 1e6);
+        }
+        std::sort(delays.begin(), delays.end());
+        char line[200];
+        std::snprintf(line, sizeof line,
+                      "  round %2d: first %.2f ms  p50 %.2f ms  p99 %.2f ms  last %.2f ms", r,
+                      delays.front(), quantile(delays, 0.5), quantile(delays, 0.99), delays.back());
+        round_lines.emplace_back(line);
+        firsts.push_back(delays.front());
+        lasts.push_back(delays.back());
+        std::this_thread::sleep_for(200ms);
+    }
+    load.stop();
+    const auto loaded = ask_stats(tv);
+    const auto loaded_load = load.take();
+
+    std::printf("connections: %zu open with their first control timestamp in %.0f ms (%.0f per "
+                "second)\n",
+                n, connect_ms, static_cast<double>(n) / (connect_ms / 1000.0));
+    std::printf("tv-device VmRSS: %ld KiB before, %ld KiB after -> %.1f KiB per connection\n",
+                rss_before, rss_after,
+                static_cast<double>(rss_after - rss_before) / static_cast<double>(n));
+    std::printf("change (tv-device truth line) -> companion receipt of the next control "
+                "timestamp:\n");
+    for (const auto& l : round_lines) {
+        std::printf("%s\n", l.c_str());
+    }
+    std::sort(lasts.begin(), lasts.end());
+    std::sort(firsts.begin(), firsts.end());
+    std::printf("  over %d rounds, last companion: p50 %.2f ms  p99 %.2f ms  max %.2f ms "
+                "(first companion p50 %.2f ms)\n",
+                o.rounds, quantile(lasts, 0.5), quantile(lasts, 0.99), lasts.back(),
+                quantile(firsts, 0.5));
+    std::printf("CSS-WC server processing delay (t3-t2, its own thread), %.0f requests/s:\n",
+                o.rate);
+    print_wc("baseline:", *baseline, baseline_load);
+    if (loaded) {
+        print_wc("during the fan-out:", *loaded, loaded_load);
+    } else {
+        std::printf("  during the fan-out: no answer to stats\n");
+    }
+    std::fflush(stdout);
+
+    // Clean shutdown: close every companion, then quit the TV.
+    for (auto& c : clients) {
+        c->close();
+    }
+    wait_until([&] { return finished.load() >= n; }, 20s);
+    tv.write_line("quit");
+    const int status = tv.wait_exit(10s);
+    if (status != 0) {
+        std::fprintf(stderr, "ts_fanout: tv-device exit status %d\n", status);
+    }
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    raise_fd_limit();
+    net::log::set_level(net::log::level::error);
+    options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "usage: ts_fanout [--n N] [--rounds R] [--rate PER_S] "
+                                 "[--wc-seconds S] [--bin DIR]\n");
+            return 2;
+        }
+        const char* value = argv[++i];
+        if (arg == "--n") {
+            o.n = static_cast<std::size_t>(std::strtoul(value, nullptr, 10));
+        } else if (arg == "--rounds") {
+            o.rounds = std::atoi(value);
+        } else if (arg == "--rate") {
+            o.rate = std::strtod(value, nullptr);
+        } else if (arg == "--wc-seconds") {
+            o.wc_seconds = std::strtod(value, nullptr);
+        } else if (arg == "--bin") {
+            o.bin_dir = value;
+        } else {
+            std::fprintf(stderr, "ts_fanout: unknown option %s\n", argv[i - 1]);
+            return 2;
+        }
+    }
+    if (o.n == 0 || o.rounds <= 0 || !(o.rate > 0) || !(o.wc_seconds > 0)) {
+        std::fprintf(stderr,
+                     "ts_fanout: --n, --rounds, --rate and --wc-seconds must be positive\n");
+        return 2;
+    }
+    return run(o);
+}
