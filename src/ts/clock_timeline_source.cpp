@@ -116,6 +116,20 @@ std::optional<control_timestamp> clock_timeline_source::compute() const {
     if (!content_time || !speed) {
         return unavailable;
     }
+    // The content time is a whole tick, reached a little before the reading. Pair it with the
+    // wall clock time at which the timeline was exactly at that tick, so the correlation carries
+    // no rounding error however slow the timeline ticks (a 50 Hz TEMI tick is 20 ms). At speed 0
+    // every wall clock time is right, and the reading's is kept.
+    if (*speed != 0) {
+        if (const auto at =
+                timeline_->to_other_clock_ticks(*wall_, static_cast<tick_t>(*content_time))) {
+            const tick_t exact =
+                wall_->tick_rate() == nanos_per_second_d ? *at : wall_->ticks_to_nanos(*at);
+            if (const auto ns = whole_ticks(exact + static_cast<tick_t>(0.5))) {
+                return control_timestamp{*content_time, *ns, *speed};
+            }
+        }
+    }
     return control_timestamp{*content_time, *wall_ns, *speed};
 }
 

@@ -16,13 +16,14 @@ namespace dvbcss::ts {
 
 /// Reports a timeline clock as control timestamps for one timeline selector (exact match).
 ///
-/// The control timestamp, computed from a single reading of the root of the clock tree (so both
-/// values belong to the same instant):
-/// - `wall_clock_time`: the wall clock's tick value in nanoseconds (its ticks when it ticks at
-///   1e9), rounded down to a whole nanosecond;
+/// The control timestamp, computed from a single reading of the root of the clock tree:
 /// - `content_time`: the timeline clock's tick value at that instant, rounded down to a whole tick
 ///   (floor: the last tick the timeline has reached; equals the reference's truncation for
 ///   non-negative values);
+/// - `wall_clock_time`: the wall clock time, in nanoseconds rounded to the nearest, at which the
+///   timeline was exactly at `content_time` (so the pair is an exact correlation, whatever the
+///   tick rate: the reference paired the truncated tick with the reading's time, an error of up
+///   to one tick, 20 ms for a 50 Hz TEMI timeline). At speed 0, the reading's wall clock time;
 /// - `timeline_speed_multiplier`: the speed of `speed_source` relative to the wall clock, i.e.
 ///   the product of the speeds from `speed_source` up to the nearest clock it shares with the
 ///   wall clock, divided by the same product for the wall clock. For the usual tree (timeline

@@ -398,3 +398,22 @@ TEST(ClockTimelineSource, WallClockAtAnotherTickRateIsConvertedToNanoseconds) {
     ts::clock_timeline_source src(pts_selector, sys, pts);
     EXPECT_EQ(src.control_timestamp_for(pts_selector), available(180'000, 2'000'000'000, 1.0));
 }
+
+TEST(ClockTimelineSource, WallClockTimeIsWhenTheTimelineWasExactlyAtTheReportedTick) {
+    tree t;
+    // A 50 Hz TEMI timeline, a tick every 20 ms: 13 ms after a tick, the reported pair must still
+    // be exact (the tick and the wall clock time at which it was reached), not 13 ms off.
+    clk::correlated_clock temi(t.pts, 50, clk::correlation{0, 0});
+    t.time.set_ns(20'013'000'000); // wall 25.013 s: PTS 15.013 s, TEMI 750.65 ticks
+    ts::clock_timeline_source src(temi_selector, t.wall, temi);
+    const auto ct = src.control_timestamp_for(temi_selector);
+    ASSERT_TRUE(ct && ct->available());
+    EXPECT_EQ(ct->content_time, 750);
+    EXPECT_EQ(ct->wall_clock_time, 25'000'000'000); // TEMI 750 = PTS 15 s = wall 25 s
+    // Paused: the reading's time is kept (every wall clock time maps to the frozen tick).
+    t.pts.set_correlation_and_speed(clk::correlation{25'013'000'000, 1'351'170}, 0.0);
+    const auto paused = src.control_timestamp_for(temi_selector);
+    ASSERT_TRUE(paused && paused->available());
+    EXPECT_EQ(paused->content_time, 750);
+    EXPECT_EQ(paused->wall_clock_time, 25'013'000'000);
+}
