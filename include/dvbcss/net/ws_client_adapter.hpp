@@ -50,6 +50,71 @@ public:
     ws_client_adapter(boost::asio::any_io_executor owner, websocket_client_config config, Core core,
                       ws_client_events events = {}, ws_client_adapter_options options = {})
         : state_(std::make_shared<state>(owner, std::move(core), std::move(events), options)) {
+        make_transport(std::move(owner), std::move(config));
+    }
+
+    /// As above, but the core is built in place from `args` (for cores that cannot be moved,
+    /// such as `ts::timeline_follower`, which drives a clock by reference).
+    template <class... Args>
+    ws_client_adapter(boost::asio::any_io_executor owner, websocket_client_config config,
+                      ws_client_events events, ws_client_adapter_options options,
+                      std::in_place_t /*tag*/, Args&&... args)
+        : state_(std::make_shared<state>(owner, std::move(events), options, std::in_place,
+                                         std::forward<Args>(args)...)) {
+        make_transport(std::move(owner), std::move(config));
+    }
+
+    ws_client_adapter(const ws_client_adapter&) = delete;
+    ws_client_adapter& operator=(const ws_client_adapter&) = delete;
+
+    /// Stops the transport; queued work does nothing. Call on the owner thread or once the owner
+    /// no longer runs.
+    ~ws_client_adapter() {
+        state_->alive.store(false);
+        transport_.reset();
+    }
+
+    /// Starts connecting; returns an error if the URL is not a valid ws:// URL. Call once.
+    error_code start() { return transport_->start(); }
+
+    /// Closes the connection (1000 by default) and stops reconnecting. Safe from any thread.
+    void close(std::uint16_t code = close_codes::normal, std::string reason = {}) {
+        transport_->close(code, std::move(reason));
+    }
+
+    /// True while a connection is open. Safe from any thread.
+    [[nodiscard]] bool is_open() const { return transport_->is_open(); }
+
+    /// Runs `f(core)` on the owner (always posted, never inline, so it is safe to call from
+    /// inside a core callback), then sends what the core has pending. Safe from any thread; `f`
+    /// is dropped unrun if the adapter is destroyed first.
+    template <class F>
+    void with_core(F f) {
+        boost::asio::post(state_->owner, [s = state_, f = std::move(f)]() mutable {
+            if (!s->alive.load()) {
+                return;
+            }
+            s->guarded("application call", [&] { f(s->core); });
+            s->flush();
+        });
+    }
+
+    /// Sends what the core has pending. For code already running on the owner that changed the
+    /// core through `core()`.
+    void flush() { state_->flush(); }
+
+    /// The core. Use only on the owner (or once it has stopped).
+    [[nodiscard]] Core& core() noexcept { return state_->core; }
+
+    [[nodiscard]] const Core& core() const noexcept { return state_->core; }
+
+    [[nodiscard]] const boost::asio::any_io_executor& owner() const noexcept {
+        return state_->owner;
+    }
+
+private:
+    // Creates the transport, whose callbacks reach the core on the owner.
+    void make_transport(boost::asio::any_io_executor owner, websocket_client_config config) {
         const std::weak_ptr<state> weak = state_;
         websocket_client_callbacks callbacks;
         callbacks.on_open = [weak] {
@@ -102,60 +167,20 @@ public:
         state_->transport = transport_.get();
     }
 
-    ws_client_adapter(const ws_client_adapter&) = delete;
-    ws_client_adapter& operator=(const ws_client_adapter&) = delete;
-
-    /// Stops the transport; queued work does nothing. Call on the owner thread or once the owner
-    /// no longer runs.
-    ~ws_client_adapter() {
-        state_->alive.store(false);
-        transport_.reset();
-    }
-
-    /// Starts connecting; returns an error if the URL is not a valid ws:// URL. Call once.
-    error_code start() { return transport_->start(); }
-
-    /// Closes the connection (1000 by default) and stops reconnecting. Safe from any thread.
-    void close(std::uint16_t code = close_codes::normal, std::string reason = {}) {
-        transport_->close(code, std::move(reason));
-    }
-
-    /// True while a connection is open. Safe from any thread.
-    [[nodiscard]] bool is_open() const { return transport_->is_open(); }
-
-    /// Runs `f(core)` on the owner (always posted, never inline, so it is safe to call from
-    /// inside a core callback), then sends what the core has pending. Safe from any thread; `f`
-    /// is dropped unrun if the adapter is destroyed first.
-    template <class F>
-    void with_core(F f) {
-        boost::asio::post(state_->owner, [s = state_, f = std::move(f)]() mutable {
-            if (!s->alive.load()) {
-                return;
-            }
-            s->guarded("application call", [&] { f(s->core); });
-            s->flush();
-        });
-    }
-
-    /// Sends what the core has pending. For code already running on the owner that changed the
-    /// core through `core()`.
-    void flush() { state_->flush(); }
-
-    /// The core. Use only on the owner (or once it has stopped).
-    [[nodiscard]] Core& core() noexcept { return state_->core; }
-
-    [[nodiscard]] const Core& core() const noexcept { return state_->core; }
-
-    [[nodiscard]] const boost::asio::any_io_executor& owner() const noexcept {
-        return state_->owner;
-    }
-
-private:
     struct state {
         state(boost::asio::any_io_executor owner_executor, Core c, ws_client_events e,
               const ws_client_adapter_options& options)
             : owner(std::move(owner_executor))
             , core(std::move(c))
+            , events(std::move(e))
+            , log(options.logger, options.log_burst, options.log_interval)
+            , ignored_level(options.ignored_level) {}
+
+        template <class... Args>
+        state(boost::asio::any_io_executor owner_executor, ws_client_events e,
+              const ws_client_adapter_options& options, std::in_place_t /*tag*/, Args&&... args)
+            : owner(std::move(owner_executor))
+            , core(std::forward<Args>(args)...)
             , events(std::move(e))
             , log(options.logger, options.log_burst, options.log_interval)
             , ignored_level(options.ignored_level) {}

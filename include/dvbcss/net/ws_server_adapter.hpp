@@ -75,6 +75,19 @@ public:
         state_->gate.publish(*endpoint_);
     }
 
+    /// As above, but the core is built in place from `args` (for cores that cannot be moved,
+    /// such as `ts::server`, whose timeline sources point back at it).
+    template <class... Args>
+    ws_server_adapter(websocket_server& server, std::string path,
+                      boost::asio::any_io_executor owner, ws_server_adapter_options options,
+                      std::in_place_t /*tag*/, Args&&... args)
+        : state_(std::make_shared<state>(std::move(owner), options, std::in_place,
+                                         std::forward<Args>(args)...)) {
+        const auto lock = state_->gate.setup_lock();
+        endpoint_ = &server.add_endpoint(std::move(path), *this, options.endpoint);
+        state_->gate.publish(*endpoint_);
+    }
+
     ws_server_adapter(const ws_server_adapter&) = delete;
     ws_server_adapter& operator=(const ws_server_adapter&) = delete;
 
@@ -184,6 +197,16 @@ private:
               const ws_server_adapter_options& options)
             : owner(std::move(owner_executor))
             , core(std::move(c))
+            , gate(options.max_queued_messages, options.logger, options.log_burst,
+                   options.log_interval)
+            , log(options.logger, options.log_burst, options.log_interval)
+            , ignored_level(options.ignored_level) {}
+
+        template <class... Args>
+        state(boost::asio::any_io_executor owner_executor, const ws_server_adapter_options& options,
+              std::in_place_t /*tag*/, Args&&... args)
+            : owner(std::move(owner_executor))
+            , core(std::forward<Args>(args)...)
             , gate(options.max_queued_messages, options.logger, options.log_burst,
                    options.log_interval)
             , log(options.logger, options.log_burst, options.log_interval)
