@@ -34,10 +34,23 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version end with 0; every usage error with 2 (never CLI11's own numbers).
+        return app.exit(e) == 0 ? 0 : exit_status::usage;
     }
     apply_common_options(options);
     return std::nullopt;
+}
+
+void quiet_transport_logs() {
+    net::log::set_sink([](net::log::level l, std::string_view logger, std::string_view message) {
+        if (logger == "websocket") {
+            return;
+        }
+        const auto name = net::log::level_name(l);
+        std::fprintf(stderr, "%.*s:%.*s:%.*s\n", static_cast<int>(name.size()), name.data(),
+                     static_cast<int>(logger.size()), logger.data(),
+                     static_cast<int>(message.size()), message.data());
+    });
 }
 
 const CLI::Validator& port_number() {

@@ -1,0 +1,607 @@
+// ts-client: a companion that synchronises a wall clock (CSS-WC) and follows one timeline of the
+// TV (CSS-TS), printing where the timeline is now (the reference's examples/TSClient.py).
+//
+//   ts-client tsUrl wcUrl contentIdStem timelineSelector timelineFreq [wc_bindaddr] [wc_bindport]
+//   ts-client --cii ciiUrl [timelineSelector]
+//     --json              one JSON object per line (status and events), units in field names
+//     --interval S        status line period (default 0.4 s)
+//     --duration S        stop after S seconds (exit 0 if the job was done)
+//     --threshold-ms MS   apply a control timestamp when it moves the timeline by more (default 1)
+//     --stem STEM         with --cii: the content id stem (default: the whole content id)
+//     --wcloglevel LEVEL  log level of the wall clock client (default warning)
+//     -q, --loglevel, --version, --help
+//
+// With --cii it reads the TV's CII first and takes tsUrl, wcUrl, the content id and the
+// timeline's tick rate from it (the first timeline if no selector is given), as a real companion
+// does. Exit status: 0 done, 1 failed (never connected, lost the TV), 2 usage error.
+
+#include "common/cli.hpp"
+
+#include <dvbcss/cii/client.hpp>
+#include <dvbcss/cii/message.hpp>
+#include <dvbcss/clock/correlated_clock.hpp>
+#include <dvbcss/clock/sys_clock.hpp>
+#include <dvbcss/clock/time_source.hpp>
+#include <dvbcss/net/log.hpp>
+#include <dvbcss/net/udp_socket.hpp>
+#include <dvbcss/net/wall_clock_client.hpp>
+#include <dvbcss/net/websocket_url.hpp>
+#include <dvbcss/net/ws_client_adapter.hpp>
+#include <dvbcss/ts/clock_controller.hpp>
+#include <dvbcss/ts/message.hpp>
+#include <dvbcss/wc/estimator.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using namespace dvbcss;
+using namespace std::chrono_literals;
+
+struct client_options {
+    tools::common_options common{false, "info"};
+    std::vector<std::string> positional;
+    std::string cii_url;
+    std::string stem;
+    bool json = false;
+    double interval_s = 0.4;
+    double duration_s = 0;
+    double threshold_ms = 1.0;
+    std::string wc_log_level = "warning";
+};
+
+/// What the companion follows, from the command line or from the TV's CII.
+struct target {
+    std::string ts_url;
+    std::string wc_host;
+    std::uint16_t wc_port = 0;
+    std::string stem;
+    std::string selector;
+    double tick_rate = 0;
+    std::string bind_address = "0.0.0.0";
+    std::uint16_t bind_port = 0;
+};
+
+/// Splits "udp://host:port" ("udp://[v6]:port"). False if it is not of that form.
+bool parse_udp_url(std::string_view url, std::string& host, std::uint16_t& port) {
+    constexpr std::string_view scheme = "udp://";
+    if (url.substr(0, scheme.size()) != scheme) {
+        return false;
+    }
+    url.remove_prefix(scheme.size());
+    std::string_view h;
+    std::string_view p;
+    if (!url.empty() && url.front() == '[') {
+        const auto close = url.find(']');
+        if (close == std::string_view::npos || close + 1 >= url.size() || url[close + 1] != ':') {
+            return false;
+        }
+        h = url.substr(1, close - 1);
+        p = url.substr(close + 2);
+    } else {
+        const auto colon = url.rfind(':');
+        if (colon == std::string_view::npos) {
+            return false;
+        }
+        h = url.substr(0, colon);
+        p = url.substr(colon + 1);
+    }
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+    if (h.empty() || ec != std::errc() || end != p.data() + p.size() || value == 0 ||
+        value > 65535) {
+        return false;
+    }
+    host = std::string(h);
+    port = static_cast<std::uint16_t>(value);
+    return true;
+}
+
+/// Reads the wall clock and the timeline at one instant of CLOCK_MONOTONIC.
+struct reading {
+    std::int64_t monotonic_ns = 0;
+    std::int64_t wall_clock_ns = 0;
+    std::optional<std::int64_t> content_time;
+    double position_s = 0;
+    double speed = 0;
+    double dispersion_ns = 0;
+};
+
+reading read_now(const clock::clock_base& wall_clock, const clock::clock_base& timeline) {
+    reading r;
+    r.monotonic_ns = clock::monotonic_time_source::instance().now_ns();
+    const auto root = static_cast<tick_t>(r.monotonic_ns); // the root ticks at 1e9
+    r.wall_clock_ns = static_cast<std::int64_t>(std::floor(wall_clock.from_root_ticks(root)));
+    if (timeline.is_available()) {
+        const auto ticks = timeline.from_root_ticks(root);
+        r.content_time = static_cast<std::int64_t>(std::floor(ticks));
+        r.position_s = static_cast<double>(ticks) / timeline.tick_rate();
+        r.speed = timeline.effective_speed() / wall_clock.effective_speed();
+        r.dispersion_ns = timeline.dispersion_at_time(ticks);
+    } else {
+        r.dispersion_ns = wall_clock.dispersion_at_time(wall_clock.from_root_ticks(root));
+    }
+    return r;
+}
+
+std::string json_number(double v) {
+    if (!std::isfinite(v)) {
+        return "null";
+    }
+    char buffer[40];
+    std::snprintf(buffer, sizeof buffer, "%.17g", v);
+    return buffer;
+}
+
+void print_json_event(std::string_view name, const std::string& extra = {}) {
+    std::printf("{\"event\":\"%.*s\",\"monotonic_ns\":%lld%s}\n", static_cast<int>(name.size()),
+                name.data(),
+                static_cast<long long>(clock::monotonic_time_source::instance().now_ns()),
+                extra.c_str());
+    std::fflush(stdout);
+}
+
+class companion {
+public:
+    companion(boost::asio::io_context& io, const client_options& o)
+        : io_(io)
+        , o_(o)
+        , sys_(clock::monotonic_time_source::instance(), 1e9, 500)
+        , wall_clock_(sys_, 1e9)
+        , status_timer_(io)
+        , end_timer_(io) {}
+
+    /// Starts following `t`. Returns an exit status if it cannot start.
+    std::optional<int> follow(const target& t) {
+        target_ = t;
+        auto server = net::resolve_udp_endpoint(t.wc_host, t.wc_port);
+        if (!server) {
+            return fail_usage("cannot resolve the wall clock server " + t.wc_host);
+        }
+        auto bind_address = t.bind_address;
+        if (server->address().is_v6() && bind_address == "0.0.0.0") {
+            bind_address = "::";
+        }
+        auto bind = net::resolve_udp_endpoint(bind_address, t.bind_port);
+        if (!bind) {
+            return fail_usage("cannot resolve the bind address " + bind_address);
+        }
+        timeline_ = std::make_unique<clock::correlated_clock>(wall_clock_, t.tick_rate);
+        timeline_->set_availability(false);
+
+        wc::estimator_options est;
+        est.repeat_interval = 1s;
+        est.retry_interval = 500ms;
+        net::wall_clock_client_config wc_config;
+        wc_config.server = *server;
+        wc_config.bind = *bind;
+        wc_config.core.response_timeout = 500ms;
+        wc_ = std::make_unique<net::wall_clock_client>(
+            io_.get_executor(), wall_clock_,
+            wc::make_estimator("lowest-dispersion", wall_clock_, est), wc_config);
+        if (auto ec = wc_->start()) {
+            std::fprintf(stderr, "ts-client: cannot bind the wall clock client to %s port %u: %s\n",
+                         bind_address.c_str(), static_cast<unsigned>(t.bind_port),
+                         ec.message().c_str());
+            return tools::exit_status::failed;
+        }
+
+        ts::setup_data setup{t.stem, t.selector, std::nullopt};
+        ts::clock_controller_options controller;
+        controller.threshold_ns = static_cast<std::int64_t>(o_.threshold_ms * 1e6);
+        ts::client_handlers client_callbacks;
+        client_callbacks.connected = [this] {
+            connected_once_ = true;
+            event("connected");
+        };
+        client_callbacks.disconnected = [this](std::uint16_t code, std::string_view reason) {
+            event("disconnected", code, reason);
+            if (!finishing_) {
+                lost_ = true;
+            }
+        };
+        client_callbacks.protocol_error = [](error_code error, std::string_view text) {
+            net::log::write(net::log::level::warning, "ts-client",
+                            "ignored a message (" + error.message() +
+                                "): " + std::string(text.substr(0, 80)));
+        };
+        ts::clock_controller_handlers clock_callbacks;
+        clock_callbacks.available = [this] {
+            event("timeline became available");
+        };
+        clock_callbacks.unavailable = [this] {
+            event("timeline became unavailable");
+        };
+        clock_callbacks.timing_change = [this](bool speed_changed) {
+            event(speed_changed ? "change in timing and play speed" : "change in timing");
+        };
+        net::websocket_client_config ws;
+        ws.url = t.ts_url;
+        ws.connect_timeout = 10s;
+        net::ws_client_events events;
+        events.connect_failed = [this](const net::connect_failure& f) {
+            std::fprintf(stderr, "ts-client: cannot connect to %s: %s\n", target_.ts_url.c_str(),
+                         f.message.c_str());
+        };
+        events.finished = [this] {
+            stop();
+        };
+        net::ws_client_adapter_options adapter_options;
+        adapter_options.logger = "ts-client";
+        ts_ = std::make_unique<net::ws_client_adapter<ts::timeline_follower>>(
+            io_.get_executor(), std::move(ws), std::move(events), adapter_options, std::in_place,
+            std::move(setup), *timeline_, controller, std::move(client_callbacks),
+            std::move(clock_callbacks));
+        if (auto ec = ts_->start()) {
+            return fail_usage("bad CSS-TS URL " + t.ts_url + ": " + ec.message());
+        }
+        if (!o_.json && !o_.common.quiet) {
+            std::printf("Connecting, requesting timeline for:\n"
+                        "   Any contentId beginning with: %s\n"
+                        "   and using timeline selector:  %s\n\n",
+                        t.stem.c_str(), t.selector.c_str());
+            std::fflush(stdout);
+        }
+        schedule_status();
+        return std::nullopt;
+    }
+
+    void start_duration() {
+        if (o_.duration_s <= 0) {
+            return;
+        }
+        end_timer_.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::duration<double>(o_.duration_s)));
+        end_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) {
+                stop();
+            }
+        });
+    }
+
+    /// Called once when the run ends (the program cancels its signal handling then).
+    void on_stopped(std::function<void()> f) { on_stopped_ = std::move(f); }
+
+    /// Ends the run: closes the connection (1000) and stops the timers.
+    void stop() {
+        if (finishing_) {
+            return;
+        }
+        finishing_ = true;
+        if (on_stopped_) {
+            on_stopped_();
+        }
+        status_timer_.cancel();
+        end_timer_.cancel();
+        if (ts_) {
+            ts_->close(net::close_codes::normal);
+        }
+        if (wc_) {
+            wc_->stop();
+        }
+        if (cii_) {
+            cii_->close(net::close_codes::normal);
+        }
+    }
+
+    /// Exit status once the io_context has run out of work.
+    [[nodiscard]] int exit_status() const {
+        if (usage_error_) {
+            return tools::exit_status::usage;
+        }
+        if (!connected_once_) {
+            std::fprintf(stderr, "ts-client: never connected to the TV\n");
+            return tools::exit_status::failed;
+        }
+        if (lost_) {
+            std::fprintf(stderr, "ts-client: lost the connection to the TV\n");
+            return tools::exit_status::failed;
+        }
+        return tools::exit_status::done;
+    }
+
+    /// --cii: reads the CII, then follows the chosen timeline.
+    std::optional<int> follow_cii(const std::string& url, std::string selector) {
+        cii::client_handlers handlers;
+        handlers.changed = [this, selector](const cii::property_set&, const cii::message& m) {
+            if (ts_ || finishing_) {
+                return;
+            }
+            const auto* ts_url = m.ts_url.get_if();
+            const auto* wc_url = m.wc_url.get_if();
+            const auto* content = m.content_id.get_if();
+            const auto* timelines = m.timelines.get_if();
+            if (ts_url == nullptr || wc_url == nullptr || content == nullptr ||
+                timelines == nullptr) {
+                return; // wait for a CII that says enough
+            }
+            target t;
+            t.ts_url = *ts_url;
+            if (!parse_udp_url(*wc_url, t.wc_host, t.wc_port)) {
+                std::fprintf(stderr, "ts-client: the CII's wcUrl is not udp://host:port: %s\n",
+                             wc_url->c_str());
+                usage_error_ = true;
+                stop();
+                return;
+            }
+            t.stem = o_.stem.empty() ? *content : o_.stem;
+            const cii::timeline_option* chosen = nullptr;
+            for (const auto& option : *timelines) {
+                if (selector.empty() || option.timeline_selector == selector) {
+                    chosen = &option;
+                    break;
+                }
+            }
+            if (chosen == nullptr) {
+                std::fprintf(stderr, "ts-client: the TV offers no timeline %s\n", selector.c_str());
+                usage_error_ = true;
+                stop();
+                return;
+            }
+            t.selector = chosen->timeline_selector;
+            t.tick_rate = chosen->timeline_properties.tick_rate();
+            if (o_.json) {
+                print_json_event("cii", ",\"ts_url\":\"" + t.ts_url + "\",\"wc_url\":\"" + *wc_url +
+                                            "\",\"selector\":\"" + t.selector +
+                                            "\",\"tick_rate\":" + json_number(t.tick_rate));
+            } else if (!o_.common.quiet) {
+                std::printf("CII: tsUrl %s, wcUrl %s, content id %s, timeline %s at %g ticks/s\n",
+                            t.ts_url.c_str(), wc_url->c_str(), content->c_str(), t.selector.c_str(),
+                            t.tick_rate);
+                std::fflush(stdout);
+            }
+            if (auto status = follow(t)) {
+                stop();
+            }
+        };
+        net::websocket_client_config ws;
+        ws.url = url;
+        net::ws_client_events events;
+        events.connect_failed = [url](const net::connect_failure& f) {
+            std::fprintf(stderr, "ts-client: cannot read the CII at %s: %s\n", url.c_str(),
+                         f.message.c_str());
+        };
+        events.finished = [this] {
+            if (!ts_) {
+                stop();
+            }
+        };
+        cii_ = std::make_unique<net::ws_client_adapter<cii::client>>(
+            io_.get_executor(), std::move(ws), std::move(events), net::ws_client_adapter_options{},
+            std::in_place, std::move(handlers));
+        if (auto ec = cii_->start()) {
+            return fail_usage("bad CII URL " + url + ": " + ec.message());
+        }
+        return std::nullopt;
+    }
+
+private:
+    std::optional<int> fail_usage(const std::string& why) {
+        std::fprintf(stderr, "ts-client: %s\n", why.c_str());
+        usage_error_ = true;
+        return tools::exit_status::usage;
+    }
+
+    void event(std::string_view what, std::optional<std::uint16_t> code = std::nullopt,
+               std::string_view reason = {}) {
+        if (o_.common.quiet) {
+            return;
+        }
+        if (o_.json) {
+            std::string extra;
+            if (code) {
+                extra = ",\"code\":" + std::to_string(*code);
+            }
+            print_json_event(what, extra);
+            return;
+        }
+        if (code) {
+            net::log::write(net::log::level::info, "TSClient",
+                            std::string(what) + " (" + std::to_string(*code) +
+                                (reason.empty() ? "" : " " + std::string(reason)) + ")");
+        } else {
+            net::log::write(net::log::level::info, "TSClient", std::string(what));
+        }
+    }
+
+    void schedule_status() {
+        status_timer_.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::duration<double>(o_.interval_s)));
+        status_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec) {
+                return;
+            }
+            print_status();
+            schedule_status();
+        });
+    }
+
+    void print_status() {
+        if (o_.common.quiet || !ts_) {
+            return;
+        }
+        const auto r = read_now(wall_clock_, *timeline_);
+        if (o_.json) {
+            std::printf(
+                "{\"monotonic_ns\":%lld,\"wall_clock_ns\":%lld,\"content_time\":%s,"
+                "\"position_s\":%s,\"speed\":%s,\"available\":%s,\"tick_rate\":%s,"
+                "\"dispersion_ns\":%s,\"wall_clock_dispersion_ns\":%s}\n",
+                static_cast<long long>(r.monotonic_ns), static_cast<long long>(r.wall_clock_ns),
+                r.content_time ? std::to_string(*r.content_time).c_str() : "null",
+                r.content_time ? json_number(r.position_s).c_str() : "null",
+                r.content_time ? json_number(r.speed).c_str() : "null",
+                r.content_time ? "true" : "false", json_number(timeline_->tick_rate()).c_str(),
+                json_number(r.dispersion_ns).c_str(), json_number(wc_->dispersion_ns()).c_str());
+        } else {
+            std::printf("%s   Uncertainty (dispersion) = +/- %0.3f milliseconds\n",
+                        ts_->core().status_summary().c_str(), wc_->dispersion_ns() / 1e6);
+        }
+        std::fflush(stdout);
+    }
+
+    boost::asio::io_context& io_;
+    const client_options& o_;
+    target target_;
+    clock::sys_clock sys_;
+    clock::correlated_clock wall_clock_;
+    std::unique_ptr<clock::correlated_clock> timeline_;
+    std::unique_ptr<net::wall_clock_client> wc_;
+    std::unique_ptr<net::ws_client_adapter<ts::timeline_follower>> ts_;
+    std::unique_ptr<net::ws_client_adapter<cii::client>> cii_;
+    boost::asio::steady_timer status_timer_;
+    boost::asio::steady_timer end_timer_;
+    bool connected_once_ = false;
+    bool lost_ = false;
+    bool finishing_ = false;
+    bool usage_error_ = false;
+    std::function<void()> on_stopped_;
+};
+
+int run(const client_options& o) {
+    boost::asio::io_context io;
+    companion c(io, o);
+    std::optional<int> early;
+    if (!o.cii_url.empty()) {
+        if (o.positional.size() > 1) {
+            std::fprintf(stderr, "ts-client: with --cii, only a timeline selector may follow\n");
+            return tools::exit_status::usage;
+        }
+        early = c.follow_cii(o.cii_url, o.positional.empty() ? std::string() : o.positional[0]);
+    } else {
+        if (o.positional.size() < 5 || o.positional.size() > 7) {
+            std::fprintf(stderr, "ts-client: needs tsUrl wcUrl contentIdStem timelineSelector "
+                                 "timelineFreq [wc_bindaddr] [wc_bindport], or --cii ciiUrl "
+                                 "(see --help)\n");
+            return tools::exit_status::usage;
+        }
+        target t;
+        t.ts_url = o.positional[0];
+        if (!parse_udp_url(o.positional[1], t.wc_host, t.wc_port)) {
+            std::fprintf(stderr, "ts-client: wcUrl must be udp://host:port, not %s\n",
+                         o.positional[1].c_str());
+            return tools::exit_status::usage;
+        }
+        t.stem = o.positional[2];
+        t.selector = o.positional[3];
+        double freq = 0;
+        const auto& f = o.positional[4];
+        const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), freq);
+        if (ec != std::errc() || end != f.data() + f.size() || !(freq > 0) ||
+            !std::isfinite(freq)) {
+            std::fprintf(stderr,
+                         "ts-client: timelineFreq must be a positive number of ticks "
+                         "per second, not %s\n",
+                         f.c_str());
+            return tools::exit_status::usage;
+        }
+        t.tick_rate = freq;
+        if (o.positional.size() > 5) {
+            t.bind_address = o.positional[5];
+        }
+        if (o.positional.size() > 6 && o.positional[6] != "random") {
+            unsigned port = 0;
+            const auto& p = o.positional[6];
+            const auto [pend, pec] = std::from_chars(p.data(), p.data() + p.size(), port);
+            if (pec != std::errc() || pend != p.data() + p.size() || port > 65535) {
+                std::fprintf(stderr, "ts-client: wc_bindport must be 0..65535 or random, not %s\n",
+                             p.c_str());
+                return tools::exit_status::usage;
+            }
+            t.bind_port = static_cast<std::uint16_t>(port);
+        }
+        early = c.follow(t);
+    }
+    if (early) {
+        return *early;
+    }
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    c.on_stopped([&signals] { signals.cancel(); });
+    c.start_duration();
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (!ec) {
+            c.stop();
+        }
+    });
+    io.run();
+    return c.exit_status();
+}
+
+/// --wcloglevel: lines from the wall clock client ("wc.*" loggers) below this level are dropped.
+void apply_wc_log_level(const client_options& o) {
+    if (o.common.quiet) {
+        return;
+    }
+    const auto main_level =
+        net::log::parse_level(o.common.log_level).value_or(net::log::level::info);
+    const auto wc_level = net::log::parse_level(o.wc_log_level).value_or(net::log::level::warning);
+    net::log::set_level(std::min(main_level, wc_level));
+    net::log::set_sink([main_level, wc_level](net::log::level l, std::string_view logger,
+                                              std::string_view message) {
+        const bool wc = logger.substr(0, 3) == "wc.";
+        if (l < (wc ? wc_level : main_level)) {
+            return;
+        }
+        const auto name = net::log::level_name(l);
+        std::fprintf(stderr, "%.*s:%.*s:%.*s\n", static_cast<int>(name.size()), name.data(),
+                     static_cast<int>(logger.size()), logger.data(),
+                     static_cast<int>(message.size()), message.data());
+    });
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    return tools::run_main([&]() -> int {
+        client_options o;
+        CLI::App app{"CSS-TS companion: follows a TV's timeline over CSS-WC and CSS-TS",
+                     "ts-client"};
+        app.footer(std::string("Example: ts-client ws://127.0.0.1:7681/ts udp://127.0.0.1:6677 "
+                               "\"dvb://\" urn:dvb:css:timeline:pts 90000\n"
+                               "         ts-client --cii ws://127.0.0.1:7681/cii\n") +
+                   tools::exit_status_help);
+        tools::add_common_options(app, o.common);
+        app.add_option("args", o.positional,
+                       "tsUrl wcUrl contentIdStem timelineSelector timelineFreq [wc_bindaddr] "
+                       "[wc_bindport] (or, with --cii, an optional timelineSelector)");
+        app.add_option("--cii", o.cii_url,
+                       "Read tsUrl, wcUrl, content id and tick rate from "
+                       "this CII URL (ws://host:port/cii)");
+        app.add_option("--stem", o.stem, "With --cii: content id stem (default the content id)");
+        app.add_flag("--json", o.json, "One JSON object per line; units in the field names");
+        app.add_option("--interval", o.interval_s, "Seconds between status lines (default 0.4)")
+            ->check(CLI::Range(0.01, 3600.0));
+        app.add_option("--duration", o.duration_s,
+                       "Stop after this many seconds (default: run "
+                       "until interrupted)")
+            ->check(CLI::Range(0.001, 1e9));
+        app.add_option("--threshold-ms", o.threshold_ms,
+                       "Apply a control timestamp that moves the timeline by more than this "
+                       "(default 1 ms)")
+            ->check(CLI::Range(0.0, 1e6));
+        app.add_option("--wcloglevel", o.wc_log_level,
+                       "Log level of the wall clock client (default warning)")
+            ->check([](const std::string& v) -> std::string {
+                return net::log::parse_level(v) ? std::string{} : "unknown log level: " + v;
+            });
+        if (const auto exit_code = tools::parse_command_line(app, argc, argv, o.common)) {
+            return *exit_code;
+        }
+        apply_wc_log_level(o);
+        return run(o);
+    });
+}
