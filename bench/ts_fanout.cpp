@@ -45,6 +45,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -240,11 +241,12 @@ public:
 private:
     void loop() {
         const auto start = monotonic_ns();
+        const double period_ns = 1e9 / rate_;
         std::uint64_t count = 0;
         while (running_) {
             const auto now = monotonic_ns();
             const auto due =
-                static_cast<std::uint64_t>(static_cast<double>(now - start) * rate_ / 1e9);
+                static_cast<std::uint64_t>(static_cast<double>(now - start) / period_ns);
             for (; count < due; ++count) {
                 wc::message request;
                 request.type = wc::message_type::request;
@@ -256,8 +258,17 @@ private:
                     ++sent_;
                 }
             }
-            drain();
-            std::this_thread::sleep_for(500us);
+            // Wait for a response or the next request's time, whichever comes first, so that
+            // the round trip is stamped when the response arrives.
+            const auto next =
+                start + static_cast<std::int64_t>(static_cast<double>(count + 1) * period_ns);
+            const auto wait_ns = std::max<std::int64_t>(0, next - monotonic_ns());
+            timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
+                             static_cast<long>(wait_ns % 1'000'000'000)};
+            pollfd p{socket_, POLLIN, 0};
+            if (::ppoll(&p, 1, &timeout, nullptr) > 0) {
+                drain();
+            }
         }
         std::this_thread::sleep_for(20ms);
         drain();
@@ -295,9 +306,10 @@ private:
     std::vector<double> rtt_us_;
 };
 
-/// tv-device's answer to `stats`.
+/// tv-device's answer to `stats` (`answered` counts since it started; the delays since the
+/// previous `stats`).
 struct wc_stats {
-    std::string answered;
+    std::uint64_t answered = 0;
     std::string p50_ns;
     std::string p99_ns;
     std::string max_ns;
@@ -315,7 +327,7 @@ std::optional<wc_stats> ask_stats(child_process& tv) {
     const std::string tail = tv.output().substr(from);
     std::smatch m;
     std::regex_search(tail, m, pattern);
-    return wc_stats{m[1].str(), m[2].str(), m[3].str(), m[4].str()};
+    return wc_stats{std::stoull(m[1].str()), m[2].str(), m[3].str(), m[4].str()};
 }
 
 std::string us_text(const std::string& ns) {
@@ -327,10 +339,12 @@ std::string us_text(const std::string& ns) {
     return buffer;
 }
 
-void print_wc(const char* what, const wc_stats& s, wc_load::figures f) {
-    std::printf("  %-22s answered %s (sent %llu, got %llu)  t3-t2 p50 %s us  p99 %s us  max %s us"
+void print_wc(const char* what, const wc_stats& s, std::uint64_t answered_before,
+              const wc_load::figures& f) {
+    std::printf("  %-22s answered %llu (sent %llu, got %llu)  t3-t2 p50 %s us  p99 %s us  max %s us"
                 "   round trip p50 %.1f us  p99 %.1f us\n",
-                what, s.answered.c_str(), static_cast<unsigned long long>(f.sent),
+                what, static_cast<unsigned long long>(s.answered - answered_before),
+                static_cast<unsigned long long>(f.sent),
                 static_cast<unsigned long long>(f.received), us_text(s.p50_ns).c_str(),
                 us_text(s.p99_ns).c_str(), us_text(s.max_ns).c_str(), quantile(f.rtt_us, 0.5),
                 quantile(f.rtt_us, 0.99));
@@ -365,14 +379,14 @@ int run(const options& o) {
         std::fprintf(stderr, "ts_fanout: cannot open the CSS-WC socket\n");
         return 1;
     }
-    static_cast<void>(ask_stats(tv)); // reset
+    const auto start_stats = ask_stats(tv); // resets the delays
     static_cast<void>(load.take());
     load.start();
     std::this_thread::sleep_for(std::chrono::duration<double>(o.wc_seconds));
     load.stop();
     const auto baseline = ask_stats(tv);
     const auto baseline_load = load.take();
-    if (!baseline) {
+    if (!start_stats || !baseline) {
         std::fprintf(stderr, "ts_fanout: no answer to stats:\n%s\n", tv.output().c_str());
         return 1;
     }
@@ -451,7 +465,7 @@ int run(const options& o) {
     const long rss_after = rss_kib(*pid);
 
     // (c) Rounds of changes, with the wall clock load running.
-    static_cast<void>(ask_stats(tv)); // reset
+    const auto before_rounds = ask_stats(tv); // resets the delays
     static_cast<void>(load.take());
     load.start();
     const std::regex truth(R"(\{"event":"timeline","selector":"urn:dvb:css:timeline:pts",)"
@@ -510,9 +524,9 @@ int run(const options& o) {
                 quantile(firsts, 0.5));
     std::printf("CSS-WC server processing delay (t3-t2, its own thread), %.0f requests/s:\n",
                 o.rate);
-    print_wc("baseline:", *baseline, baseline_load);
-    if (loaded) {
-        print_wc("during the fan-out:", *loaded, loaded_load);
+    print_wc("baseline:", *baseline, start_stats->answered, baseline_load);
+    if (loaded && before_rounds) {
+        print_wc("during the fan-out:", *loaded, before_rounds->answered, loaded_load);
     } else {
         std::printf("  during the fan-out: no answer to stats\n");
     }
