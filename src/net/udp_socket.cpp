@@ -69,10 +69,9 @@ error_code udp_socket::open(const endpoint& local) {
     if (ec) {
         return ec;
     }
-    socket_.set_option(boost::asio::socket_base::reuse_address(true), ec);
-    if (!ec) {
-        socket_.bind(local, ec);
-    }
+    // No SO_REUSEADDR: a UDP port already bound by another socket (another server, or a client
+    // with the same fixed local port) must be an error, not a silent theft of its datagrams.
+    socket_.bind(local, ec);
     if (!ec) {
         socket_.non_blocking(true, ec);
     }

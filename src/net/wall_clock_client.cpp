@@ -27,6 +27,35 @@ std::string describe(const udp_socket::endpoint& ep) {
     return ep.address().to_string() + " port " + std::to_string(ep.port());
 }
 
+/// Why the core ignored a datagram: the counter it bumped (the core counts every ignored
+/// datagram under exactly one reason), so the transport never decodes the datagram itself.
+std::string ignored_reason(const wc::client_statistics& before,
+                           const wc::client_statistics& after) {
+    if (after.wrong_source != before.wrong_source) {
+        return "not from the server's address and port";
+    }
+    if (after.malformed != before.malformed) {
+        return "not a CSS-WC message (wrong length, version or type)";
+    }
+    if (after.not_a_response != before.not_a_response) {
+        return "a request, not a response";
+    }
+    if (after.wrong_originate != before.wrong_originate) {
+        return "its originate time matches no recent request (stale or forged)";
+    }
+    if (after.late != before.late) {
+        return "a response to a request that had already timed out";
+    }
+    if (after.duplicates != before.duplicates) {
+        return "a second copy of an answered response";
+    }
+    if (after.implausible != before.implausible) {
+        return "implausible timestamps (no honest exchange gives them, e.g. a negative round "
+               "trip)";
+    }
+    return "ignored by the core";
+}
+
 std::int64_t to_ns(tick_t v) {
     return std::isfinite(v) ? static_cast<std::int64_t>(std::floor(v)) : 0;
 }
@@ -250,25 +279,16 @@ void wall_clock_client::handle(const udp_socket::received& d) {
     }
     const std::int64_t t4 = local_time_.at_monotonic(d.time.monotonic_ns);
     const bool matches = from_server(d.sender);
+    const auto before = core_.statistics();
     const auto outcome = core_.on_datagram(d.bytes, t4, matches);
 
     wall_clock_client_event event;
     event.outcome = outcome;
     event.local_ns = t4;
     if (outcome == wc::client_outcome::ignored) {
-        const auto decoded = wc::decode(d.bytes);
-        std::string reason;
-        if (!matches) {
-            reason = "not from the server";
-        } else if (!decoded) {
-            reason = decoded.error().message();
-        } else {
-            reason = "unexpected type " + std::to_string(static_cast<int>(decoded->type)) +
-                     " or originate";
-        }
         log_.write(log::level::warning,
                    "ignored " + std::to_string(d.bytes.size()) + "-byte datagram from " +
-                       describe(d.sender) + ": " + reason,
+                       describe(d.sender) + ": " + ignored_reason(before, core_.statistics()),
                    monotonic_now_ns());
     } else if (outcome == wc::client_outcome::candidate_not_used ||
                outcome == wc::client_outcome::clock_adjusted) {

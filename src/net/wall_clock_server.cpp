@@ -1,7 +1,6 @@
 #include <dvbcss/net/kernel_timestamps.hpp>
 #include <dvbcss/net/log.hpp>
 #include <dvbcss/net/wall_clock_server.hpp>
-#include <dvbcss/wc/message.hpp>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
@@ -209,12 +208,13 @@ void wall_clock_server::handle_batch(std::span<const udp_socket::received> batch
             ++stats_.truncated;
         }
         const std::int64_t t2 = wall_time_.at_monotonic(d.time.monotonic_ns);
-        if (auto r = core_.on_datagram(d.bytes, t2)) {
+        errc why = errc::ok;
+        if (auto r = core_.on_datagram(d.bytes, t2, why)) {
             const std::int64_t dequeued =
                 delay_histogram_.empty() ? t2 : wall_time_.at_monotonic(d.dequeued_ns);
             pending_.push_back({*r, d.sender, t2, dequeued});
         } else {
-            log_ignored(d);
+            log_ignored(d, why);
         }
     }
     if (!pending_.empty()) {
@@ -297,16 +297,14 @@ void wall_clock_server::send_pending() {
     }
 }
 
-void wall_clock_server::log_ignored(const udp_socket::received& d) {
+void wall_clock_server::log_ignored(const udp_socket::received& d, errc why) {
     if (!log::enabled(log::level::warning)) {
         return;
     }
-    auto decoded = wc::decode(d.bytes);
-    std::string reason = decoded ? std::string("not a request (type ") +
-                                       std::to_string(static_cast<int>(decoded->type)) + ")"
-                                 : decoded.error().message();
+    // The core's own reason (the one it counted); the transport adds only what it alone knows.
+    std::string reason = make_error_code(why).message();
     if (d.truncated) {
-        reason = "datagram longer than a CSS-WC message";
+        reason += " (longer than " + std::to_string(d.bytes.size()) + " bytes)";
     }
     log_.write(log::level::warning,
                "ignored " + std::to_string(d.bytes.size()) + "-byte datagram from " +

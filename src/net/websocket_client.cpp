@@ -1,5 +1,7 @@
 // The WebSocket client: Beast stream driven by C++20 coroutines (one of the few Beast TUs).
+#include <dvbcss/net/kernel_timestamps.hpp>
 #include <dvbcss/net/log.hpp>
+#include <dvbcss/net/udp_error_log.hpp>
 #include <dvbcss/net/websocket_client.hpp>
 #include <dvbcss/net/websocket_url.hpp>
 
@@ -36,6 +38,92 @@ using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view log_name = "websocket-client";
 
+/// True if `code` may travel in a close frame (RFC 6455 §7.4; as the server's rule).
+bool sendable_close_code(std::uint16_t code) {
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1013) ||
+           (code >= 3000 && code <= 4999);
+}
+
+/// The close frame for a close we start (1005: a frame without a code; the reason cut to 123
+/// bytes on a UTF-8 boundary).
+websocket::close_reason wire_close(const close_info& request) {
+    if (request.code == close_codes::no_status) {
+        return {};
+    }
+    std::string_view reason = request.reason;
+    if (reason.size() > 123) {
+        std::size_t cut = 123;
+        while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0U) == 0x80U) {
+            --cut;
+        }
+        reason = reason.substr(0, cut);
+    }
+    return {static_cast<websocket::close_code>(request.code),
+            beast::string_view(reason.data(), reason.size())};
+}
+
+enum class end_kind {
+    received, ///< A close frame arrived: its code, even if the TCP connection then broke.
+    failed,   ///< The server broke the protocol: Beast sent a close frame with the code reported.
+    dropped,  ///< No close frame either way (1006).
+};
+
+struct connection_end {
+    close_info info;
+    end_kind kind = end_kind::dropped;
+};
+
+/// How a connection whose reader ended with `read_error` (a close we did not start) ended: the
+/// code that arrived or the code Beast sent; 1006 only when no close frame was exchanged.
+connection_end classify_end(const error_code& read_error, const websocket::close_reason& received) {
+    if (read_error == websocket::error::closed || received.code != websocket::close_code::none) {
+        // A close frame arrived. A server may reset the TCP connection right after it (the
+        // reference TV does on a clean stop), which fails Beast's echo or teardown with
+        // "Connection reset by peer": the code that arrived is still what happened.
+        const auto code = received.code == websocket::close_code::none
+                              ? close_codes::no_status
+                              : static_cast<std::uint16_t>(received.code);
+        return {{code, std::string(received.reason.data(), received.reason.size())},
+                end_kind::received};
+    }
+    if (read_error == websocket::error::message_too_big) {
+        return {{close_codes::too_big, "message too big"}, end_kind::failed};
+    }
+    if (read_error == websocket::error::bad_frame_payload) {
+        return {{close_codes::bad_payload, read_error.message()}, end_kind::failed};
+    }
+    if (read_error == websocket::condition::protocol_violation) {
+        return {{close_codes::protocol_error, read_error.message()}, end_kind::failed};
+    }
+    return {{close_codes::abnormal, read_error.message()}, end_kind::dropped};
+}
+
+std::string describe(const close_info& info) {
+    std::string text = std::to_string(info.code);
+    if (info.code == close_codes::no_status) {
+        text += " no status code";
+    }
+    if (!info.reason.empty()) {
+        text += " " + info.reason;
+    }
+    return text;
+}
+
+/// "0.5", "1", "2.25": a wait in seconds for a log line.
+std::string seconds_text(std::chrono::milliseconds wait) {
+    std::string text = std::to_string(wait.count() / 1000);
+    auto ms = wait.count() % 1000;
+    if (ms != 0) {
+        std::string frac = std::to_string(ms);
+        frac.insert(0, 3 - frac.size(), '0');
+        while (frac.back() == '0') {
+            frac.pop_back();
+        }
+        text += "." + frac;
+    }
+    return text;
+}
+
 /// One connection attempt and, if it opens, the connection: a new stream each time, because a
 /// WebSocket stream cannot be reused after it closes. Used on the client's strand only.
 struct connection {
@@ -69,7 +157,9 @@ struct websocket_client::impl : std::enable_shared_from_this<websocket_client::i
         , config(std::move(cfg))
         , callbacks(std::move(cbs))
         , resolver(strand)
-        , retry_timer(strand) {}
+        , retry_timer(strand)
+        , session_log(std::string(log_name))
+        , retry_log(std::string(log_name), 5) {}
 
     asio::awaitable<void> run(std::shared_ptr<impl> self);
     asio::awaitable<bool> connect_once(const std::shared_ptr<connection>& c,
@@ -114,6 +204,8 @@ struct websocket_client::impl : std::enable_shared_from_this<websocket_client::i
     tcp::resolver resolver;
     asio::steady_timer retry_timer;
     std::shared_ptr<connection> current;
+    udp_error_log session_log; // lines a server can cause (closes, failures), rate-limited
+    udp_error_log retry_log;   // "retrying in N s", rate-limited
 };
 
 bool websocket_client::impl::enqueue(bool binary, std::string data) {
@@ -243,10 +335,7 @@ asio::awaitable<void> websocket_client::impl::write_loop(std::shared_ptr<impl> s
         }
     }
     if (c->closing && !c->ended) {
-        auto [ec] = co_await c->ws.async_close(
-            websocket::close_reason(static_cast<websocket::close_code>(c->close_request.code),
-                                    c->close_request.reason),
-            use_tuple);
+        auto [ec] = co_await c->ws.async_close(wire_close(c->close_request), use_tuple);
         static_cast<void>(ec);
     }
 }
@@ -282,25 +371,26 @@ asio::awaitable<close_info> websocket_client::impl::serve(std::shared_ptr<connec
     if (c->closing) {
         co_return c->close_request;
     }
-    if (read_ec == websocket::error::closed) {
-        const auto& reason = c->ws.reason();
-        co_return close_info{reason.code == websocket::close_code::none
-                                 ? close_codes::no_status
-                                 : static_cast<std::uint16_t>(reason.code),
-                             std::string(reason.reason.data(), reason.reason.size())};
+    auto end = classify_end(read_ec, c->ws.reason());
+    if (end.kind == end_kind::failed) {
+        session_log.write(log::level::warning,
+                          end.info.code == close_codes::too_big
+                              ? "message over " + std::to_string(config.read_message_max) +
+                                    " bytes from " + config.url + "; closed with 1009"
+                              : end.info.reason + " from " + config.url + "; closed with " +
+                                    std::to_string(end.info.code),
+                          monotonic_now_ns());
     }
-    if (read_ec == websocket::error::message_too_big) {
-        log::write(log::level::warning, log_name,
-                   "message over " + std::to_string(config.read_message_max) + " bytes from " +
-                       config.url + "; closed with 1009");
-        co_return close_info{close_codes::too_big, "message too big"};
-    }
-    co_return close_info{close_codes::abnormal, read_ec.message()};
+    co_return std::move(end.info);
 }
 
 asio::awaitable<void> websocket_client::impl::run(std::shared_ptr<impl> self) {
     static_cast<void>(self);
+    // `delay` is the wait before the next attempt. It grows after every wait and returns to the
+    // initial delay only when a connection ends after it has been open for the stable time: a
+    // server that accepts and closes at once gets ever longer gaps, not a retry every 0.5 s.
     auto delay = config.reconnect_initial_delay;
+    unsigned failures_in_a_row = 0;
     for (;;) {
         if (stop_requested()) {
             break;
@@ -309,8 +399,9 @@ asio::awaitable<void> websocket_client::impl::run(std::shared_ptr<impl> self) {
         current = c;
         connect_failure failure;
         const bool opened = co_await connect_once(c, failure);
+        bool failed_attempt = true;
+        std::string what; // what happened, for the retry line
         if (opened) {
-            delay = config.reconnect_initial_delay;
             c->open = true;
             {
                 const std::lock_guard lock(mutex);
@@ -318,7 +409,8 @@ asio::awaitable<void> websocket_client::impl::run(std::shared_ptr<impl> self) {
                 outbox_bytes = 0;
             }
             is_open.store(true);
-            log::write(log::level::info, log_name, "connected to " + config.url);
+            const auto opened_at = std::chrono::steady_clock::now();
+            session_log.write(log::level::info, "connected to " + config.url, monotonic_now_ns());
             invoke(callbacks.on_open);
             if (stop_requested()) {
                 close_info request;
@@ -335,22 +427,36 @@ asio::awaitable<void> websocket_client::impl::run(std::shared_ptr<impl> self) {
                 outbox.clear();
                 outbox_bytes = 0;
             }
-            log::write(log::level::info, log_name,
-                       "connection to " + config.url + " closed (" + std::to_string(info.code) +
-                           (info.reason.empty() ? "" : " " + info.reason) + ")");
+            const bool stable =
+                std::chrono::steady_clock::now() - opened_at >= reconnect_stable_time(config);
+            if (stable) {
+                delay = config.reconnect_initial_delay;
+            }
+            failed_attempt = !stable;
+            what = "connection to " + config.url + " closed " +
+                   (stable || !config.reconnect ? std::string()
+                                                : std::string("right after opening ")) +
+                   "(" + describe(info) + ")";
+            session_log.write(log::level::info, what, monotonic_now_ns());
             invoke(callbacks.on_close, info);
         } else {
             if (stop_requested()) {
                 break; // cancelled by close(): not a failure to report
             }
             failure.retry_in = config.reconnect ? delay : std::chrono::milliseconds{0};
-            log::write(log::level::debug, log_name, failure.message);
+            session_log.write(log::level::debug, failure.message, monotonic_now_ns());
+            what = failure.message;
             invoke(callbacks.on_connect_failed, failure);
         }
         current.reset();
         if (!config.reconnect || stop_requested()) {
             break;
         }
+        failures_in_a_row = failed_attempt ? failures_in_a_row + 1 : 0;
+        retry_log.write(log::level::warning, what + "; retrying in " + seconds_text(delay) + " s",
+                        monotonic_now_ns());
+        invoke(callbacks.on_retry,
+               reconnect_notice{delay, failed_attempt, failures_in_a_row, what});
         retry_timer.expires_after(delay);
         auto [ec] = co_await retry_timer.async_wait(use_tuple);
         static_cast<void>(ec);
@@ -396,6 +502,15 @@ bool websocket_client::send_binary(std::string data) {
 
 void websocket_client::close(std::uint16_t code, std::string reason) {
     close_info request{code, std::move(reason)};
+    if (!sendable_close_code(code) && code != close_codes::no_status) {
+        // 1006, 1015 and the like must never be sent: close without a status code instead.
+        log::write(log::level::info, log_name,
+                   "close code " + std::to_string(code) +
+                       " may not be sent; closing without a status code (1005)");
+    }
+    if (!sendable_close_code(code)) {
+        request = {close_codes::no_status, {}};
+    }
     {
         const std::lock_guard lock(impl_->mutex);
         if (impl_->close_requested) {

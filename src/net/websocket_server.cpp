@@ -2,7 +2,9 @@
 // translation units that include Beast (see docs/websocket.md for the design).
 #include "websocket_endpoint_state.hpp"
 
+#include <dvbcss/net/kernel_timestamps.hpp>
 #include <dvbcss/net/log.hpp>
+#include <dvbcss/net/udp_error_log.hpp>
 #include <dvbcss/net/websocket_server.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -22,6 +24,8 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <deque>
 #include <exception>
@@ -55,7 +59,111 @@ std::string describe(const tcp::endpoint& endpoint) {
     return text + ":" + std::to_string(endpoint.port());
 }
 
+/// True if `code` may travel in a close frame (RFC 6455 §7.4): 1004-1006, 1014 and 1015 are
+/// reserved for local use or unassigned (a Beast peer fails the connection on them), as are codes
+/// below 1000, 1016-2999 and from 5000.
+bool sendable_close_code(std::uint16_t code) {
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1013) ||
+           (code >= 3000 && code <= 4999);
+}
+
+/// How a session ended, as far as its reader can tell.
+enum class end_kind {
+    requested, ///< We asked to close (request_close) with the code reported.
+    received,  ///< A close frame arrived: the peer's code (even if the TCP connection then broke).
+    failed,    ///< The peer broke the protocol: Beast sent a close frame with the code reported.
+    dropped,   ///< No close frame either way: the TCP connection failed or timed out (1006).
+};
+
+struct session_end {
+    close_info info;
+    end_kind kind = end_kind::dropped;
+};
+
+/// The code and reason of a session whose reader ended with `read_error` (not one we closed):
+/// the code that arrived or the code Beast sent, never a 1006 when a close frame was exchanged.
+session_end classify_end(const error_code& read_error, const websocket::close_reason& received) {
+    if (read_error == websocket::error::closed || received.code != websocket::close_code::none) {
+        // A close frame arrived. Some peers (a TV on a clean stop) reset the TCP connection right
+        // after it, which fails Beast's echo or teardown: the code that arrived is still the one.
+        const auto code = received.code == websocket::close_code::none
+                              ? close_codes::no_status
+                              : static_cast<std::uint16_t>(received.code);
+        return {{code, std::string(received.reason.data(), received.reason.size())},
+                end_kind::received};
+    }
+    // Beast fails the connection with these codes (see its read operation).
+    if (read_error == websocket::error::message_too_big) {
+        return {{close_codes::too_big, "message too big"}, end_kind::failed};
+    }
+    if (read_error == websocket::error::bad_frame_payload) {
+        return {{close_codes::bad_payload, read_error.message()}, end_kind::failed};
+    }
+    if (read_error == websocket::condition::protocol_violation) {
+        return {{close_codes::protocol_error, read_error.message()}, end_kind::failed};
+    }
+    return {{close_codes::abnormal, read_error.message()}, end_kind::dropped};
+}
+
+/// The close frame for a close we start: `code` must be sendable or 1005 (a frame without a
+/// code); the reason is cut to the 123 bytes a control frame can carry, on a UTF-8 boundary.
+websocket::close_reason wire_close(const close_info& request) {
+    if (request.code == close_codes::no_status) {
+        return {};
+    }
+    std::string_view reason = request.reason;
+    if (reason.size() > 123) {
+        std::size_t cut = 123;
+        while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0U) == 0x80U) {
+            --cut; // do not split a multi-byte character
+        }
+        reason = reason.substr(0, cut);
+    }
+    return {static_cast<websocket::close_code>(request.code),
+            beast::string_view(reason.data(), reason.size())};
+}
+
+std::string describe(const close_info& info) {
+    std::string text = std::to_string(info.code);
+    if (info.code == close_codes::no_status) {
+        text += " no status code";
+    }
+    if (!info.reason.empty()) {
+        text += " " + info.reason;
+    }
+    return text;
+}
+
 } // namespace
+
+/// Rate limits for the log lines a peer can cause at will (refusals, failed handshakes, closes,
+/// misbehaviour): per kind, a burst of lines, then at most one a second carrying the count of the
+/// lines dropped meanwhile. Safe from any session's strand.
+class peer_event_log {
+public:
+    enum class kind : std::size_t {
+        http,
+        handshake,
+        session,
+        misbehaviour
+    };
+
+    void write(kind k, log::level l, std::string_view message) {
+        if (!log::enabled(l)) {
+            return;
+        }
+        const std::lock_guard lock(mutex_);
+        limiters_.at(static_cast<std::size_t>(k)).write(l, message, monotonic_now_ns());
+    }
+
+private:
+    static constexpr int burst = 10;
+
+    std::mutex mutex_;
+    std::array<udp_error_log, 4> limiters_{
+        udp_error_log(std::string(log_name), burst), udp_error_log(std::string(log_name), burst),
+        udp_error_log(std::string(log_name), burst), udp_error_log(std::string(log_name), burst)};
+};
 
 class server_session;
 
@@ -91,6 +199,7 @@ struct websocket_server::impl : std::enable_shared_from_this<websocket_server::i
     tcp::acceptor acceptor; // used on acceptor_strand only
     const websocket_server_config config;
     std::atomic<connection_id> next_id{1};
+    peer_event_log peer_log;
 
     mutable std::mutex mutex;
     std::map<std::string, endpoint_entry, std::less<>> endpoints;              // guarded by mutex
@@ -177,6 +286,11 @@ private:
         }
     }
 
+    /// A log line a peer can cause: rate-limited per kind.
+    void peer_log(peer_event_log::kind k, log::level l, std::string_view message) const {
+        server_->peer_log.write(k, l, message);
+    }
+
     std::string who() const {
         return "connection " + std::to_string(info_.id) + " from " + describe(info_.remote) +
                " on " + info_.path;
@@ -206,9 +320,9 @@ private:
             auto [ec, n] = co_await http::async_read(ws_.next_layer(), buffer_, parser, use_tuple);
             static_cast<void>(n);
             if (ec) {
-                log::write(log::level::debug, log_name,
-                           "HTTP request from " + describe(info_.remote) +
-                               " failed: " + ec.message());
+                peer_log(peer_event_log::kind::http, log::level::debug,
+                         "HTTP request from " + describe(info_.remote) +
+                             " failed: " + ec.message());
                 co_return;
             }
         }
@@ -236,7 +350,9 @@ private:
         case detail::websocket_endpoint_state::admission::full:
             co_await refuse(request, http::status::service_unavailable,
                             "Service Unavailable. No more connections to end-point permitted. "
-                            "Maximum limit reached.");
+                            "Maximum limit reached.",
+                            "connection limit " + std::to_string(endpoint_->max_connections()) +
+                                " reached");
             co_return;
         case detail::websocket_endpoint_state::admission::accepted:
             break;
@@ -259,9 +375,9 @@ private:
             auto [ec] = co_await ws_.async_accept(request, use_tuple);
             if (ec) {
                 endpoint_->release_reservation();
-                log::write(log::level::info, log_name,
-                           "WebSocket handshake from " + describe(info_.remote) +
-                               " failed: " + ec.message());
+                peer_log(peer_event_log::kind::handshake, log::level::info,
+                         "WebSocket handshake from " + describe(info_.remote) + " on " +
+                             info_.path + " failed: " + ec.message());
                 co_return;
             }
         }
@@ -274,7 +390,7 @@ private:
             co_return;
         }
         phase_ = phase::open;
-        log::write(log::level::info, log_name, who() + " opened");
+        peer_log(peer_event_log::kind::session, log::level::info, who() + " opened");
         guarded_call([&] { endpoint_->handler().on_open(info_); });
 
         asio::co_spawn(executor_, write_loop(shared_from_this()),
@@ -286,14 +402,13 @@ private:
         co_await read_loop();
 
         // 4. The end: exactly one on_close for the one on_open.
-        const auto info = final_close_info();
+        const auto end = final_close();
+        const auto& info = end.info;
         phase_ = phase::ended;
         wake_.cancel();
         deadline_.cancel();
         endpoint_->detach(info_.id);
-        log::write(log::level::info, log_name,
-                   who() + " closed (" + std::to_string(info.code) +
-                       (info.reason.empty() ? "" : " " + info.reason) + ")");
+        log_end(end);
         guarded_call([&] { endpoint_->handler().on_close(info_.id, info); });
     }
 
@@ -303,22 +418,17 @@ private:
             static_cast<void>(n);
             if (ec) {
                 read_error_ = ec;
-                if (ec == websocket::error::message_too_big) {
-                    log::write(log::level::warning, log_name,
-                               who() + ": message over " +
-                                   std::to_string(server_->config.read_message_max) +
-                                   " bytes; closed with 1009");
-                } else if (ec == beast::error::timeout) {
-                    log::write(log::level::warning, log_name,
-                               who() + ": no response within the keep-alive timeout; dropped");
+                if (ec == beast::error::timeout) {
+                    peer_log(peer_event_log::kind::misbehaviour, log::level::warning,
+                             who() + ": no response within the keep-alive timeout; dropped");
                 }
                 co_return;
             }
             if (!ws_.got_text()) {
                 buffer_.consume(buffer_.size());
                 if (phase_ == phase::open) {
-                    log::write(log::level::warning, log_name,
-                               who() + ": binary frame received; closing with 1003");
+                    peer_log(peer_event_log::kind::misbehaviour, log::level::warning,
+                             who() + ": binary frame received; closing with 1003");
                     request_close(close_codes::unsupported_data, "binary frames are not accepted");
                 }
                 continue;
@@ -360,10 +470,8 @@ private:
             }
         }
         if (phase_ == phase::closing) {
-            auto [ec] = co_await ws_.async_close(
-                websocket::close_reason(static_cast<websocket::close_code>(close_request_.code),
-                                        close_request_.reason),
-                use_tuple);
+            // request_close left only sendable codes, or 1005: a close frame without a code.
+            auto [ec] = co_await ws_.async_close(wire_close(close_request_), use_tuple);
             static_cast<void>(ec); // the reader reports how the close ended
         }
     }
@@ -375,11 +483,11 @@ private:
         if (outbox_.size() + 1 > endpoint_->max_outbox_messages() ||
             outbox_bytes_ + text.size() > endpoint_->max_outbox_bytes()) {
             const auto code = endpoint_->overflow_close_code();
-            log::write(log::level::warning, log_name,
-                       who() + ": peer is not reading (outbox full at " +
-                           std::to_string(outbox_.size()) + " messages, " +
-                           std::to_string(outbox_bytes_) + " bytes); closing with " +
-                           std::to_string(code));
+            peer_log(peer_event_log::kind::misbehaviour, log::level::warning,
+                     who() + ": peer is not reading (outbox full at " +
+                         std::to_string(outbox_.size()) + " messages, " +
+                         std::to_string(outbox_bytes_) + " bytes); closing with " +
+                         std::to_string(code));
             request_close(code, "outbox overflow: peer too slow");
             return;
         }
@@ -394,6 +502,14 @@ private:
         }
         phase_ = phase::closing;
         close_request_ = {code, reason};
+        if (!sendable_close_code(code)) {
+            // 1005, 1006, 1015 and the like must never be sent: a close frame without a status
+            // code says "no status", and that is what the peer (and on_close) will see.
+            log::write(log::level::info, log_name,
+                       who() + ": close code " + std::to_string(code) +
+                           " may not be sent; closing without a status code (1005)");
+            close_request_ = {close_codes::no_status, {}};
+        }
         outbox_.clear();
         outbox_bytes_ = 0;
         pending_ = false;
@@ -402,28 +518,48 @@ private:
         deadline_.expires_after(server_->config.close_timeout);
         deadline_.async_wait([self = shared_from_this()](error_code ec) {
             if (!ec && self->phase_ == phase::closing) {
-                log::write(log::level::info, log_name,
-                           self->who() + ": closing handshake timed out; dropping the socket");
+                self->peer_log(peer_event_log::kind::session, log::level::info,
+                               self->who() + ": closing handshake timed out; dropping the socket");
                 beast::get_lowest_layer(self->ws_).close();
             }
         });
     }
 
-    close_info final_close_info() const {
+    session_end final_close() const {
         if (phase_ == phase::closing) {
-            return close_request_;
+            return {close_request_, end_kind::requested};
         }
-        if (read_error_ == websocket::error::closed) {
-            const auto& reason = ws_.reason();
-            return {reason.code == websocket::close_code::none
-                        ? close_codes::no_status
-                        : static_cast<std::uint16_t>(reason.code),
-                    std::string(reason.reason.data(), reason.reason.size())};
+        return classify_end(read_error_, ws_.reason());
+    }
+
+    /// One line per ended session giving the code actually exchanged and who chose it.
+    void log_end(const session_end& end) const {
+        switch (end.kind) {
+        case end_kind::requested:
+            peer_log(peer_event_log::kind::session, log::level::info,
+                     who() + " closed (" + describe(end.info) + ")");
+            break;
+        case end_kind::received:
+            peer_log(peer_event_log::kind::session, log::level::info,
+                     who() + " closed by the peer (" + describe(end.info) + ")");
+            break;
+        case end_kind::failed:
+            if (end.info.code == close_codes::too_big) {
+                peer_log(peer_event_log::kind::misbehaviour, log::level::warning,
+                         who() + ": message over " +
+                             std::to_string(server_->config.read_message_max) +
+                             " bytes; closed with 1009");
+            } else {
+                peer_log(peer_event_log::kind::misbehaviour, log::level::warning,
+                         who() + ": " + end.info.reason + "; closed with " +
+                             std::to_string(end.info.code));
+            }
+            break;
+        case end_kind::dropped:
+            peer_log(peer_event_log::kind::session, log::level::info,
+                     who() + " dropped without a close frame (1006 " + end.info.reason + ")");
+            break;
         }
-        if (read_error_ == websocket::error::message_too_big) {
-            return {close_codes::too_big, "message too big"};
-        }
-        return {close_codes::abnormal, read_error_.message()};
     }
 
     /// Runs a handler callback; a handler that throws gets its connection closed with 1011.
@@ -432,18 +568,27 @@ private:
         try {
             std::forward<Function>(function)();
         } catch (const std::exception& e) {
-            log::write(log::level::error, log_name,
-                       who() + ": handler threw: " + e.what() + "; closing with 1011");
+            peer_log(peer_event_log::kind::misbehaviour, log::level::error,
+                     who() + ": handler threw: " + e.what() + "; closing with 1011");
             request_close(close_codes::internal_error, "internal error");
         }
     }
 
     template <class Request>
-    asio::awaitable<void> refuse(const Request& request, http::status status,
-                                 std::string_view text) {
-        log::write(log::level::info, log_name,
-                   "refused " + std::string(request.target()) + " from " + describe(info_.remote) +
-                       ": HTTP " + std::to_string(static_cast<unsigned>(status)));
+    asio::awaitable<void> refuse(const Request& request, http::status status, std::string_view text,
+                                 std::string_view why = {}) {
+        // The target is the peer's text: bounded and stripped of control characters.
+        const auto raw_target = request.target();
+        std::string target(raw_target.data(), std::min<std::size_t>(raw_target.size(), 200));
+        for (auto& ch : target) {
+            if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+                ch = '?';
+            }
+        }
+        peer_log(peer_event_log::kind::http, log::level::info,
+                 "refused " + target + " from " + describe(info_.remote) + ": HTTP " +
+                     std::to_string(static_cast<unsigned>(status)) +
+                     (why.empty() ? std::string() : " (" + std::string(why) + ")"));
         http::response<http::string_body> response{status, request.version()};
         response.set(http::field::server, server_header);
         response.set(http::field::content_type, "text/plain");
@@ -505,7 +650,8 @@ asio::awaitable<void> websocket_server::impl::accept_loop(std::shared_ptr<impl> 
                 co_return;
             }
             // Out of file descriptors or similar: say so once per failure and pause briefly.
-            log::write(log::level::warning, log_name, "accept failed: " + ec.message());
+            peer_log.write(peer_event_log::kind::http, log::level::warning,
+                           "accept failed: " + ec.message());
             backoff.expires_after(std::chrono::milliseconds(100));
             co_await backoff.async_wait(use_tuple);
             continue;

@@ -63,24 +63,35 @@ std::uint32_t server::max_freq_error() noexcept {
 
 std::optional<reply> server::on_datagram(std::span<const std::byte> datagram,
                                          std::int64_t receive_ns) noexcept {
+    errc why = errc::ok;
+    return on_datagram(datagram, receive_ns, why);
+}
+
+std::optional<reply> server::on_datagram(std::span<const std::byte> datagram,
+                                         std::int64_t receive_ns, errc& why) noexcept {
     // Hand-rolled checks in decode's order: this is the hot path and only four bytes matter.
     if (datagram.size() != message_size) {
         ++stats_.wrong_length;
+        why = errc::wrong_length;
         return std::nullopt;
     }
     if (datagram[version_offset] != std::byte{0}) {
         ++stats_.bad_version;
+        why = errc::bad_version;
         return std::nullopt;
     }
     const auto type = std::to_integer<std::uint8_t>(datagram[type_offset]);
     if (type > static_cast<std::uint8_t>(message_type::followup)) {
         ++stats_.bad_message_type;
+        why = errc::bad_message_type;
         return std::nullopt;
     }
     if (type != static_cast<std::uint8_t>(message_type::request)) {
         ++stats_.not_a_request;
+        why = errc::not_a_request;
         return std::nullopt;
     }
+    why = errc::ok;
     const auto precision = precision_at(receive_ns);
 
     reply r;

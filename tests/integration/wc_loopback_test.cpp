@@ -13,6 +13,7 @@
 #include <dvbcss/net/wall_clock_server.hpp>
 #include <dvbcss/wc/estimator.hpp>
 #include <dvbcss/wc/message.hpp>
+#include <dvbcss/wc/server.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -23,9 +24,11 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -503,3 +506,189 @@ TEST(WcLoopback, BusyPollServerSharesItsExecutorAndRestarts) {
 }
 
 } // namespace
+
+// ---- ports in use and the core's reasons in the log ----
+
+/// Captures transport log lines (and restores the default sink and level afterwards).
+struct captured_log {
+    explicit captured_log(dvbcss::net::log::level l = dvbcss::net::log::level::warning) {
+        dvbcss::net::log::set_level(l);
+        dvbcss::net::log::set_sink(
+            [this](dvbcss::net::log::level, std::string_view logger, std::string_view message) {
+                const std::lock_guard lock(mutex);
+                lines.push_back(std::string(logger) + ":" + std::string(message));
+            });
+    }
+
+    ~captured_log() {
+        dvbcss::net::log::set_sink(nullptr);
+        dvbcss::net::log::set_level(dvbcss::net::log::level::warning);
+    }
+
+    captured_log(const captured_log&) = delete;
+    captured_log& operator=(const captured_log&) = delete;
+    captured_log(captured_log&&) = delete;
+    captured_log& operator=(captured_log&&) = delete;
+
+    /// Lines containing `text`.
+    std::size_t count(const std::string& text) const {
+        const std::lock_guard lock(mutex);
+        std::size_t n = 0;
+        for (const auto& line : lines) {
+            n += line.find(text) != std::string::npos ? 1 : 0;
+        }
+        return n;
+    }
+
+    mutable std::mutex mutex;
+    std::vector<std::string> lines;
+};
+
+TEST(WcLoopback, SecondServerOnTheSamePortFailsAndTheFirstKeepsItsTraffic) {
+    const quiet_log quiet;
+    threaded_server first(loopback_config());
+    const auto bound = first.start();
+
+    asio::io_context io;
+    dvbcss::clock::sys_clock wall(dvbcss::clock::monotonic_time_source::instance(), 1e9, 500);
+    auto same = loopback_config();
+    same.bind = bound;
+    wall_clock_server second(io.get_executor(), wall, same);
+    EXPECT_EQ(second.start(), asio::error::address_in_use);
+    EXPECT_FALSE(second.running());
+    auto any = loopback_config();
+    any.bind = udp::endpoint(asio::ip::address_v4::any(), bound.port());
+    wall_clock_server third(io.get_executor(), wall, any);
+    EXPECT_EQ(third.start(), asio::error::address_in_use) << "0.0.0.0 overlaps 127.0.0.1";
+
+    // The first server still gets (and answers) every request.
+    raw_peer peer(udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    for (std::uint32_t i = 0; i < 5; ++i) {
+        peer.send(request_bytes(i, i), bound);
+        ASSERT_TRUE(peer.receive().has_value()) << "request " << i << " not answered";
+    }
+    first.join();
+    EXPECT_EQ(first.server.statistics().core.answered, 5U);
+}
+
+TEST(WcLoopback, TwoClientsWithTheSameFixedLocalPortAreRefused) {
+    const quiet_log quiet;
+    asio::io_context io;
+    udp::socket fake_server(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    client_side a(io, fake_server.local_endpoint());
+    ASSERT_FALSE(a.client->start());
+    const auto taken = a.client->local_endpoint();
+
+    dvbcss::clock::sys_clock local{dvbcss::clock::monotonic_time_source::instance(), 1e9, 500};
+    dvbcss::clock::correlated_clock wall{local, 1e9};
+    wall_clock_client_config config;
+    config.server = fake_server.local_endpoint();
+    config.bind = taken;
+    wall_clock_client b(io.get_executor(), wall,
+                        dvbcss::wc::make_estimator("lowest-dispersion", wall, {}), config);
+    EXPECT_EQ(b.start(), asio::error::address_in_use);
+    EXPECT_FALSE(b.running());
+    EXPECT_TRUE(a.client->running());
+}
+
+TEST(WcLoopback, CoreSaysWhyItIgnoredADatagram) {
+    dvbcss::clock::sys_clock wall(dvbcss::clock::monotonic_time_source::instance(), 1e9, 500);
+    dvbcss::wc::server core(wall);
+    dvbcss::errc why = dvbcss::errc::ok;
+    auto bytes = request_bytes(1, 2);
+    EXPECT_TRUE(core.on_datagram(bytes, 1, why));
+    EXPECT_EQ(why, dvbcss::errc::ok);
+    bytes[1] = std::byte{3}; // a follow-up sent to a server
+    EXPECT_FALSE(core.on_datagram(bytes, 1, why));
+    EXPECT_EQ(why, dvbcss::errc::not_a_request);
+    bytes[1] = std::byte{4};
+    EXPECT_FALSE(core.on_datagram(bytes, 1, why));
+    EXPECT_EQ(why, dvbcss::errc::bad_message_type);
+    bytes[0] = std::byte{1};
+    EXPECT_FALSE(core.on_datagram(bytes, 1, why));
+    EXPECT_EQ(why, dvbcss::errc::bad_version);
+    bytes.pop_back();
+    EXPECT_FALSE(core.on_datagram(bytes, 1, why));
+    EXPECT_EQ(why, dvbcss::errc::wrong_length);
+    EXPECT_EQ(core.statistics().ignored(), 4U);
+}
+
+TEST(WcLoopback, ServerLogsTheCoresReasonForEveryIgnoredDatagram) {
+    const captured_log log;
+    threaded_server ts(loopback_config());
+    const auto server = ts.start();
+    raw_peer peer(udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    auto followup = request_bytes(1, 2);
+    followup[1] = std::byte{3};
+    peer.send(followup, server);
+    auto short_one = request_bytes(1, 2);
+    short_one.pop_back();
+    peer.send(short_one, server);
+    auto bad_version = request_bytes(1, 2);
+    bad_version[0] = std::byte{2};
+    peer.send(bad_version, server);
+    peer.send(request_bytes(9, 9), server);
+    ASSERT_TRUE(peer.receive().has_value());
+    ts.join();
+    EXPECT_EQ(log.count("wc.server:ignored 32-byte datagram from 127.0.0.1 port " +
+                        std::to_string(peer.socket.local_endpoint().port()) +
+                        ": message is not a request"),
+              1U);
+    EXPECT_EQ(log.count("31-byte datagram from 127.0.0.1 port " +
+                        std::to_string(peer.socket.local_endpoint().port()) +
+                        ": message is not the length the protocol defines"),
+              1U);
+    EXPECT_EQ(log.count(": unsupported protocol version"), 1U);
+    EXPECT_EQ(log.count("unexpected type"), 0U);
+}
+
+TEST(WcLoopback, ClientLogsTheCoresReasonForEveryIgnoredDatagram) {
+    // The "server" is a raw socket that answers the first request with a follow-up for a request
+    // never sent, a request, and a response with the right originate twice (the second a copy).
+    const captured_log log;
+    asio::io_context io;
+    raw_peer fake(udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    fake.socket.non_blocking(true);
+    client_side c(io, fake.socket.local_endpoint());
+    ASSERT_FALSE(c.client->start());
+    std::optional<dvbcss::wc::message> request;
+    udp::endpoint client;
+    ASSERT_TRUE(run_until(
+        io,
+        [&] {
+            std::vector<std::byte> buf(64);
+            boost::system::error_code ec;
+            const auto n =
+                fake.socket.receive_from(asio::buffer(buf.data(), buf.size()), client, 0, ec);
+            if (!ec) {
+                auto m = dvbcss::wc::decode(std::span<const std::byte>(buf.data(), n));
+                if (m) {
+                    request = *m;
+                }
+            }
+            return request.has_value();
+        },
+        5s));
+    auto stale = *request;
+    stale.type = dvbcss::wc::message_type::followup;
+    stale.originate.seconds ^= 0x5555U;
+    const auto stale_bytes = dvbcss::wc::encode(stale);
+    auto as_request = *request;
+    as_request.type = dvbcss::wc::message_type::request;
+    const auto request_copy = dvbcss::wc::encode(as_request);
+    auto response = *request;
+    response.type = dvbcss::wc::message_type::response;
+    response.receive_ns = dvbcss::net::monotonic_now_ns();
+    response.transmit_ns = response.receive_ns;
+    response.precision = -20;
+    const auto response_bytes = dvbcss::wc::encode(response);
+    for (const auto* b : {&stale_bytes, &request_copy, &response_bytes, &response_bytes}) {
+        fake.socket.send_to(asio::buffer(b->data(), b->size()), client);
+    }
+    ASSERT_TRUE(run_until(
+        io, [&] { return c.client->statistics().core.duplicates >= 1; }, 5s));
+    EXPECT_EQ(log.count("originate time matches no recent request"), 1U);
+    EXPECT_EQ(log.count("a request, not a response"), 1U);
+    EXPECT_EQ(log.count("a second copy of an answered response"), 1U);
+    EXPECT_EQ(log.count("unexpected type"), 0U);
+}

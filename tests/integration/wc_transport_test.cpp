@@ -6,6 +6,7 @@
 #include <dvbcss/net/udp_error_log.hpp>
 #include <dvbcss/net/udp_socket.hpp>
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
@@ -146,6 +147,25 @@ TEST(WcTransport, ResolvesNumericAndNamedHosts) {
     ASSERT_TRUE(named);
     EXPECT_TRUE(named->address().is_loopback());
     EXPECT_FALSE(dvbcss::net::resolve_udp_endpoint("no such host.invalid", 1));
+}
+
+TEST(WcTransport, SecondBindOfAUdpPortFails) {
+    // No SO_REUSEADDR: a port another socket holds is an error, whoever binds it (a second
+    // server, or a client with the same fixed local port), never a silent share of its datagrams.
+    asio::io_context io;
+    const auto loopback = asio::ip::make_address("127.0.0.1");
+    udp_socket first(io.get_executor());
+    ASSERT_FALSE(first.open(udp_socket::endpoint(loopback, 0)));
+    const auto taken = first.local_endpoint();
+    udp_socket second(io.get_executor());
+    EXPECT_EQ(second.open(taken), asio::error::address_in_use);
+    EXPECT_FALSE(second.is_open());
+    EXPECT_EQ(second.open(udp_socket::endpoint(asio::ip::address_v4::any(), taken.port())),
+              asio::error::address_in_use);
+    // Once the first socket is closed the port is free at once (UDP has no TIME_WAIT).
+    first.close();
+    EXPECT_FALSE(second.open(taken));
+    EXPECT_EQ(second.local_endpoint(), taken);
 }
 
 TEST(WcTransport, ErrorLogIsRateLimited) {

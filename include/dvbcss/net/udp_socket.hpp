@@ -63,9 +63,12 @@ public:
     udp_socket(udp_socket&&) = delete;
     udp_socket& operator=(udp_socket&&) = delete;
 
-    /// Opens a socket of the endpoint's family, sets SO_REUSEADDR, binds `local` (port 0 picks a
-    /// free port), switches to non-blocking mode and enables kernel receive timestamps (if the
-    /// kernel refuses, user-space timestamps are used). Closes any previous socket first.
+    /// Opens a socket of the endpoint's family, binds `local` (port 0 picks a free port),
+    /// switches to non-blocking mode and enables kernel receive timestamps (if the kernel refuses,
+    /// user-space timestamps are used). Closes any previous socket first. SO_REUSEADDR is not
+    /// set: an address and port that another socket has bound (on this or an overlapping address,
+    /// such as 0.0.0.0) fails with `boost::asio::error::address_in_use`, so two servers, or two
+    /// clients with the same fixed local port, never share (and steal) each other's datagrams.
     [[nodiscard]] error_code open(const endpoint& local);
 
     /// Closes the socket; pending waits complete with operation_aborted. Safe when closed.

@@ -83,7 +83,9 @@ struct wall_clock_server_statistics {
 /// be tens of microseconds late and make the client's error bound too small).
 ///
 /// Robustness: a malformed datagram, a response sent to the server, a receive or send error never
-/// stops the server; each is counted and logged (rate-limited) under the logger "wc.server".
+/// stops the server; each is counted and logged (rate-limited) under the logger "wc.server". An
+/// ignored datagram's line gives the reason the core counted it under (`wc::server::on_datagram`'s
+/// `why`); the transport never decodes a datagram itself.
 /// `stop()` then `start()` again works (the reference's server cannot be restarted, B22).
 ///
 /// Time: the wall clock is read at the receive instant through `wall_clock_time` (exact when the
@@ -104,7 +106,9 @@ public:
     wall_clock_server(wall_clock_server&&) = delete;
     wall_clock_server& operator=(wall_clock_server&&) = delete;
 
-    /// Binds and starts answering. No-op (success) if already running. The bind error otherwise.
+    /// Binds and starts answering. No-op (success) if already running. The bind error otherwise:
+    /// `boost::asio::error::address_in_use` when another socket (e.g. a second server) already
+    /// holds the address and port; the error is logged.
     [[nodiscard]] error_code start();
 
     /// Stops answering and closes the socket. No-op if not running.
@@ -147,7 +151,7 @@ private:
     std::size_t drain(int max_batches); // datagrams dequeued
     void handle_batch(std::span<const udp_socket::received> batch);
     void send_pending();
-    void log_ignored(const udp_socket::received& d);
+    void log_ignored(const udp_socket::received& d, errc why); // the core's reason, rate-limited
 
     wall_clock_server_config config_;
     wall_clock_time wall_time_;

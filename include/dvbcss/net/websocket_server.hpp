@@ -45,9 +45,19 @@ struct websocket_server_config {
 /// connection as a session with a bounded outbox and its own strand. Unknown paths get HTTP 404, a
 /// disabled endpoint 403, a full endpoint 503, a plain HTTP request to a known path 426.
 ///
-/// Close codes it sends: 1001 (endpoint disabled, server stopping), 1003 (binary frame), 1009
-/// (message over `read_message_max`), the endpoint's overflow code (1008 by default) when a peer's
-/// outbox is full, 1011 if a handler throws. Each of these is logged once (logger "websocket").
+/// Close codes it sends: 1001 (endpoint disabled, server stopping), 1002 (a framing error such as
+/// an unmasked client frame), 1003 (binary frame), 1007 (text that is not UTF-8), 1009 (message
+/// over `read_message_max`), the endpoint's overflow code (1008 by default) when a peer's outbox
+/// is full, 1011 if a handler throws. A code that may not be sent on the wire (1005, 1006, 1015,
+/// ...) passed to `websocket_endpoint::close` is never sent: the close frame carries no code and
+/// `on_close` reports 1005. `on_close` and the log give the code actually exchanged: the one sent,
+/// or the one that arrived (even when the peer reset the TCP connection right after its close
+/// frame); 1006 only when no close frame was exchanged, 1005 when the peer's carried no code.
+///
+/// Logging (logger "websocket"): every line a peer can cause (HTTP refusals 403/404/426/503 --
+/// the 503 line says "connection limit N reached" --, failed requests and handshakes, opens,
+/// closes, misbehaviour) is rate-limited per kind: 10 lines, then at most one a second, which
+/// says how many similar lines were suppressed.
 ///
 /// Protocol logic lives in `websocket_handler` objects, so the server knows nothing of CSS-CII
 /// or CSS-TS.
@@ -70,7 +80,9 @@ public:
     websocket_endpoint& add_endpoint(std::string path, websocket_handler& handler,
                                      websocket_endpoint_config config = {});
 
-    /// Binds, listens and starts accepting. Returns the error if the address cannot be bound,
+    /// Binds, listens and starts accepting. Returns the error if the address cannot be bound
+    /// (`asio::error::address_in_use` if another socket listens on the port: SO_REUSEADDR is
+    /// set, which on Linux only allows rebinding over connections in TIME_WAIT),
     /// `asio::error::already_started` if the server was started before, and
     /// `asio::error::operation_aborted` once `stop` has been called (a server is not restartable).
     error_code start();

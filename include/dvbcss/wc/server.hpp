@@ -9,6 +9,9 @@
 ///                     the clock invalidates the cached precision).
 /// - `on_datagram(bytes, receive_ns)` -> `std::optional<reply>`: nullopt means ignore (counted
 ///                     in `statistics()` by reason). Never throws, whatever the bytes.
+/// - `on_datagram(bytes, receive_ns, why)`: the same, and `why` says why an input was ignored
+///                     (errc::wrong_length, bad_version, bad_message_type, not_a_request), so a
+///                     transport logs the core's own reason instead of decoding the bytes again.
 /// - `reply`           the encoded response (type 1, or 2 in follow-up mode). Before sending, the
 ///                     transport calls `reply.stamp_transmit(wall_ns)`; in follow-up mode it then
 ///                     sends `reply.make_followup(actual_transmit_ns)` (type 3).
@@ -25,6 +28,7 @@
 /// ```
 
 #include <dvbcss/clock/clock_base.hpp>
+#include <dvbcss/error.hpp>
 #include <dvbcss/wc/message.hpp>
 
 #include <cstdint>
@@ -114,6 +118,13 @@ public:
     /// close to the wire as possible), or nullopt if it is not a valid request (counted).
     [[nodiscard]] std::optional<reply> on_datagram(std::span<const std::byte> datagram,
                                                    std::int64_t receive_ns) noexcept;
+
+    /// As above, and sets `why` to the reason an ignored datagram was ignored, the same reason
+    /// that is counted in `statistics()`: errc::wrong_length (not 32 bytes), errc::bad_version
+    /// (version byte not 0), errc::bad_message_type (type byte above 3) or errc::not_a_request (a
+    /// well-formed response, type 1 to 3); errc::ok when a reply is returned.
+    [[nodiscard]] std::optional<reply> on_datagram(std::span<const std::byte> datagram,
+                                                   std::int64_t receive_ns, errc& why) noexcept;
 
     /// The encoded precision field the server would report for a request received at
     /// `receive_ns` (wall clock ns). Uses and fills the cache.
