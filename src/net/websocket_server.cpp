@@ -728,6 +728,8 @@ error_code websocket_server::start() {
     if (ec) {
         return ec;
     }
+    // On Linux SO_REUSEADDR lets a restarted server bind over its predecessor's connections in
+    // TIME_WAIT; it never lets two sockets listen on one port (that still fails: address_in_use).
     acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
     if (endpoint.address().is_v6() && endpoint.address().to_v6().is_unspecified()) {
         acceptor.set_option(asio::ip::v6_only(false), ec);
