@@ -1,4 +1,5 @@
-# Installs the build tree into a scratch prefix, then configures, builds and runs a consumer of it.
+# Installs the build tree into a scratch prefix, then configures, builds and runs the consumer
+# programs of tests/cmake_consumer/project against it (see that CMakeLists.txt).
 file(REMOVE_RECURSE ${WORK_DIR})
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${WORK_DIR}/prefix
                 RESULT_VARIABLE rc)
@@ -11,11 +12,13 @@ execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/cmake_consumer/p
 if(rc)
   message(FATAL_ERROR "consumer configure failed: ${rc}")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build RESULT_VARIABLE rc)
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build --parallel 2 RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "consumer build failed: ${rc}")
 endif()
-execute_process(COMMAND ${WORK_DIR}/build/consumer RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "consumer run failed: ${rc}")
-endif()
+foreach(program IN ITEMS consumer asio_consumer)
+  execute_process(COMMAND ${WORK_DIR}/build/${program} RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "${program} failed: ${rc}")
+  endif()
+endforeach()
