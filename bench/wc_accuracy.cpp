@@ -2,7 +2,7 @@
 // tests/support/simulated_network.hpp and prints the true error of the client's wall clock and the
 // error bound it reports. Plain program; the figures go into docs/wall-clock.md.
 //
-// Usage: wc_accuracy [seconds=10] [seeds=20]
+// Usage: wc_accuracy [seconds=10] [seeds=20]   (-h/--help: this usage; exit 2 on a bad argument)
 
 #include "support/simulated_network.hpp"
 
@@ -32,11 +32,42 @@ double percentile(std::vector<double> v, double p) {
     return v[i];
 }
 
+constexpr const char* usage =
+    "Usage: wc_accuracy [SECONDS] [SEEDS]\n"
+    "CSS-WC accuracy of each estimator on simulated networks: the true error of the client's wall\n"
+    "clock and the error bound it reports, as a table.\n"
+    "  SECONDS  simulated seconds per run, a whole number > 0 (default 10)\n"
+    "  SEEDS    runs per row, each with its own random seed, a whole number > 0 (default 20)\n"
+    "Exit status: 0 done, 2 usage error.\n";
+
+/// argv[i] as a whole number >= 1, or 0 if it is not one.
+long long positive_argument(const char* text) {
+    char* end = nullptr;
+    const long long v = std::strtoll(text, &end, 10);
+    return end != text && *end == '\0' && v >= 1 ? v : 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    const std::int64_t seconds = argc > 1 ? std::atoll(argv[1]) : 10;
-    const int seeds = argc > 2 ? std::atoi(argv[2]) : 20;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+    }
+    if (argc > 3) {
+        std::fprintf(stderr, "wc_accuracy: at most two arguments\n%s", usage);
+        return 2;
+    }
+    const std::int64_t seconds = argc > 1 ? positive_argument(argv[1]) : 10;
+    const long long seeds_arg = argc > 2 ? positive_argument(argv[2]) : 20;
+    if (seconds < 1 || seeds_arg < 1 || seeds_arg > 1'000'000) {
+        std::fprintf(stderr, "wc_accuracy: SECONDS and SEEDS must be whole numbers > 0\n%s", usage);
+        return 2;
+    }
+    const int seeds = static_cast<int>(seeds_arg);
 
     std::vector<scenario> scenarios;
     {

@@ -1,16 +1,23 @@
 // cii-server: a CSS-CII server that pretends to show a broadcast programme schedule (the
 // reference's examples/CIIServer.py).
 //
-//   cii-server [cii_addr] [cii_port]          defaults 127.0.0.1 7681; endpoint /cii
-//     --max-connections N   companions allowed at once (default 2 as the reference; -1: no limit)
+//   cii-server [cii_addr] [cii_port]          defaults 127.0.0.1 7681 (0: any free port); /cii
+//     --max-connections N   companions allowed at once (default 2 as the reference; -1: no
+//                           limit; 0 is refused, it would refuse every companion)
 //     -Q, --quiet-transport no WebSocket/HTTP transport log lines
 //     -q, --loglevel, --version, --help
 //
 // The CII starts as {"protocolVersion":"1.1"}; then three content ids take turns, each for 7 s:
-// 2 s "transitioning", then "okay". Port 0 binds any free port; the banner shows the real one.
+// 2 s "transitioning", then "okay"; each change is logged (info, logger "cii-server": "content id
+// now <id> (transitioning)", "presentation status now okay"). A companion over the limit gets HTTP
+// 503 (the transport's log line names the limit). The banner shows the
+// real port, and when bound to 0.0.0.0 or :: one URL per interface address.
 // Ctrl-C (SIGINT) or SIGTERM closes every connection with 1001 and exits.
+// Exit status: 0 stopped by a signal, 1 could not listen, 2 usage error (including an address
+// that does not resolve).
 
 #include "common/cli.hpp"
+#include "common/net_setup.hpp"
 #include "common/pretend_content.hpp"
 
 #include <dvbcss/cii/message.hpp>
@@ -19,48 +26,49 @@
 #include <dvbcss/net/websocket_server.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace {
 
+namespace tools = dvbcss::tools;
+
 struct server_options {
-    dvbcss::tools::common_options common{false, "info"};
+    tools::common_options common{false, "info"};
     std::string address = "127.0.0.1";
     int port = 7681;
     int max_connections = 2;
     bool quiet_transport = false;
 };
 
-/// The address to bind: a literal IPv4/IPv6 address, or a host name resolved to its first address.
-bool resolve_address(boost::asio::io_context& io, const std::string& text,
-                     boost::asio::ip::address& out) {
-    boost::system::error_code ec;
-    out = boost::asio::ip::make_address(text, ec);
-    if (!ec) {
-        return true;
+/// One log line for a step of the pretend schedule.
+void log_changes(const dvbcss::cii::message& changes) {
+    std::string status = "?";
+    if (const auto* values = changes.presentation_status.get_if()) {
+        status.clear();
+        for (const auto& v : *values) {
+            status += (status.empty() ? "" : " ") + v;
+        }
     }
-    boost::asio::ip::tcp::resolver resolver(io);
-    const auto results = resolver.resolve(text, "", ec);
-    if (ec || results.empty()) {
-        return false;
-    }
-    out = results.begin()->endpoint().address();
-    return true;
+    const auto* id = changes.content_id.get_if();
+    dvbcss::net::log::write(dvbcss::net::log::level::info, "cii-server",
+                            id != nullptr ? "content id now " + *id + " (" + status + ")"
+                                          : "presentation status now " + status);
 }
 
 int run(const server_options& o) {
     using namespace dvbcss;
     boost::asio::io_context io;
     net::websocket_server_config config;
-    if (!resolve_address(io, o.address, config.address)) {
+    if (!tools::resolve_address(io, o.address, config.address)) {
         std::fprintf(stderr, "cii-server: cannot resolve %s\n", o.address.c_str());
-        return 2;
+        return tools::exit_status::usage;
     }
     config.port = static_cast<std::uint16_t>(o.port);
     net::websocket_server server(io.get_executor(), config);
@@ -70,24 +78,23 @@ int run(const server_options& o) {
     if (auto ec = server.start()) {
         std::fprintf(stderr, "cii-server: cannot listen on %s port %d: %s\n", o.address.c_str(),
                      o.port, ec.message().c_str());
-        return 1;
+        return tools::exit_status::failed;
     }
+    // Signals are caught before the banner, so a script may stop it as soon as it has read it.
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     if (!o.common.quiet) {
-        const auto local = server.local_endpoint();
-        auto host = local.address().to_string();
-        if (local.address().is_v6()) {
-            host = "[" + host + "]";
-        }
-        std::printf("----\nCSS-CII endpoint URL: ws://%s:%u/cii\n----\n", host.c_str(),
-                    static_cast<unsigned>(local.port()));
+        const auto urls =
+            tools::endpoint_url_lines("CSS-CII endpoint URL: ", server.local_endpoint(), "/cii");
+        std::printf("----\n%s----\n", urls.c_str());
         std::fflush(stdout);
     }
 
-    tools::pretend_content pretend(io.get_executor(),
-                                   [&cii](const cii::message& changes) { cii.update(changes); });
+    tools::pretend_content pretend(io.get_executor(), [&cii](const cii::message& changes) {
+        log_changes(changes);
+        cii.update(changes);
+    });
     pretend.start();
 
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (!ec) {
             pretend.stop();
@@ -95,41 +102,33 @@ int run(const server_options& o) {
         }
     });
     io.run();
-    return 0;
+    return tools::exit_status::done;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    return dvbcss::tools::run_main([&]() -> int {
+    return tools::run_main([&]() -> int {
         server_options o;
         CLI::App app{"CSS-CII server pretending to show a schedule of broadcast programmes",
                      "cii-server"};
-        dvbcss::tools::add_common_options(app, o.common);
+        app.footer(tools::exit_status_help);
+        tools::add_common_options(app, o.common);
         app.add_option("cii_addr", o.address,
-                       "IP address or host name to listen on (default 127.0.0.1)");
+                       "IP address or host name to listen on (default 127.0.0.1)")
+            ->check(tools::address_argument("127.0.0.1"));
         app.add_option("cii_port", o.port, "TCP port to listen on (default 7681; 0: any free port)")
-            ->check(dvbcss::tools::port_number());
+            ->check(tools::port_number());
         app.add_option("--max-connections", o.max_connections,
                        "Companions allowed at once (default 2; -1: no limit)")
-            ->check(CLI::Range(-1, 1000000));
+            ->check(tools::connection_limit());
         app.add_flag("-Q,--quiet-transport", o.quiet_transport,
                      "Suppress the WebSocket/HTTP transport's log lines");
-        if (const auto exit_code = dvbcss::tools::parse_command_line(app, argc, argv, o.common)) {
+        if (const auto exit_code = tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
         }
         if (o.quiet_transport) {
-            dvbcss::net::log::set_sink(
-                [](dvbcss::net::log::level l, std::string_view logger, std::string_view message) {
-                    if (logger == "websocket") {
-                        return;
-                    }
-                    std::fprintf(stderr, "%.*s:%.*s:%.*s\n",
-                                 static_cast<int>(dvbcss::net::log::level_name(l).size()),
-                                 dvbcss::net::log::level_name(l).data(),
-                                 static_cast<int>(logger.size()), logger.data(),
-                                 static_cast<int>(message.size()), message.data());
-                });
+            tools::quiet_transport_logs();
         }
         return run(o);
     });

@@ -144,6 +144,7 @@ int main(int argc, char** argv) {
         CLI::App app{"Clocks and scheduled tasks in real time: sleeps, ticks and callbacks on a "
                      "clock whose speed changes (the reference's clocksAndTasks example)",
                      "clocks-and-tasks"};
+        app.footer(dvbcss::tools::exit_status_help);
         dvbcss::tools::common_options common;
         dvbcss::tools::add_common_options(app, common);
         bool fast = false;
@@ -151,7 +152,7 @@ int main(int argc, char** argv) {
         auto* fast_flag =
             app.add_flag("--fast", fast, "Divide every wait by 10 (same as --scale 10)");
         app.add_option("--scale", scale, "Divide every wait by this factor (default 1)")
-            ->check(CLI::Range(0.01, 1000.0))
+            ->check(dvbcss::tools::number_between(0.01, 1000.0))
             ->excludes(fast_flag);
         if (const auto exit_code = dvbcss::tools::parse_command_line(app, argc, argv, common)) {
             return *exit_code;

@@ -5,7 +5,7 @@
 //   ts-client --cii ciiUrl [timelineSelector]
 //     --json              one JSON object per line (status and events), units in field names
 //     --interval S        status line period (default 0.4 s)
-//     --duration S        stop after S seconds (exit 0 if the job was done)
+//     --duration S        stop after S seconds (> 0; exit 0 if the job was done)
 //     --threshold-ms MS   apply a control timestamp when it moves the timeline by more (default 1)
 //     --stem STEM         with --cii: the content id stem (default: the whole content id)
 //     --wcloglevel LEVEL  log level of the wall clock client (default warning)
@@ -491,6 +491,10 @@ int run(const client_options& o) {
         }
         target t;
         t.ts_url = o.positional[0];
+        if (const auto problem = tools::websocket_url_problem(t.ts_url); !problem.empty()) {
+            std::fprintf(stderr, "ts-client: tsUrl %s\n", problem.c_str());
+            return tools::exit_status::usage;
+        }
         if (!parse_udp_url(o.positional[1], t.wc_host, t.wc_port)) {
             std::fprintf(stderr, "ts-client: wcUrl must be udp://host:port, not %s\n",
                          o.positional[1].c_str());
@@ -580,19 +584,18 @@ int main(int argc, char** argv) {
                        "[wc_bindport] (or, with --cii, an optional timelineSelector)");
         app.add_option("--cii", o.cii_url,
                        "Read tsUrl, wcUrl, content id and tick rate from "
-                       "this CII URL (ws://host:port/cii)");
+                       "this CII URL (ws://host:port/cii)")
+            ->check(tools::websocket_url_argument());
         app.add_option("--stem", o.stem, "With --cii: content id stem (default the content id)");
         app.add_flag("--json", o.json, "One JSON object per line; units in the field names");
         app.add_option("--interval", o.interval_s, "Seconds between status lines (default 0.4)")
-            ->check(CLI::Range(0.01, 3600.0));
-        app.add_option("--duration", o.duration_s,
-                       "Stop after this many seconds (default: run "
-                       "until interrupted)")
-            ->check(CLI::Range(0.001, 1e9));
+            ->check(tools::number_between(0.01, 3600.0));
+        app.add_option("--duration", o.duration_s, tools::duration_help)
+            ->check(tools::duration_seconds());
         app.add_option("--threshold-ms", o.threshold_ms,
                        "Apply a control timestamp that moves the timeline by more than this "
                        "(default 1 ms)")
-            ->check(CLI::Range(0.0, 1e6));
+            ->check(tools::number_between(0.0, 1e6));
         app.add_option("--wcloglevel", o.wc_log_level,
                        "Log level of the wall clock client (default warning)")
             ->check([](const std::string& v) -> std::string {

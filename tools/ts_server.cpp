@@ -199,13 +199,10 @@ int run(const server_options& o) {
         return tools::exit_status::failed;
     }
     if (!o.common.quiet) {
-        const auto local = server.local_endpoint();
-        const auto wc_local = wc.local_endpoint();
-        std::printf("----\nCSS-TS endpoint URL: ws://%s:%u/ts\n"
-                    "CSS-WC endpoint bound to host %s on port %u\nContent ID: %s\n----\n",
-                    tools::url_host(local.address()).c_str(), static_cast<unsigned>(local.port()),
-                    wc_local.address().to_string().c_str(), static_cast<unsigned>(wc_local.port()),
-                    content_id);
+        const auto urls =
+            tools::endpoint_url_lines("CSS-TS endpoint URL: ", server.local_endpoint(), "/ts");
+        const auto wc_line = tools::udp_bound_line("CSS-WC endpoint", wc.local_endpoint());
+        std::printf("----\n%s%sContent ID: %s\n----\n", urls.c_str(), wc_line.c_str(), content_id);
         std::fflush(stdout);
     }
 
@@ -294,25 +291,23 @@ int main(int argc, char** argv) {
         CLI::App app{"CSS-TS server with pretend timelines, and a CSS-WC server", "ts-server"};
         app.footer(tools::exit_status_help);
         tools::add_common_options(app, o.common);
-        app.add_option("ts_addr", o.ts_address, "Address to serve CSS-TS on (default 127.0.0.1)");
+        app.add_option("ts_addr", o.ts_address, "Address to serve CSS-TS on (default 127.0.0.1)")
+            ->check(tools::address_argument("127.0.0.1"));
         app.add_option("ts_port", o.ts_port, "TCP port for CSS-TS (default 7681; 0: any free)")
             ->check(tools::port_number());
-        app.add_option("wc_addr", o.wc_address, "Address for CSS-WC (default 0.0.0.0)");
+        app.add_option("wc_addr", o.wc_address, "Address for CSS-WC (default 0.0.0.0)")
+            ->check(tools::address_argument("0.0.0.0"));
         app.add_option("wc_port", o.wc_port, "UDP port for CSS-WC (default 6677; 0: any free)")
             ->check(tools::port_number());
         app.add_option("--max-connections", o.max_connections,
                        "Companions allowed at once on /ts (default 3; -1: no limit)")
-            ->check(CLI::Range(-1, 1'000'000));
+            ->check(tools::connection_limit());
         app.add_flag("--json", o.json,
                      "Also print a JSON line for each timeline change (the server's truth)");
         app.add_flag("-Q,--quiet-transport", o.quiet_transport,
                      "No WebSocket/HTTP transport log lines");
         if (const auto exit_code = tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
-        }
-        if (o.max_connections == 0) {
-            std::fprintf(stderr, "ts-server: --max-connections 0 would refuse every companion\n");
-            return tools::exit_status::usage;
         }
         return run(o);
     });

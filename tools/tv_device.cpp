@@ -216,19 +216,18 @@ int run(const device_options& o) {
     const auto local = server.local_endpoint();
     const auto wc_local = wc.local_endpoint();
     if (!o.common.quiet) {
-        const auto host = tools::url_host(local.address());
+        const auto host = tools::url_host(tools::reachable_addresses(local.address()).front());
         const auto port = static_cast<unsigned>(local.port());
-        std::printf("----\n"
-                    "CSS-CII endpoint URL: ws://%s:%u/cii\n"
-                    "CSS-TS  endpoint URL: ws://%s:%u/ts\n"
-                    "CSS-WC  endpoint bound to host %s on port %u\n"
+        const auto cii_urls = tools::endpoint_url_lines("CSS-CII endpoint URL: ", local, "/cii");
+        const auto ts_urls = tools::endpoint_url_lines("CSS-TS  endpoint URL: ", local, "/ts");
+        const auto wc_line = tools::udp_bound_line("CSS-WC  endpoint", wc_local);
+        std::printf("----\n%s%s%s"
                     "Content ID: %s\n"
                     "Timelines: %s (90 kHz), %s (50 Hz)\n"
                     "A companion follows it with: ts-client --cii ws://%s:%u/cii\n"
                     "----\n",
-                    host.c_str(), port, host.c_str(), port, wc_local.address().to_string().c_str(),
-                    static_cast<unsigned>(wc_local.port()), content_id, pts_selector, temi_selector,
-                    local.address().is_unspecified() ? "127.0.0.1" : host.c_str(), port);
+                    cii_urls.c_str(), ts_urls.c_str(), wc_line.c_str(), content_id, pts_selector,
+                    temi_selector, host.c_str(), port);
         std::fflush(stdout);
     }
 
@@ -386,30 +385,27 @@ int main(int argc, char** argv) {
                    tools::exit_status_help);
         tools::add_common_options(app, o.common);
         app.add_option("ws_addr", o.ws_address,
-                       "Address for the CII and TS WebSocket server (default 0.0.0.0)");
+                       "Address for the CII and TS WebSocket server (default 0.0.0.0)")
+            ->check(tools::address_argument("0.0.0.0"));
         app.add_option("ws_port", o.ws_port, "TCP port for CII and TS (default 7681; 0: any free)")
             ->check(tools::port_number());
-        app.add_option("wc_addr", o.wc_address, "Address for CSS-WC (default 0.0.0.0)");
+        app.add_option("wc_addr", o.wc_address, "Address for CSS-WC (default 0.0.0.0)")
+            ->check(tools::address_argument("0.0.0.0"));
         app.add_option("wc_port", o.wc_port, "UDP port for CSS-WC (default 6677; 0: any free)")
             ->check(tools::port_number());
         app.add_option("--cycle", o.cycle_s,
                        "Seconds per cycle of temi:1:1 availability (default 60; 0: never)")
-            ->check(CLI::Range(0.0, 86400.0));
+            ->check(tools::number_between(0.0, 86400.0));
         app.add_option("--max-cii", o.max_cii, "CII companions allowed at once (-1: no limit)")
-            ->check(CLI::Range(-1, 10'000'000));
+            ->check(tools::connection_limit());
         app.add_option("--max-ts", o.max_ts, "TS companions allowed at once (-1: no limit)")
-            ->check(CLI::Range(-1, 10'000'000));
+            ->check(tools::connection_limit());
         app.add_flag("--json", o.json, "Print a JSON line for each timeline change (the truth)");
         app.add_flag("--no-console", o.no_console, "Do not read commands from standard input");
         app.add_flag("-Q,--quiet-transport", o.quiet_transport,
                      "No WebSocket/HTTP transport log lines");
         if (const auto exit_code = tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
-        }
-        if (o.max_cii == 0 || o.max_ts == 0) {
-            std::fprintf(stderr, "tv-device: a limit of 0 connections would refuse every "
-                                 "companion (use -1 for no limit)\n");
-            return tools::exit_status::usage;
         }
         return run(o);
     });

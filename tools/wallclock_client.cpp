@@ -4,7 +4,7 @@
 //   wallclock-client [addr] [port] [bindaddr] [bindport]   defaults 127.0.0.1 6677 0.0.0.0 random
 //     --algorithm lowest-dispersion|filter-predict|most-recent   (default lowest-dispersion)
 //     --json              one JSON object per line (below) instead of the status lines
-//     --duration SECONDS  stop after this long (default: run until Ctrl-C)
+//     --duration SECONDS  stop after this long (> 0; default: run until Ctrl-C)
 //     --interval SECONDS  wait between requests once a measurement is used (default 1, as the
 //                         reference example); after an unused one the client waits the smaller
 //                         of this and --timeout
@@ -22,6 +22,11 @@
 //                         the reported bound in 22 of 24 updates on loopback (offset +48 us,
 //                         dispersion 27 us); distrusted, in none.
 //     -q, --loglevel (default debug, as the reference), --version, --help
+//
+// Exit status: 0 the clock was synchronised when it stopped; 1 could not bind, never got an
+// answer from the server, or lost it (not synchronised at the end after having been; each says
+// so in one line on stderr); 2 usage error (a bad option, an address that does not resolve,
+// "host:port" as one argument, destination port 0).
 //
 // Retries (the core's one rule, docs/wall-clock.md): with d = min(interval, timeout), after the
 // n-th timeout in a row the next request goes d * 2^(n-1) after the timed-out request's deadline,
@@ -157,7 +162,7 @@ int run(const client_options& o) {
         net::resolve_udp_endpoint(o.server_address, static_cast<std::uint16_t>(o.server_port));
     if (!server) {
         std::fprintf(stderr, "wallclock-client: cannot resolve %s\n", o.server_address.c_str());
-        return 2;
+        return tools::exit_status::usage;
     }
     std::string bind_address = o.bind_address;
     if (server->address().is_v6() && bind_address == "0.0.0.0") {
@@ -173,13 +178,13 @@ int run(const client_options& o) {
         }
         if (bind_port < 0 || bind_port > 65535) {
             std::fprintf(stderr, "wallclock-client: bad bind port %s\n", o.bind_port.c_str());
-            return 2;
+            return tools::exit_status::usage;
         }
     }
     auto bind = net::resolve_udp_endpoint(bind_address, static_cast<std::uint16_t>(bind_port));
     if (!bind) {
         std::fprintf(stderr, "wallclock-client: cannot resolve %s\n", bind_address.c_str());
-        return 2;
+        return tools::exit_status::usage;
     }
 
     boost::asio::io_context io;
@@ -220,7 +225,7 @@ int run(const client_options& o) {
     if (ec) {
         std::fprintf(stderr, "wallclock-client: cannot bind %s: %s\n", bind_address.c_str(),
                      ec.message().c_str());
-        return 1;
+        return tools::exit_status::failed;
     }
     net::wall_clock_client& client = *client_ptr;
     if (!o.common.quiet && !o.json) {
@@ -315,7 +320,22 @@ int run(const client_options& o) {
     }
     std::fflush(stdout);
     client.stop();
-    return 0;
+    const auto server_name = server->address().to_string() + " port " +
+                             std::to_string(static_cast<unsigned>(server->port()));
+    if (s.core.responses == 0) {
+        std::fprintf(stderr, "wallclock-client: never got an answer from %s (%llu requests)\n",
+                     server_name.c_str(), static_cast<unsigned long long>(s.core.requests));
+        return tools::exit_status::failed;
+    }
+    if (!client.synchronised()) {
+        std::fprintf(stderr,
+                     s.core.sync_losses > 0
+                         ? "wallclock-client: lost the server %s (no usable answer lately)\n"
+                         : "wallclock-client: no usable answer from %s\n",
+                     server_name.c_str());
+        return tools::exit_status::failed;
+    }
+    return tools::exit_status::done;
 }
 
 } // namespace
@@ -324,24 +344,26 @@ int main(int argc, char** argv) {
     return dvbcss::tools::run_main([&]() -> int {
         client_options o;
         CLI::App app{"CSS-WC wall clock client (UDP)", "wallclock-client"};
+        app.footer(dvbcss::tools::exit_status_help);
         dvbcss::tools::add_common_options(app, o.common);
-        app.add_option("addr", o.server_address, "Server IP address or host name (127.0.0.1)");
+        app.add_option("addr", o.server_address, "Server IP address or host name (127.0.0.1)")
+            ->check(dvbcss::tools::address_argument("127.0.0.1"));
         app.add_option("port", o.server_port, "Server UDP port (6677)")
-            ->check(dvbcss::tools::port_number());
-        app.add_option("bindaddr", o.bind_address, "Local address to bind (0.0.0.0)");
+            ->check(dvbcss::tools::destination_port());
+        app.add_option("bindaddr", o.bind_address, "Local address to bind (0.0.0.0)")
+            ->check(dvbcss::tools::address_argument("0.0.0.0"));
         app.add_option("bindport", o.bind_port,
                        "Local port to bind, or 'random' for one in 10000..19999 (random)")
-            ->check([](const std::string& v) -> std::string {
-                if (v == "random") {
-                    return {};
-                }
-                try {
-                    const int p = std::stoi(v);
-                    return p >= 0 && p <= 65535 ? std::string{} : "port out of range: " + v;
-                } catch (const std::exception&) {
-                    return "not a port number: " + v;
-                }
-            });
+            ->check(CLI::Validator(
+                [](std::string& v) -> std::string {
+                    if (v == "random") {
+                        return {};
+                    }
+                    return dvbcss::tools::port_number()(v).empty()
+                               ? std::string{}
+                               : "must be a port number 0..65535 or random, not " + v;
+                },
+                "0..65535 or random"));
         std::vector<std::string> names;
         for (auto n : dvbcss::wc::estimator_names()) {
             names.emplace_back(n);
@@ -351,20 +373,20 @@ int main(int argc, char** argv) {
         app.add_flag("--json", o.json, "One JSON object per measurement, and a JSON summary");
         app.add_option("--interval", o.interval_s,
                        "Seconds between requests after a used measurement (default 1)")
-            ->check(CLI::Range(0.001, 3600.0));
+            ->check(dvbcss::tools::number_between(0.001, 3600.0));
         app.add_option("--timeout", o.timeout_s, "Seconds to wait for a response (default 0.5)")
-            ->check(CLI::Range(0.001, 60.0));
+            ->check(dvbcss::tools::number_between(0.001, 60.0));
         app.add_option("--local-mfe", o.local_mfe_ppm,
                        "Max frequency error of the local clock, ppm (default 500)")
-            ->check(CLI::Range(0.0, 1e6));
+            ->check(dvbcss::tools::number_between(0.0, 1e6));
         app.add_flag("--trust-followup-transmit,!--distrust-followup-transmit",
                      o.trust_followup_transmit,
                      "With follow-ups, take t3 from the follow-up (--trust: tighter, honest only "
                      "if the server stamps the real departure; an impossible t3 is discarded) or "
                      "from the type-2 response (--distrust, default: honest with any server, "
                      "e.g. pydvbcss, which stamps its follow-up after sending)");
-        app.add_option("--duration", o.duration_s, "Stop after this many seconds")
-            ->check(CLI::NonNegativeNumber);
+        app.add_option("--duration", o.duration_s, dvbcss::tools::duration_help)
+            ->check(dvbcss::tools::duration_seconds());
         if (const auto exit_code = dvbcss::tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
         }

@@ -1,18 +1,24 @@
 // wallclock-server: a CSS-WC wall clock server on UDP (the reference's
 // examples/WallClockServer.py).
 //
-//   wallclock-server [wc_addr] [wc_port]   defaults 0.0.0.0 6677
-//     --mfe/--maxfreqerror PPM   max frequency error of the local oscillator (default 500)
+//   wallclock-server [wc_addr] [wc_port]   defaults 0.0.0.0 6677 (port 0: any free port)
+//     --mfe/--maxfreqerror PPM   max frequency error of the local oscillator (default 500, >= 0)
 //     --fr/--followup-replies    send a type-2 response then a type-3 follow-up
 //     --busy-poll                spin on non-blocking receive calls instead of waiting in epoll:
 //                                a few µs less processing delay for a whole CPU core kept busy
-//     --busy-poll-us US          also set SO_BUSY_POLL (NIC driver polling; not loopback)
+//     --busy-poll-us US          with --busy-poll, also set SO_BUSY_POLL (NIC driver polling;
+//                                not loopback); refused without --busy-poll
 //     -q, --loglevel, --version, --help
+//
+// Bound to 0.0.0.0 or ::, the banner names the address of each interface it can be reached at.
+// Exit status: 0 stopped by a signal, 1 could not bind, 2 usage error (including an address that
+// does not resolve, "host:port" as one argument, or a lone number where the address goes).
 //
 // The wall clock is the OS monotonic clock at 1e9 ticks per second (the reference uses 1e6); the
 // precision reported is its measured read precision. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
 
 #include "common/cli.hpp"
+#include "common/net_setup.hpp"
 
 #include <dvbcss/clock/sys_clock.hpp>
 #include <dvbcss/clock/time_source.hpp>
@@ -34,7 +40,7 @@ struct server_options {
     dvbcss::tools::common_options common{false, "info"};
     std::string address = "0.0.0.0";
     int port = 6677;
-    int max_freq_error_ppm = 500;
+    double max_freq_error_ppm = 500;
     bool followup = false;
     bool busy_poll = false;
     unsigned busy_poll_us = 0;
@@ -45,11 +51,11 @@ int run(const server_options& o) {
     auto endpoint = net::resolve_udp_endpoint(o.address, static_cast<std::uint16_t>(o.port));
     if (!endpoint) {
         std::fprintf(stderr, "wallclock-server: cannot resolve %s\n", o.address.c_str());
-        return 2;
+        return dvbcss::tools::exit_status::usage;
     }
     boost::asio::io_context io;
     clock::sys_clock wall_clock(clock::monotonic_time_source::instance(), 1e9,
-                                static_cast<double>(o.max_freq_error_ppm));
+                                o.max_freq_error_ppm);
     net::wall_clock_server_config config;
     config.bind = *endpoint;
     config.core.followup = o.followup;
@@ -59,15 +65,15 @@ int run(const server_options& o) {
     if (auto ec = server.start()) {
         std::fprintf(stderr, "wallclock-server: cannot bind %s port %d: %s\n", o.address.c_str(),
                      o.port, ec.message().c_str());
-        return 1;
+        return dvbcss::tools::exit_status::failed;
     }
+    // Signals are caught before the banner, so a script may stop it as soon as it has read it.
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     if (!o.common.quiet) {
-        const auto local = server.local_endpoint();
-        std::printf("----\nCSS-WC endpoint bound to host %s on port %u\n----\n",
-                    local.address().to_string().c_str(), static_cast<unsigned>(local.port()));
+        const auto line = dvbcss::tools::udp_bound_line("CSS-WC endpoint", server.local_endpoint());
+        std::printf("----\n%s----\n", line.c_str());
         std::fflush(stdout);
     }
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (!ec) {
             server.stop();
@@ -85,7 +91,7 @@ int run(const server_options& o) {
                     static_cast<unsigned long long>(s.core.ignored()),
                     static_cast<unsigned long long>(s.send_failures));
     }
-    return 0;
+    return dvbcss::tools::exit_status::done;
 }
 
 } // namespace
@@ -94,22 +100,26 @@ int main(int argc, char** argv) {
     return dvbcss::tools::run_main([&]() -> int {
         server_options o;
         CLI::App app{"CSS-WC wall clock server (UDP)", "wallclock-server"};
+        app.footer(dvbcss::tools::exit_status_help);
         dvbcss::tools::add_common_options(app, o.common);
-        app.add_option("wc_addr", o.address, "IP address or host name to bind (default 0.0.0.0)");
+        app.add_option("wc_addr", o.address, "IP address or host name to bind (default 0.0.0.0)")
+            ->check(dvbcss::tools::address_argument("0.0.0.0"));
         app.add_option("wc_port", o.port, "UDP port to bind (default 6677; 0: any free port)")
             ->check(dvbcss::tools::port_number());
         app.add_option("--mfe,--maxfreqerror", o.max_freq_error_ppm,
                        "Maximum frequency error of the local oscillator, ppm (default 500)")
-            ->check(CLI::NonNegativeNumber);
+            ->check(dvbcss::tools::number_between(0, 1e6));
         app.add_flag("--fr,--followup-replies", o.followup,
                      "Send a response with follow-up (type 2) then the follow-up (type 3)");
-        app.add_flag("--busy-poll", o.busy_poll,
-                     "Spin on non-blocking receive calls instead of sleeping until a request "
-                     "arrives: lower processing delay, one CPU core fully busy");
+        auto* busy_poll =
+            app.add_flag("--busy-poll", o.busy_poll,
+                         "Spin on non-blocking receive calls instead of sleeping until a request "
+                         "arrives: lower processing delay, one CPU core fully busy");
         app.add_option("--busy-poll-us", o.busy_poll_us,
                        "With --busy-poll, also set SO_BUSY_POLL to this many microseconds "
                        "(NIC drivers with busy polling; may need CAP_NET_ADMIN)")
-            ->check(CLI::Range(0U, 1'000'000U));
+            ->check(dvbcss::tools::integer_between(0, 1'000'000))
+            ->needs(busy_poll);
         if (const auto exit_code = dvbcss::tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
         }

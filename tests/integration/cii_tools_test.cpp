@@ -2,10 +2,12 @@
 #include <dvbcss/cii/message.hpp>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <regex>
@@ -156,10 +158,35 @@ protected:
 };
 
 TEST_F(CiiToolsTest, ClientPrintsTheInitialCiiAndThePushedChangeAsJson) {
-    child_process client({bin_dir + "/cii-client", url, "--json", "--duration", "3.5", "-q"});
+    child_process client({bin_dir + "/cii-client", url, "--json", "--duration", "3.5"});
     ASSERT_TRUE(client.started());
     EXPECT_EQ(client.wait_exit(20s), 0);
-    const auto lines = lines_of(client.output());
+    // Every line: an event with both timestamps; CII messages are the "cii" events' "message".
+    std::vector<nlohmann::json> events;
+    std::vector<std::string> lines;
+    std::int64_t last_ns = 0;
+    for (const auto& line : lines_of(client.output())) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        ASSERT_TRUE(j.is_object()) << line;
+        ASSERT_TRUE(j.at("event").is_string()) << line;
+        ASSERT_TRUE(j.at("time_s").is_number()) << line;
+        const auto ns = j.at("monotonic_ns").get<std::int64_t>();
+        EXPECT_GE(ns, last_ns) << line;
+        last_ns = ns;
+        if (j.at("event") == "cii") {
+            lines.push_back(j.at("message").dump());
+        } else {
+            EXPECT_FALSE(j.contains("message")) << line;
+        }
+        events.push_back(std::move(j));
+    }
+    ASSERT_GE(events.size(), 4U) << client.output();
+    EXPECT_EQ(events.front().at("event"), "connected");
+    EXPECT_EQ(events.front().at("url"), url);
+    EXPECT_EQ(events.back().at("event"), "disconnected");
+    EXPECT_EQ(events.back().at("code"), 1000);
+    EXPECT_TRUE(events.back().at("reason").is_null());
+    EXPECT_EQ(events.back().at("closed_by"), "client");
     ASSERT_GE(lines.size(), 2U) << client.output();
     const auto first = dvbcss::cii::decode_cii(lines.at(0));
     ASSERT_TRUE(first) << lines.at(0);
@@ -216,7 +243,7 @@ TEST_F(CiiToolsTest, ServerStopsCleanlyOnSigterm) {
     ASSERT_FALSE(client.read_until(std::regex("CII is now"), 10s).empty());
     server->signal(SIGTERM);
     EXPECT_EQ(server->wait_exit(10s), 0);
-    EXPECT_EQ(client.wait_exit(10s), 0);
+    EXPECT_EQ(client.wait_exit(10s), 1); // the server stopping is the client losing it
     EXPECT_NE(client.output().find("disconnected (1001"), std::string::npos) << client.output();
 }
 

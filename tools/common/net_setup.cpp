@@ -4,8 +4,16 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace dvbcss::tools {
 
@@ -27,6 +35,72 @@ bool resolve_address(boost::asio::io_context& io, const std::string& text,
 
 std::string url_host(const boost::asio::ip::address& a) {
     return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+}
+
+std::vector<boost::asio::ip::address> reachable_addresses(const boost::asio::ip::address& bound) {
+    namespace ip = boost::asio::ip;
+    if (!bound.is_unspecified()) {
+        return {bound};
+    }
+    std::vector<ip::address> found;
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) {
+        return {bound};
+    }
+    for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+        if (i->ifa_addr == nullptr || (i->ifa_flags & IFF_UP) == 0) {
+            continue;
+        }
+        ip::address a;
+        if (i->ifa_addr->sa_family == AF_INET) {
+            sockaddr_in v4{};
+            std::memcpy(&v4, i->ifa_addr, sizeof v4);
+            a = ip::address_v4(ntohl(v4.sin_addr.s_addr));
+        } else if (i->ifa_addr->sa_family == AF_INET6 && bound.is_v6()) {
+            sockaddr_in6 v6{};
+            std::memcpy(&v6, i->ifa_addr, sizeof v6);
+            ip::address_v6::bytes_type bytes{};
+            std::memcpy(bytes.data(), &v6.sin6_addr, bytes.size());
+            const ip::address_v6 address(bytes);
+            if (address.is_link_local()) {
+                continue;
+            }
+            a = address;
+        } else {
+            continue;
+        }
+        if (std::find(found.begin(), found.end(), a) == found.end()) {
+            found.push_back(a);
+        }
+    }
+    ::freeifaddrs(list);
+    if (found.empty()) {
+        return {bound};
+    }
+    return found;
+}
+
+std::string endpoint_url_lines(std::string_view label, const boost::asio::ip::tcp::endpoint& local,
+                               std::string_view path) {
+    std::string lines;
+    for (const auto& a : reachable_addresses(local.address())) {
+        lines += std::string(label) + "ws://" + url_host(a) + ":" + std::to_string(local.port()) +
+                 std::string(path) + "\n";
+    }
+    return lines;
+}
+
+std::string udp_bound_line(std::string_view label, const boost::asio::ip::udp::endpoint& local) {
+    std::string line = std::string(label) + " bound to host " + local.address().to_string() +
+                       " on port " + std::to_string(local.port());
+    if (local.address().is_unspecified()) {
+        std::string hosts;
+        for (const auto& a : reachable_addresses(local.address())) {
+            hosts += (hosts.empty() ? "" : ", ") + a.to_string();
+        }
+        line += " (reachable at " + hosts + ")";
+    }
+    return line + "\n";
 }
 
 void print_timeline_truth(std::string_view selector, const clock::clock_base& wall_clock,

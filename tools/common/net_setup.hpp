@@ -7,10 +7,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dvbcss::tools {
 
@@ -20,6 +23,25 @@ namespace dvbcss::tools {
 
 /// "host" for a URL: IPv6 literals bracketed.
 [[nodiscard]] std::string url_host(const boost::asio::ip::address& a);
+
+/// The addresses a peer could reach a socket bound to `bound` at. For a specific address, just
+/// that one. For 0.0.0.0, the IPv4 address of every interface that is up (getifaddrs order, so
+/// loopback usually first); for ::, the IPv6 and IPv4 ones (the servers' sockets are dual-stack).
+/// IPv6 link-local addresses are left out (a URL would need their zone id). If the interfaces
+/// cannot be listed, `bound` itself.
+[[nodiscard]] std::vector<boost::asio::ip::address>
+reachable_addresses(const boost::asio::ip::address& bound);
+
+/// Banner lines naming a WebSocket endpoint, one per reachable address of `local`:
+/// "<label>ws://<host>:<port><path>\n", e.g. label "CSS-CII endpoint URL: ", path "/cii".
+[[nodiscard]] std::string endpoint_url_lines(std::string_view label,
+                                             const boost::asio::ip::tcp::endpoint& local,
+                                             std::string_view path);
+
+/// A banner line for a UDP endpoint: "<label> bound to host <addr> on port <port>\n", and for an
+/// unspecified address " (reachable at <a>, <b>, ...)" before the newline.
+[[nodiscard]] std::string udp_bound_line(std::string_view label,
+                                         const boost::asio::ip::udp::endpoint& local);
 
 /// One JSON line on stdout describing the state of a timeline clock, for programs and tests that
 /// check a companion against the TV's truth:
