@@ -73,8 +73,8 @@ for (const algorithm of ["lowest-dispersion", "filter-predict", "most-recent"]) 
         failures.push(`${algorithm}: output is not one JSON object per line: ${e}`);
         continue;
     }
-    const summary = objects.find((o) => o.summary === true);
-    const events = objects.filter((o) => o.summary !== true);
+    const summary = objects.find((o) => o.event === "summary");
+    const events = objects.filter((o) => o.event !== "summary");
     const truth = truthSamples.reduce((a, b) => a + b, 0) / truthSamples.length;
     if (!summary) {
         failures.push(`${algorithm}: no summary line (exit ${code}, stderr: ${err})`);
@@ -84,13 +84,13 @@ for (const algorithm of ["lowest-dispersion", "filter-predict", "most-recent"]) 
     const errorMs = Math.abs(summary.offset_ns - truth) / 1e6;
     const rtts = events.filter((e) => typeof e.rtt_ns === "number").map((e) => e.rtt_ns / 1e6);
     console.log(`our-client(${algorithm})/js-server: requests ${summary.requests}, responses ` +
-                `${summary.responses}, accepted ${summary.accepted}, dispersion ` +
+                `${summary.responses}, accepted ${summary.candidates_accepted}, dispersion ` +
                 `${dispersionMs.toFixed(3)} ms, |offset - truth| ${errorMs.toFixed(3)} ms, ` +
                 `rtt ${rtts.length ? Math.min(...rtts).toFixed(3) : "-"}..` +
                 `${rtts.length ? Math.max(...rtts).toFixed(3) : "-"} ms, exit ${code}`);
     if (code !== 0) failures.push(`${algorithm}: exit code ${code}`);
     if (!(summary.responses >= 3)) failures.push(`${algorithm}: only ${summary.responses} responses`);
-    if (!(summary.accepted >= 1)) failures.push(`${algorithm}: no measurement accepted`);
+    if (!(summary.candidates_accepted >= 1)) failures.push(`${algorithm}: no measurement accepted`);
     if (events.length === 0) failures.push(`${algorithm}: no JSON event lines`);
     if (!(dispersionMs < 20)) failures.push(`${algorithm}: dispersion ${dispersionMs} ms >= 20 ms`);
     if (!(errorMs <= dispersionMs + 1)) {
