@@ -32,6 +32,7 @@
 #include <dvbcss/wc/estimator.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -62,6 +63,7 @@ struct client_options {
     double interval_s = 0.4;
     double duration_s = 0;
     double threshold_ms = 1.0;
+    double apt_ept_lpt_s = 0; ///< Send an actual presentation timestamp this often (0: never).
     std::string wc_log_level = "warning";
 };
 
@@ -427,8 +429,25 @@ private:
                 return;
             }
             print_status();
+            send_presentation_timestamp();
             schedule_status();
         });
+    }
+
+    /// --apt-ept-lpt: tells the TV where this companion presents the timeline (actual, with
+    /// earliest and latest at minus and plus infinity: it can present anything).
+    void send_presentation_timestamp() {
+        if (o_.apt_ept_lpt_s <= 0 || !ts_ || !timeline_->is_available()) {
+            return;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_apt_ept_lpt_) {
+            return;
+        }
+        next_apt_ept_lpt_ = now + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::duration<double>(o_.apt_ept_lpt_s));
+        ts_->with_core(
+            [](ts::timeline_follower& f) { static_cast<void>(f.send_apt_ept_lpt(true)); });
     }
 
     void print_status() {
@@ -470,10 +489,30 @@ private:
     bool finishing_ = false;
     bool usage_error_ = false;
     std::function<void()> on_stopped_;
+    std::chrono::steady_clock::time_point next_apt_ept_lpt_{};
 };
+
+/// True if the host of ws:// URL `url` resolves (a typo in a host name is a usage error).
+bool host_resolves(boost::asio::io_context& io, const std::string& url) {
+    const auto parsed = net::parse_websocket_url(url);
+    if (!parsed) {
+        return false;
+    }
+    boost::asio::ip::tcp::resolver resolver(io);
+    boost::system::error_code ec;
+    const auto found = resolver.resolve(parsed->host, std::to_string(parsed->port), ec);
+    return !ec && !found.empty();
+}
 
 int run(const client_options& o) {
     boost::asio::io_context io;
+    const auto& first_url =
+        o.cii_url.empty() ? (o.positional.empty() ? std::string() : o.positional[0]) : o.cii_url;
+    if (!first_url.empty() && tools::websocket_url_problem(first_url).empty() &&
+        !host_resolves(io, first_url)) {
+        std::fprintf(stderr, "ts-client: cannot resolve the host of %s\n", first_url.c_str());
+        return tools::exit_status::usage;
+    }
     companion c(io, o);
     std::optional<int> early;
     if (!o.cii_url.empty()) {
@@ -596,6 +635,10 @@ int main(int argc, char** argv) {
                        "Apply a control timestamp that moves the timeline by more than this "
                        "(default 1 ms)")
             ->check(tools::number_between(0.0, 1e6));
+        app.add_option("--apt-ept-lpt", o.apt_ept_lpt_s,
+                       "Every S seconds, tell the TV the actual presentation timestamp (AptEptLpt; "
+                       "sent at most once per status line)")
+            ->check(tools::number_between(0.01, 3600.0));
         app.add_option("--wcloglevel", o.wc_log_level,
                        "Log level of the wall clock client (default warning)")
             ->check([](const std::string& v) -> std::string {

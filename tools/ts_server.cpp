@@ -198,6 +198,8 @@ int run(const server_options& o) {
         server.stop();
         return tools::exit_status::failed;
     }
+    // Catch signals before the banner: a script may send one as soon as it reads the banner.
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     if (!o.common.quiet) {
         const auto urls =
             tools::endpoint_url_lines("CSS-TS endpoint URL: ", server.local_endpoint(), "/ts");
@@ -270,7 +272,6 @@ int run(const server_options& o) {
     };
     next_step();
 
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (!ec) {
             cycle.cancel();

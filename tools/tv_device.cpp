@@ -29,6 +29,7 @@
 #include <dvbcss/net/log.hpp>
 #include <dvbcss/net/udp_socket.hpp>
 #include <dvbcss/net/websocket_server.hpp>
+#include <dvbcss/net/ws_adapter.hpp>
 #include <dvbcss/net/ws_server_adapter.hpp>
 #include <dvbcss/ts/clock_timeline_source.hpp>
 #include <dvbcss/ts/server.hpp>
@@ -200,6 +201,18 @@ int run(const device_options& o) {
                                                    std::in_place, wall_clock);
     ts_endpoint.core().attach(pts_source);
     ts_endpoint.core().attach(temi_source);
+    // What companions say they present (remote input: rate-limited, 5 lines then 1 a second).
+    net::detail::limited_log presented("tv-device", 5, std::chrono::seconds(1));
+    ts_endpoint.core().set_apt_ept_lpt_handler(
+        [&presented](connection_id id, const ts::apt_ept_lpt& m) {
+            if (m.actual && m.actual->wall_clock_time.finite() &&
+                net::log::enabled(net::log::level::debug)) {
+                presented.write(net::log::level::debug,
+                                "companion " + std::to_string(id) + " presents content time " +
+                                    std::to_string(m.actual->content_time) + " at wall clock " +
+                                    std::to_string(m.actual->wall_clock_time.ns) + " ns");
+            }
+        });
     tv::presentation presentation(cii_endpoint.core(), ts_endpoint.core());
     const auto flush = [&] {
         cii_endpoint.flush();
@@ -213,6 +226,8 @@ int run(const device_options& o) {
         return tools::exit_status::failed;
     }
 
+    // Catch signals before the banner: a script may send one as soon as it reads the banner.
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     const auto local = server.local_endpoint();
     const auto wc_local = wc.local_endpoint();
     if (!o.common.quiet) {
@@ -265,7 +280,6 @@ int run(const device_options& o) {
     };
     next_half();
 
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     std::unique_ptr<console> commands;
     const auto shut_down = [&] {
         cycle.cancel();
