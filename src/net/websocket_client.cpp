@@ -1,4 +1,6 @@
 // The WebSocket client: Beast stream driven by C++20 coroutines (one of the few Beast TUs).
+#include "websocket_close.hpp"
+
 #include <dvbcss/net/kernel_timestamps.hpp>
 #include <dvbcss/net/log.hpp>
 #include <dvbcss/net/udp_error_log.hpp>
@@ -29,6 +31,12 @@ namespace dvbcss::net {
 
 namespace {
 
+using detail::classify_end;
+using detail::describe;
+using detail::end_kind;
+using detail::sendable_close_code;
+using detail::wire_close;
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -37,77 +45,6 @@ using tcp = asio::ip::tcp;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view log_name = "websocket-client";
-
-/// True if `code` may travel in a close frame (RFC 6455 §7.4; as the server's rule).
-bool sendable_close_code(std::uint16_t code) {
-    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1013) ||
-           (code >= 3000 && code <= 4999);
-}
-
-/// The close frame for a close we start (1005: a frame without a code; the reason cut to 123
-/// bytes on a UTF-8 boundary).
-websocket::close_reason wire_close(const close_info& request) {
-    if (request.code == close_codes::no_status) {
-        return {};
-    }
-    std::string_view reason = request.reason;
-    if (reason.size() > 123) {
-        std::size_t cut = 123;
-        while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0U) == 0x80U) {
-            --cut;
-        }
-        reason = reason.substr(0, cut);
-    }
-    return {static_cast<websocket::close_code>(request.code),
-            beast::string_view(reason.data(), reason.size())};
-}
-
-enum class end_kind {
-    received, ///< A close frame arrived: its code, even if the TCP connection then broke.
-    failed,   ///< The server broke the protocol: Beast sent a close frame with the code reported.
-    dropped,  ///< No close frame either way (1006).
-};
-
-struct connection_end {
-    close_info info;
-    end_kind kind = end_kind::dropped;
-};
-
-/// How a connection whose reader ended with `read_error` (a close we did not start) ended: the
-/// code that arrived or the code Beast sent; 1006 only when no close frame was exchanged.
-connection_end classify_end(const error_code& read_error, const websocket::close_reason& received) {
-    if (read_error == websocket::error::closed || received.code != websocket::close_code::none) {
-        // A close frame arrived. A server may reset the TCP connection right after it (the
-        // reference TV does on a clean stop), which fails Beast's echo or teardown with
-        // "Connection reset by peer": the code that arrived is still what happened.
-        const auto code = received.code == websocket::close_code::none
-                              ? close_codes::no_status
-                              : static_cast<std::uint16_t>(received.code);
-        return {{code, std::string(received.reason.data(), received.reason.size())},
-                end_kind::received};
-    }
-    if (read_error == websocket::error::message_too_big) {
-        return {{close_codes::too_big, "message too big"}, end_kind::failed};
-    }
-    if (read_error == websocket::error::bad_frame_payload) {
-        return {{close_codes::bad_payload, read_error.message()}, end_kind::failed};
-    }
-    if (read_error == websocket::condition::protocol_violation) {
-        return {{close_codes::protocol_error, read_error.message()}, end_kind::failed};
-    }
-    return {{close_codes::abnormal, read_error.message()}, end_kind::dropped};
-}
-
-std::string describe(const close_info& info) {
-    std::string text = std::to_string(info.code);
-    if (info.code == close_codes::no_status) {
-        text += " no status code";
-    }
-    if (!info.reason.empty()) {
-        text += " " + info.reason;
-    }
-    return text;
-}
 
 /// "0.5", "1", "2.25": a wait in seconds for a log line.
 std::string seconds_text(std::chrono::milliseconds wait) {

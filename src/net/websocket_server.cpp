@@ -1,5 +1,6 @@
 // The WebSocket server's sessions: Beast streams driven by C++20 coroutines. This is one of the few
 // translation units that include Beast (see docs/websocket.md for the design).
+#include "websocket_close.hpp"
 #include "websocket_endpoint_state.hpp"
 
 #include <dvbcss/net/kernel_timestamps.hpp>
@@ -41,6 +42,12 @@ namespace dvbcss::net {
 
 namespace {
 
+using detail::classify_end;
+using detail::describe;
+using detail::end_kind;
+using detail::sendable_close_code;
+using detail::wire_close;
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -57,81 +64,6 @@ std::string describe(const tcp::endpoint& endpoint) {
         text = "[" + text + "]";
     }
     return text + ":" + std::to_string(endpoint.port());
-}
-
-/// True if `code` may travel in a close frame (RFC 6455 §7.4): 1004-1006, 1014 and 1015 are
-/// reserved for local use or unassigned (a Beast peer fails the connection on them), as are codes
-/// below 1000, 1016-2999 and from 5000.
-bool sendable_close_code(std::uint16_t code) {
-    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1013) ||
-           (code >= 3000 && code <= 4999);
-}
-
-/// How a session ended, as far as its reader can tell.
-enum class end_kind {
-    requested, ///< We asked to close (request_close) with the code reported.
-    received,  ///< A close frame arrived: the peer's code (even if the TCP connection then broke).
-    failed,    ///< The peer broke the protocol: Beast sent a close frame with the code reported.
-    dropped,   ///< No close frame either way: the TCP connection failed or timed out (1006).
-};
-
-struct session_end {
-    close_info info;
-    end_kind kind = end_kind::dropped;
-};
-
-/// The code and reason of a session whose reader ended with `read_error` (not one we closed):
-/// the code that arrived or the code Beast sent, never a 1006 when a close frame was exchanged.
-session_end classify_end(const error_code& read_error, const websocket::close_reason& received) {
-    if (read_error == websocket::error::closed || received.code != websocket::close_code::none) {
-        // A close frame arrived. Some peers (a TV on a clean stop) reset the TCP connection right
-        // after it, which fails Beast's echo or teardown: the code that arrived is still the one.
-        const auto code = received.code == websocket::close_code::none
-                              ? close_codes::no_status
-                              : static_cast<std::uint16_t>(received.code);
-        return {{code, std::string(received.reason.data(), received.reason.size())},
-                end_kind::received};
-    }
-    // Beast fails the connection with these codes (see its read operation).
-    if (read_error == websocket::error::message_too_big) {
-        return {{close_codes::too_big, "message too big"}, end_kind::failed};
-    }
-    if (read_error == websocket::error::bad_frame_payload) {
-        return {{close_codes::bad_payload, read_error.message()}, end_kind::failed};
-    }
-    if (read_error == websocket::condition::protocol_violation) {
-        return {{close_codes::protocol_error, read_error.message()}, end_kind::failed};
-    }
-    return {{close_codes::abnormal, read_error.message()}, end_kind::dropped};
-}
-
-/// The close frame for a close we start: `code` must be sendable or 1005 (a frame without a
-/// code); the reason is cut to the 123 bytes a control frame can carry, on a UTF-8 boundary.
-websocket::close_reason wire_close(const close_info& request) {
-    if (request.code == close_codes::no_status) {
-        return {};
-    }
-    std::string_view reason = request.reason;
-    if (reason.size() > 123) {
-        std::size_t cut = 123;
-        while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0U) == 0x80U) {
-            --cut; // do not split a multi-byte character
-        }
-        reason = reason.substr(0, cut);
-    }
-    return {static_cast<websocket::close_code>(request.code),
-            beast::string_view(reason.data(), reason.size())};
-}
-
-std::string describe(const close_info& info) {
-    std::string text = std::to_string(info.code);
-    if (info.code == close_codes::no_status) {
-        text += " no status code";
-    }
-    if (!info.reason.empty()) {
-        text += " " + info.reason;
-    }
-    return text;
 }
 
 } // namespace
@@ -525,7 +457,7 @@ private:
         });
     }
 
-    session_end final_close() const {
+    detail::connection_end final_close() const {
         if (phase_ == phase::closing) {
             return {close_request_, end_kind::requested};
         }
@@ -533,7 +465,7 @@ private:
     }
 
     /// One line per ended session giving the code actually exchanged and who chose it.
-    void log_end(const session_end& end) const {
+    void log_end(const detail::connection_end& end) const {
         switch (end.kind) {
         case end_kind::requested:
             peer_log(peer_event_log::kind::session, log::level::info,
