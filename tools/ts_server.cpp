@@ -139,18 +139,15 @@ private:
 
 int run(const server_options& o) {
     boost::asio::io_context io;
+    const auto addresses = tools::resolve_server_addresses(io, "ts-server", o.ts_address, o.ts_port,
+                                                           o.wc_address, o.wc_port);
+    if (!addresses) {
+        return tools::exit_status::usage;
+    }
     net::websocket_server_config ws_config;
-    if (!tools::resolve_address(io, o.ts_address, ws_config.address)) {
-        std::fprintf(stderr, "ts-server: cannot resolve %s\n", o.ts_address.c_str());
-        return tools::exit_status::usage;
-    }
-    ws_config.port = static_cast<std::uint16_t>(o.ts_port);
-    auto wc_endpoint =
-        net::resolve_udp_endpoint(o.wc_address, static_cast<std::uint16_t>(o.wc_port));
-    if (!wc_endpoint) {
-        std::fprintf(stderr, "ts-server: cannot resolve %s\n", o.wc_address.c_str());
-        return tools::exit_status::usage;
-    }
+    ws_config.address = addresses->websocket_address;
+    ws_config.port = addresses->websocket_port;
+    const auto wc_endpoint = addresses->wall_clock;
     if (o.quiet_transport) {
         tools::quiet_transport_logs();
     }
@@ -185,7 +182,7 @@ int run(const server_options& o) {
     }
 
     net::wall_clock_server_config wc_config;
-    wc_config.bind = *wc_endpoint;
+    wc_config.bind = wc_endpoint;
     tools::wall_clock_thread wc(wc_config, mfe_ppm);
     if (auto ec = server.start()) {
         std::fprintf(stderr, "ts-server: cannot listen on %s port %d: %s\n", o.ts_address.c_str(),

@@ -151,18 +151,15 @@ void print_wc_stats(tools::wall_clock_thread& wc) {
 
 int run(const device_options& o) {
     boost::asio::io_context io;
+    const auto addresses = tools::resolve_server_addresses(io, "tv-device", o.ws_address, o.ws_port,
+                                                           o.wc_address, o.wc_port);
+    if (!addresses) {
+        return tools::exit_status::usage;
+    }
     net::websocket_server_config ws_config;
-    if (!tools::resolve_address(io, o.ws_address, ws_config.address)) {
-        std::fprintf(stderr, "tv-device: cannot resolve %s\n", o.ws_address.c_str());
-        return tools::exit_status::usage;
-    }
-    ws_config.port = static_cast<std::uint16_t>(o.ws_port);
-    auto wc_endpoint =
-        net::resolve_udp_endpoint(o.wc_address, static_cast<std::uint16_t>(o.wc_port));
-    if (!wc_endpoint) {
-        std::fprintf(stderr, "tv-device: cannot resolve %s\n", o.wc_address.c_str());
-        return tools::exit_status::usage;
-    }
+    ws_config.address = addresses->websocket_address;
+    ws_config.port = addresses->websocket_port;
+    const auto wc_endpoint = addresses->wall_clock;
     if (o.quiet_transport) {
         tools::quiet_transport_logs();
     }
@@ -170,7 +167,7 @@ int run(const device_options& o) {
     // The wall clock server binds first, on its own thread: the CII names its real port.
     constexpr double mfe_ppm = 500;
     net::wall_clock_server_config wc_config;
-    wc_config.bind = *wc_endpoint;
+    wc_config.bind = wc_endpoint;
     wc_config.record_processing_delay = true;
     tools::wall_clock_thread wc(wc_config, mfe_ppm);
     if (auto ec = wc.start()) {

@@ -1,10 +1,11 @@
 // The cii-server and cii-client programs, run as processes over loopback.
+#include "support/child_process.hpp"
+
 #include <dvbcss/cii/message.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -15,133 +16,13 @@
 #include <thread>
 #include <vector>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
-
 namespace {
 
 using namespace std::chrono_literals;
+using dvbcss::test::child_process;
+using dvbcss::test::lines_of;
 
 const std::string bin_dir = DVBCSS_BIN_DIR;
-
-/// A child process whose standard output we read.
-class child_process {
-public:
-    explicit child_process(std::vector<std::string> args) {
-        int fds[2];
-        if (pipe(fds) != 0) {
-            return;
-        }
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-        posix_spawn_file_actions_addclose(&actions, fds[0]);
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
-            pid_ = -1;
-        }
-        posix_spawn_file_actions_destroy(&actions);
-        close(fds[1]);
-        out_ = fds[0];
-    }
-
-    child_process(const child_process&) = delete;
-    child_process& operator=(const child_process&) = delete;
-
-    ~child_process() {
-        if (pid_ > 0 && !exited_) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-        if (out_ >= 0) {
-            close(out_);
-        }
-    }
-
-    bool started() const { return pid_ > 0; }
-
-    /// Reads output until `pattern` matches it or `timeout` passes; returns the first group.
-    std::string read_until(const std::regex& pattern, std::chrono::milliseconds timeout) {
-        const auto end = std::chrono::steady_clock::now() + timeout;
-        std::smatch match;
-        while (!std::regex_search(output_, match, pattern)) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                end - std::chrono::steady_clock::now());
-            if (left.count() <= 0 || !read_some(left)) {
-                return {};
-            }
-        }
-        return match.size() > 1 ? match[1].str() : match[0].str();
-    }
-
-    /// Reads everything until the process closes its output, then returns its exit status.
-    int wait_exit(std::chrono::milliseconds timeout) {
-        const auto end = std::chrono::steady_clock::now() + timeout;
-        while (true) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                end - std::chrono::steady_clock::now());
-            if (left.count() <= 0 || !read_some(left)) {
-                break;
-            }
-        }
-        int status = 0;
-        for (int i = 0; i < 500; ++i) {
-            if (waitpid(pid_, &status, WNOHANG) == pid_) {
-                exited_ = true;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            }
-            std::this_thread::sleep_for(10ms);
-        }
-        return -1;
-    }
-
-    void signal(int sig) const { kill(pid_, sig); }
-
-    const std::string& output() const { return output_; }
-
-private:
-    bool read_some(std::chrono::milliseconds timeout) {
-        pollfd p{out_, POLLIN, 0};
-        if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
-            return false;
-        }
-        std::array<char, 4096> buffer{};
-        const auto n = read(out_, buffer.data(), buffer.size());
-        if (n <= 0) {
-            return false;
-        }
-        output_.append(buffer.data(), static_cast<std::size_t>(n));
-        return true;
-    }
-
-    pid_t pid_ = -1;
-    int out_ = -1;
-    bool exited_ = false;
-    std::string output_;
-};
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const auto end = text.find('\n', start);
-        lines.push_back(text.substr(start, end - start));
-        if (end == std::string::npos) {
-            break;
-        }
-        start = end + 1;
-    }
-    return lines;
-}
 
 class CiiToolsTest : public ::testing::Test {
 protected:

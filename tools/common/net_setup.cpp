@@ -33,6 +33,28 @@ bool resolve_address(boost::asio::io_context& io, const std::string& text,
     return true;
 }
 
+std::optional<server_addresses> resolve_server_addresses(boost::asio::io_context& io,
+                                                         std::string_view program,
+                                                         const std::string& ws_address, int ws_port,
+                                                         const std::string& wc_address,
+                                                         int wc_port) {
+    server_addresses out;
+    if (!resolve_address(io, ws_address, out.websocket_address)) {
+        std::fprintf(stderr, "%.*s: cannot resolve %s\n", static_cast<int>(program.size()),
+                     program.data(), ws_address.c_str());
+        return std::nullopt;
+    }
+    out.websocket_port = static_cast<std::uint16_t>(ws_port);
+    auto wc = net::resolve_udp_endpoint(wc_address, static_cast<std::uint16_t>(wc_port));
+    if (!wc) {
+        std::fprintf(stderr, "%.*s: cannot resolve %s\n", static_cast<int>(program.size()),
+                     program.data(), wc_address.c_str());
+        return std::nullopt;
+    }
+    out.wall_clock = *wc;
+    return out;
+}
+
 std::string url_host(const boost::asio::ip::address& a) {
     return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
 }

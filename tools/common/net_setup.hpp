@@ -4,6 +4,7 @@
 /// URLs to print in a banner, and machine-readable timeline truth lines.
 
 #include <dvbcss/clock/clock_base.hpp>
+#include <dvbcss/net/udp_socket.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +22,20 @@ namespace dvbcss::tools {
 /// A literal IPv4/IPv6 address, or a host name resolved to its first address. False if neither.
 [[nodiscard]] bool resolve_address(boost::asio::io_context& io, const std::string& text,
                                    boost::asio::ip::address& out);
+
+/// Where a server program listens: its WebSocket server and its wall clock server.
+struct server_addresses {
+    boost::asio::ip::address websocket_address;
+    std::uint16_t websocket_port = 0;
+    net::udp_socket::endpoint wall_clock;
+};
+
+/// Resolves a server program's two addresses. If one does not resolve, prints
+/// "<program>: cannot resolve <name>" and returns nothing (a usage error).
+[[nodiscard]] std::optional<server_addresses>
+resolve_server_addresses(boost::asio::io_context& io, std::string_view program,
+                         const std::string& ws_address, int ws_port, const std::string& wc_address,
+                         int wc_port);
 
 /// "host" for a URL: IPv6 literals bracketed.
 [[nodiscard]] std::string url_host(const boost::asio::ip::address& a);
