@@ -450,7 +450,7 @@ TEST(TsSetupData, PrivateIsValidated) {
 TEST(TsSetupData, EncodesAnyStringAsValidJson) {
     // The reference wrote None as "None" and failed on non-ASCII text (B27).
     const ts::setup_data m{"dvb://caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac",
-                           std::string("urn:\"x\"\\\n\t\x01", 13), std::nullopt};
+                           std::string("urn:\"x\"\\\n\t\x01\0", 12), std::nullopt};
     const auto text = ts::encode(m);
     EXPECT_EQ(parsed(text)["contentIdStem"], "dvb://caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac");
     EXPECT_EQ(setup_ok(text), m);
