@@ -294,6 +294,9 @@ public:
             ts_->close(net::close_codes::normal);
         }
         if (wc_) {
+            if (wc_->synchronised()) {
+                wall_clock_synchronised_ = true;
+            }
             wc_->stop();
         }
         if (cii_) {
@@ -307,11 +310,25 @@ public:
             return tools::exit_status::usage;
         }
         if (!connected_once_) {
-            std::fprintf(stderr, "ts-client: never connected to the TV\n");
+            if (cii_seen_) {
+                std::fprintf(stderr,
+                             "ts-client: the TV's CII never said enough to follow a "
+                             "timeline (%s)\n",
+                             cii_missing_.c_str());
+            } else {
+                std::fprintf(stderr, "ts-client: never connected to the TV\n");
+            }
             return tools::exit_status::failed;
         }
         if (lost_) {
             std::fprintf(stderr, "ts-client: lost the connection to the TV\n");
+            return tools::exit_status::failed;
+        }
+        if (!wall_clock_synchronised_) {
+            std::fprintf(stderr,
+                         "ts-client: the wall clock never synchronised with %s port %u: "
+                         "no timeline position could be trusted\n",
+                         target_.wc_host.c_str(), static_cast<unsigned>(target_.wc_port));
             return tools::exit_status::failed;
         }
         return tools::exit_status::done;
@@ -328,9 +345,26 @@ public:
             const auto* wc_url = m.wc_url.get_if();
             const auto* content = m.content_id.get_if();
             const auto* timelines = m.timelines.get_if();
+            cii_seen_ = true;
             if (ts_url == nullptr || wc_url == nullptr || content == nullptr ||
                 timelines == nullptr) {
-                return; // wait for a CII that says enough
+                // Wait for a CII that says enough; say once what is missing.
+                std::string missing;
+                for (const auto& [present, name] :
+                     {std::pair{ts_url != nullptr, "tsUrl"}, std::pair{wc_url != nullptr, "wcUrl"},
+                      std::pair{content != nullptr, "contentId"},
+                      std::pair{timelines != nullptr, "timelines"}}) {
+                    if (!present) {
+                        missing += (missing.empty() ? "" : ", ") + std::string(name);
+                    }
+                }
+                missing += " null or absent";
+                if (missing != cii_missing_) {
+                    cii_missing_ = missing;
+                    net::log::write(net::log::level::warning, "ts-client",
+                                    "waiting for a CII with content to follow: " + missing);
+                }
+                return;
             }
             target t;
             t.ts_url = *ts_url;
@@ -451,6 +485,17 @@ private:
     }
 
     void print_status() {
+        if (wc_ && wc_->synchronised()) {
+            wall_clock_synchronised_ = true;
+        }
+        if (wc_ && !wall_clock_synchronised_ && !warned_unsynchronised_ &&
+            std::chrono::steady_clock::now() - started_ > std::chrono::seconds(5)) {
+            warned_unsynchronised_ = true;
+            net::log::write(net::log::level::warning, "ts-client",
+                            "no answer from the wall clock server " + target_.wc_host + " port " +
+                                std::to_string(target_.wc_port) +
+                                " yet: positions have no known error bound");
+        }
         if (o_.common.quiet || !ts_) {
             return;
         }
@@ -488,8 +533,13 @@ private:
     bool lost_ = false;
     bool finishing_ = false;
     bool usage_error_ = false;
+    bool cii_seen_ = false;
+    std::string cii_missing_;
+    bool wall_clock_synchronised_ = false;
+    bool warned_unsynchronised_ = false;
     std::function<void()> on_stopped_;
     std::chrono::steady_clock::time_point next_apt_ept_lpt_{};
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 /// True if the host of ws:// URL `url` resolves (a typo in a host name is a usage error).

@@ -77,8 +77,9 @@ class slow_timeline_source final : public ts::timeline_source, private ts::timel
 public:
     slow_timeline_source(boost::asio::io_context& io, std::string selector,
                          clock::clock_base& wall_clock, clock::clock_base& timeline,
-                         std::chrono::milliseconds delay)
+                         std::chrono::milliseconds delay, std::function<void()> on_ready)
         : inner_(std::move(selector), wall_clock, timeline)
+        , on_ready_(std::move(on_ready))
         , timer_(io)
         , delay_(delay) {
         inner_.attach_sink(*this);
@@ -112,6 +113,9 @@ public:
                 net::log::write(net::log::level::info, "ts-server",
                                 "timeline " + inner_.selector() + " is now ready");
                 notify_changed(inner_.selector());
+                if (on_ready_) {
+                    on_ready_(); // the program sends what the servers now have to say
+                }
             }
         });
     }
@@ -132,6 +136,7 @@ private:
     }
 
     ts::clock_timeline_source inner_;
+    std::function<void()> on_ready_;
     boost::asio::steady_timer timer_;
     std::chrono::milliseconds delay_;
     bool ready_ = false;
@@ -164,7 +169,12 @@ int run(const server_options& o) {
     ts::clock_timeline_source temi_source(temi_selector, wall_clock, temi, pts);
     ts::clock_timeline_source sporadic_temi_source(sporadic_temi_selector, wall_clock,
                                                    sporadic_temi, pts);
-    slow_timeline_source slow_source(io, slow_selector, wall_clock, temi, 10s);
+    std::function<void()> flush_ts; // set once the endpoint exists
+    slow_timeline_source slow_source(io, slow_selector, wall_clock, temi, 10s, [&flush_ts] {
+        if (flush_ts) {
+            flush_ts();
+        }
+    });
     ts::simple_timeline_source sporadic_source(sporadic_selector,
                                                ts::control_timestamp{now_wall, now_wall, 1.0});
 
@@ -176,6 +186,9 @@ int run(const server_options& o) {
                                                    adapter_options, std::in_place, wall_clock,
                                                    std::optional<std::string>(content_id));
     auto& ts_core = ts_endpoint.core();
+    flush_ts = [&ts_endpoint] {
+        ts_endpoint.flush();
+    };
     for (ts::timeline_source* s : std::initializer_list<ts::timeline_source*>{
              &pts_source, &temi_source, &sporadic_temi_source, &slow_source, &sporadic_source}) {
         ts_core.attach(*s);

@@ -113,22 +113,40 @@ public:
 
 private:
     void read() {
-        boost::asio::async_read_until(input_, buffer_, '\n',
-                                      [this](const boost::system::error_code& ec, std::size_t) {
-                                          if (ec) {
-                                              return; // EOF or closed: no more commands
-                                          }
-                                          std::istream in(&buffer_);
-                                          std::string line;
-                                          std::getline(in, line);
-                                          on_line_(line);
-                                          read();
-                                      });
+        boost::asio::async_read_until(
+            input_, buffer_, '\n', [this](const boost::system::error_code& ec, std::size_t) {
+                if (ec == boost::asio::error::not_found) {
+                    // A line longer than the buffer: drop what has arrived of it and the rest
+                    // up to its end, say so, and go on reading commands.
+                    buffer_.consume(buffer_.size());
+                    skipping_ = true;
+                    std::fprintf(stderr,
+                                 "tv-device: a command line longer than %zu bytes was "
+                                 "ignored\n",
+                                 max_line);
+                    read();
+                    return;
+                }
+                if (ec) {
+                    return; // EOF or closed: no more commands
+                }
+                std::istream in(&buffer_);
+                std::string line;
+                std::getline(in, line);
+                if (skipping_) {
+                    skipping_ = false; // the tail of the over-long line
+                } else {
+                    on_line_(line);
+                }
+                read();
+            });
     }
 
+    static constexpr std::size_t max_line = 4096;
     boost::asio::posix::stream_descriptor input_;
-    boost::asio::streambuf buffer_{4096};
+    boost::asio::streambuf buffer_{max_line};
     handler on_line_;
+    bool skipping_ = false;
 };
 
 /// One JSON line with the wall clock server's counts and its processing delay t3 - t2 since the
@@ -352,6 +370,17 @@ int run(const device_options& o) {
                     } else {
                         presentation.set_content(c.content_id);
                         say("content id " + c.content_id);
+                    }
+                    if (o.json && !o.common.quiet) {
+                        // Which companions still see the timelines depends on their stems.
+                        std::printf("{\"event\":\"content\",\"monotonic_ns\":%lld,"
+                                    "\"content_id\":%s}\n",
+                                    static_cast<long long>(
+                                        clock::monotonic_time_source::instance().now_ns()),
+                                    c.content_id.empty()
+                                        ? "null"
+                                        : tools::json_string(c.content_id).c_str());
+                        std::fflush(stdout);
                     }
                 } else if constexpr (std::is_same_v<C, tools::command::stats>) {
                     print_wc_stats(wc);

@@ -86,7 +86,8 @@ error_code wall_clock_client::start() {
         return {};
     }
     if (auto ec = socket_.open(config_.bind)) {
-        log::write(log::level::error, "wc.client",
+        // The caller reports the failure (start() returns it); only a trace here.
+        log::write(log::level::debug, "wc.client",
                    "cannot bind " + describe(config_.bind) + ": " + ec.message());
         return ec;
     }

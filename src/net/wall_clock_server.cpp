@@ -82,7 +82,8 @@ error_code wall_clock_server::start() {
         return {};
     }
     if (auto ec = socket_.open(config_.bind)) {
-        log::write(log::level::error, "wc.server",
+        // The caller reports the failure (start() returns it); only a trace here.
+        log::write(log::level::debug, "wc.server",
                    "cannot bind " + describe(config_.bind) + ": " + ec.message());
         return ec;
     }

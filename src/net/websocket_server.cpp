@@ -588,6 +588,10 @@ asio::awaitable<void> websocket_server::impl::accept_loop(std::shared_ptr<impl> 
             co_await backoff.async_wait(use_tuple);
             continue;
         }
+        // Control timestamps are small and time-critical: never hold one back waiting for the
+        // peer's (delayed) acknowledgement of the previous one (Nagle's algorithm).
+        error_code no_delay_ignored;
+        socket.set_option(tcp::no_delay(true), no_delay_ignored);
         const auto id = next_id.fetch_add(1);
         const auto session = std::make_shared<server_session>(self, std::move(socket), id);
         session->start();

@@ -165,6 +165,10 @@ TEST(TsTools, ClientFollowsTheTvThroughPauseResumeJumpsAndUnavailability) {
     ASSERT_FALSE(client.read_until(std::regex(R"("available":true)"), 10s).empty())
         << client.output();
     client.read_for(1s);
+    // Commands the console refuses (out of range, an over-long line) change nothing and do not
+    // stop it reading the next ones.
+    ASSERT_TRUE(tv.process->write_line("seek +1e20"));
+    ASSERT_TRUE(tv.process->write_line("content dvb://" + std::string(5000, 'a')));
     for (const char* command : {"pause", "play", "tweak 20", "seek -3", "unavailable pts",
                                 "available pts", "speed 2", "play"}) {
         ASSERT_TRUE(tv.process->write_line(command));
@@ -225,6 +229,13 @@ TEST(TsTools, TvDeviceContentChangeReachesCiiAndTs) {
     ASSERT_FALSE(client.read_until(std::regex(R"("available":true)"), 10s).empty());
     const auto mark = client.output().size();
     ASSERT_TRUE(tv.process->write_line("content dvb://other/thing"));
+    EXPECT_FALSE(
+        tv.process
+            ->read_until(
+                std::regex(
+                    R"("event":"content","monotonic_ns":\d+,"content_id":"dvb://other/thing")"),
+                5s)
+            .empty());
     EXPECT_FALSE(client.read_until(std::regex(R"("available":false)"), 5s, mark).empty());
     const auto mark2 = client.output().size();
     ASSERT_TRUE(tv.process->write_line("content dvb://233a.1/back"));
@@ -270,6 +281,10 @@ TEST(TsTools, ExitStatusSaysWhatHappened) {
     EXPECT_EQ(bad_option.wait_exit(10s), 2);
     // The TV goes away: the companion lost it.
     tv_device tv;
+    // A wall clock server that never answers: no position could be trusted.
+    child_process no_wall_clock({bin_dir + "/ts-client", tv.ts_url, "udp://127.0.0.1:1", "", pts,
+                                 "90000", "--duration", "1.5", "-q"});
+    EXPECT_EQ(no_wall_clock.wait_exit(20s), 1);
     child_process client({bin_dir + "/ts-client", tv.ts_url, "udp://127.0.0.1:" + tv.wc_port, "",
                           pts, "90000", "--json", "--loglevel", "error"});
     ASSERT_FALSE(client.read_until(std::regex(R"("event":"connected")"), 10s).empty());

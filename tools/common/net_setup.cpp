@@ -3,6 +3,7 @@
 #include <dvbcss/clock/time_source.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -53,6 +54,11 @@ std::optional<server_addresses> resolve_server_addresses(boost::asio::io_context
     }
     out.wall_clock = *wc;
     return out;
+}
+
+std::string json_string(std::string_view text) {
+    return nlohmann::json(std::string(text))
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string url_host(const boost::asio::ip::address& a) {

@@ -37,6 +37,9 @@ resolve_server_addresses(boost::asio::io_context& io, std::string_view program,
                          const std::string& ws_address, int ws_port, const std::string& wc_address,
                          int wc_port);
 
+/// `text` as a JSON string literal (quoted and escaped; bytes that are not UTF-8 become U+FFFD).
+[[nodiscard]] std::string json_string(std::string_view text);
+
 /// "host" for a URL: IPv6 literals bracketed.
 [[nodiscard]] std::string url_host(const boost::asio::ip::address& a);
 

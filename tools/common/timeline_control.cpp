@@ -85,6 +85,11 @@ std::optional<console_command> parse_console_command(std::string_view line, std:
             return need_arg("a number, e.g. speed 2");
         }
         if (const auto v = parse_number(arg)) {
+            if (std::abs(*v) > max_speed) {
+                error = "speed must be between -" + std::to_string(static_cast<int>(max_speed)) +
+                        " and " + std::to_string(static_cast<int>(max_speed));
+                return std::nullopt;
+            }
             return command::speed{*v};
         }
         error = "speed: not a number: " + std::string(arg);
@@ -100,7 +105,14 @@ std::optional<console_command> parse_console_command(std::string_view line, std:
             number.remove_suffix(2);
         }
         if (const auto v = parse_number(number)) {
-            return command::seek_by{word == "seek" ? *v : *v / 1000.0};
+            const double seconds = word == "seek" ? *v : *v / 1000.0;
+            if (std::abs(seconds) > max_jump_seconds) {
+                error = std::string(word) + ": at most " +
+                        std::to_string(static_cast<long>(max_jump_seconds)) +
+                        " s (a day) either way";
+                return std::nullopt;
+            }
+            return command::seek_by{seconds};
         }
         error = std::string(word) + ": not a number: " + std::string(arg);
         return std::nullopt;

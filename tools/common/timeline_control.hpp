@@ -59,6 +59,11 @@ using console_command = std::variant<command::pause, command::play, command::spe
                                      command::seek_by, command::availability, command::content,
                                      command::stats, command::help, command::quit>;
 
+/// Limits of the console's jumps and speeds, so that no timeline leaves the 64-bit range the
+/// protocol carries: a jump of at most a day either way, a speed of at most 100 either way.
+inline constexpr double max_jump_seconds = 86400;
+inline constexpr double max_speed = 100;
+
 /// Parses one console line:
 ///   pause | play | speed X | seek +S / seek -S | tweak MS (milliseconds, signed)
 ///   unavailable SELECTOR | available SELECTOR | content ID | content (none) | stats | help |
