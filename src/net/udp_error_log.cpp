@@ -32,7 +32,7 @@ bool udp_error_log::write(log::level l, std::string_view message, std::int64_t n
     if (suppressed_since_last_ > 0) {
         std::string line(message);
         line.append(" (").append(std::to_string(suppressed_since_last_));
-        line.append(" similar lines suppressed)");
+        line.append(" lines of this kind suppressed, from any peer)");
         suppressed_since_last_ = 0;
         log::write(l, logger_, line);
     } else {

@@ -303,13 +303,12 @@ void wall_clock_server::log_ignored(const udp_socket::received& d, errc why) {
         return;
     }
     // The core's own reason (the one it counted); the transport adds only what it alone knows.
-    std::string reason = make_error_code(why).message();
-    if (d.truncated) {
-        reason += " (longer than " + std::to_string(d.bytes.size()) + " bytes)";
-    }
+    const std::string size =
+        d.truncated ? "a datagram longer than " + std::to_string(d.bytes.size()) + " bytes"
+                    : "a " + std::to_string(d.bytes.size()) + "-byte datagram";
     log_.write(log::level::warning,
-               "ignored " + std::to_string(d.bytes.size()) + "-byte datagram from " +
-                   describe(d.sender) + ": " + reason,
+               "ignored " + size + " from " + describe(d.sender) + ": " +
+                   make_error_code(why).message(),
                monotonic_now_ns());
 }
 

@@ -630,7 +630,7 @@ TEST(WcLoopback, ServerLogsTheCoresReasonForEveryIgnoredDatagram) {
     peer.send(request_bytes(9, 9), server);
     ASSERT_TRUE(peer.receive().has_value());
     ts.join();
-    EXPECT_EQ(log.count("wc.server:ignored 32-byte datagram from 127.0.0.1 port " +
+    EXPECT_EQ(log.count("wc.server:ignored a 32-byte datagram from 127.0.0.1 port " +
                         std::to_string(peer.socket.local_endpoint().port()) +
                         ": message is not a request"),
               1U);
