@@ -24,18 +24,18 @@ public:
         handlers.connected = [this] {
             const std::lock_guard lock(mutex_);
             ++connects_;
+            picture_ = cii::message::all_null();
         };
         handlers.disconnected = [this](std::uint16_t code, std::string_view) {
             const std::lock_guard lock(mutex_);
             close_codes_.push_back(code);
         };
+        // The message and the picture it makes are recorded together, so a test that sees the
+        // message also sees the picture (the client's own `changed` call comes later).
         handlers.message_received = [this](const cii::message& m) {
             const std::lock_guard lock(mutex_);
             received_.push_back(m);
-        };
-        handlers.changed = [this](const cii::property_set&, const cii::message& picture) {
-            const std::lock_guard lock(mutex_);
-            picture_ = picture;
+            picture_ = cii::combine(picture_, m);
         };
         handlers.protocol_error = [this](error_code, std::string_view) {
             const std::lock_guard lock(mutex_);
