@@ -17,6 +17,7 @@
 //   "change in timing" event;
 // - the dispersion the client reports.
 
+#include "bench_support.hpp"
 #include "support/child_process.hpp"
 
 #include <nlohmann/json.hpp>
@@ -39,6 +40,8 @@
 
 namespace {
 
+using dvbcss::bench::quantile;
+
 using namespace std::chrono_literals;
 using dvbcss::test::child_process;
 using dvbcss::test::lines_of;
@@ -50,33 +53,6 @@ struct options {
     double duration_s = 60;
     std::string bin_dir;
 };
-
-/// The directory holding the tool `name`: --bin, else this program's directory, else
-/// ../tools from it (the build tree's layout).
-std::string find_tool(const options& o, const std::string& name) {
-    namespace fs = std::filesystem;
-    if (!o.bin_dir.empty()) {
-        return (fs::path(o.bin_dir) / name).string();
-    }
-    std::error_code ec;
-    const auto self = fs::read_symlink("/proc/self/exe", ec);
-    const auto here = ec ? fs::current_path() : self.parent_path();
-    for (const auto& candidate : {here / name, here.parent_path() / "tools" / name}) {
-        if (fs::exists(candidate, ec)) {
-            return candidate.string();
-        }
-    }
-    return (here / name).string();
-}
-
-/// Value at quantile q of sorted `v` (nearest rank below).
-double quantile(const std::vector<double>& v, double q) {
-    if (v.empty()) {
-        return NAN;
-    }
-    const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-    return v[std::min(i, v.size() - 1)];
-}
 
 /// One {"event":"timeline"} line of the server for the PTS timeline.
 struct truth_line {
@@ -159,8 +135,8 @@ bool is_timing_change(std::string_view cause) {
 }
 
 int run(const options& o) {
-    const auto server_path = find_tool(o, "ts-server");
-    const auto client_path = find_tool(o, "ts-client");
+    const auto server_path = dvbcss::bench::find_tool(o.bin_dir, "ts-server");
+    const auto client_path = dvbcss::bench::find_tool(o.bin_dir, "ts-client");
     child_process server({server_path, "127.0.0.1", "0", "127.0.0.1", "0", "--json",
                           "--max-connections", "-1", "-Q", "--loglevel", "warning"});
     if (!server.started()) {

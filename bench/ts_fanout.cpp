@@ -16,6 +16,7 @@
 // change to each companion's receipt of the next control timestamp (CLOCK_MONOTONIC on both
 // sides), with the CSS-WC load running, then `stats` again.
 
+#include "bench_support.hpp"
 #include "support/child_process.hpp"
 
 #include <dvbcss/net/log.hpp>
@@ -52,6 +53,10 @@
 
 namespace {
 
+using dvbcss::bench::io_thread;
+using dvbcss::bench::quantile;
+using dvbcss::bench::raise_fd_limit;
+
 using namespace dvbcss;
 using namespace std::chrono_literals;
 using test::child_process;
@@ -68,39 +73,6 @@ std::int64_t monotonic_ns() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-void raise_fd_limit() {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
-
-std::string find_tool(const options& o, const std::string& name) {
-    namespace fs = std::filesystem;
-    if (!o.bin_dir.empty()) {
-        return (fs::path(o.bin_dir) / name).string();
-    }
-    std::error_code ec;
-    const auto self = fs::read_symlink("/proc/self/exe", ec);
-    const auto here = ec ? fs::current_path() : self.parent_path();
-    for (const auto& candidate : {here / name, here.parent_path() / "tools" / name}) {
-        if (fs::exists(candidate, ec)) {
-            return candidate.string();
-        }
-    }
-    return (here / name).string();
-}
-
-/// Value at quantile q of sorted `v`.
-double quantile(const std::vector<double>& v, double q) {
-    if (v.empty()) {
-        return NAN;
-    }
-    const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-    return v[std::min(i, v.size() - 1)];
 }
 
 template <class Predicate>
@@ -157,30 +129,6 @@ long rss_kib(pid_t pid) {
     }
     return 0;
 }
-
-/// An io_context run by one thread.
-struct io_thread {
-    io_thread()
-        : guard(boost::asio::make_work_guard(context))
-        , thread([this] { context.run(); }) {}
-
-    ~io_thread() { stop(); }
-
-    void stop() {
-        guard.reset();
-        context.stop();
-        if (thread.joinable()) {
-            thread.join();
-        }
-    }
-
-    io_thread(const io_thread&) = delete;
-    io_thread& operator=(const io_thread&) = delete;
-
-    boost::asio::io_context context;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
-    std::thread thread;
-};
 
 /// CSS-WC requests at a steady rate from one UDP socket on its own thread; responses are
 /// drained and their round trip recorded.
@@ -351,7 +299,7 @@ void print_wc(const char* what, const wc_stats& s, std::uint64_t answered_before
 }
 
 int run(const options& o) {
-    const auto path = find_tool(o, "tv-device");
+    const auto path = dvbcss::bench::find_tool(o.bin_dir, "tv-device");
     child_process tv({path, "127.0.0.1", "0", "127.0.0.1", "0", "--json", "--cycle", "0",
                       "--loglevel", "warning", "-Q"},
                      /*with_stdin=*/true);

@@ -7,6 +7,8 @@
 // For each N it prints the connection set-up time, then per round the time from set_cii() to the
 // first, median, 99th-percentile and last arrival.
 
+#include "bench_support.hpp"
+
 #include <dvbcss/cii/message.hpp>
 #include <dvbcss/net/cii_server.hpp>
 #include <dvbcss/net/log.hpp>
@@ -32,14 +34,8 @@ namespace {
 
 using namespace dvbcss;
 using clock_type = std::chrono::steady_clock;
-
-void raise_fd_limit() {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
+using bench::io_thread;
+using bench::raise_fd_limit;
 
 double ms(clock_type::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
@@ -56,30 +52,6 @@ bool wait_until(Predicate predicate, std::chrono::seconds timeout) {
     }
     return true;
 }
-
-/// An io_context run by one thread.
-struct io_thread {
-    io_thread()
-        : guard(boost::asio::make_work_guard(context))
-        , thread([this] { context.run(); }) {}
-
-    ~io_thread() { stop(); }
-
-    void stop() {
-        guard.reset();
-        context.stop();
-        if (thread.joinable()) {
-            thread.join();
-        }
-    }
-
-    io_thread(const io_thread&) = delete;
-    io_thread& operator=(const io_thread&) = delete;
-
-    boost::asio::io_context context;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
-    std::thread thread;
-};
 
 cii::message programme(int round) {
     cii::message m;

@@ -1,0 +1,82 @@
+#pragma once
+
+// Pieces shared by the benchmark programs: finding the programs they start, quantiles of
+// samples, the open-file limit for many connections, and an io_context on its own thread.
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+
+namespace dvbcss::bench {
+
+/// The path of the program `name`: in `bin_dir` if given, else beside this program, else in
+/// ../tools from it (the build tree's layout).
+inline std::string find_tool(const std::string& bin_dir, const std::string& name) {
+    namespace fs = std::filesystem;
+    if (!bin_dir.empty()) {
+        return (fs::path(bin_dir) / name).string();
+    }
+    std::error_code ec;
+    const auto self = fs::read_symlink("/proc/self/exe", ec);
+    const auto here = ec ? fs::current_path() : self.parent_path();
+    for (const auto& candidate : {here / name, here.parent_path() / "tools" / name}) {
+        if (fs::exists(candidate, ec)) {
+            return candidate.string();
+        }
+    }
+    return (here / name).string();
+}
+
+/// Value at quantile q (0..1) of sorted `v`, nearest rank; NaN if `v` is empty.
+inline double quantile(const std::vector<double>& v, double q) {
+    if (v.empty()) {
+        return NAN;
+    }
+    const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+    return v[std::min(i, v.size() - 1)];
+}
+
+/// Raises the soft limit of open files to the hard limit (thousands of connections).
+inline void raise_fd_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+/// An io_context run by one thread until stopped.
+struct io_thread {
+    io_thread()
+        : guard(boost::asio::make_work_guard(context))
+        , thread([this] { context.run(); }) {}
+
+    ~io_thread() { stop(); }
+
+    void stop() {
+        guard.reset();
+        context.stop();
+        if (thread.joinable()) {
+            thread.join();
+        }
+    }
+
+    io_thread(const io_thread&) = delete;
+    io_thread& operator=(const io_thread&) = delete;
+
+    boost::asio::io_context context;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
+    std::thread thread;
+};
+
+} // namespace dvbcss::bench
