@@ -237,8 +237,7 @@ public:
         ws.connect_timeout = 10s;
         net::ws_client_events events;
         events.connect_failed = [this](const net::connect_failure& f) {
-            std::fprintf(stderr, "ts-client: cannot connect to %s: %s\n", target_.ts_url.c_str(),
-                         f.message.c_str());
+            last_failure_ = f.message; // said once, in the exit line
         };
         events.finished = [this] {
             stop();
@@ -315,6 +314,9 @@ public:
                              "ts-client: the TV's CII never said enough to follow a "
                              "timeline (%s)\n",
                              cii_missing_.c_str());
+            } else if (!last_failure_.empty()) {
+                std::fprintf(stderr, "ts-client: never connected to the TV (%s)\n",
+                             last_failure_.c_str());
             } else {
                 std::fprintf(stderr, "ts-client: never connected to the TV\n");
             }
@@ -408,9 +410,8 @@ public:
         net::websocket_client_config ws;
         ws.url = url;
         net::ws_client_events events;
-        events.connect_failed = [url](const net::connect_failure& f) {
-            std::fprintf(stderr, "ts-client: cannot read the CII at %s: %s\n", url.c_str(),
-                         f.message.c_str());
+        events.connect_failed = [this](const net::connect_failure& f) {
+            last_failure_ = "reading the CII: " + f.message;
         };
         events.finished = [this] {
             if (!ts_) {
@@ -534,6 +535,7 @@ private:
     bool finishing_ = false;
     bool usage_error_ = false;
     bool cii_seen_ = false;
+    std::string last_failure_; ///< Why the last connection attempt failed.
     std::string cii_missing_;
     bool wall_clock_synchronised_ = false;
     bool warned_unsynchronised_ = false;
@@ -643,16 +645,8 @@ void apply_wc_log_level(const client_options& o) {
         net::log::parse_level(o.common.log_level).value_or(net::log::level::info);
     const auto wc_level = net::log::parse_level(o.wc_log_level).value_or(net::log::level::warning);
     net::log::set_level(std::min(main_level, wc_level));
-    net::log::set_sink([main_level, wc_level](net::log::level l, std::string_view logger,
-                                              std::string_view message) {
-        const bool wc = logger.substr(0, 3) == "wc.";
-        if (l < (wc ? wc_level : main_level)) {
-            return;
-        }
-        const auto name = net::log::level_name(l);
-        std::fprintf(stderr, "%.*s:%.*s:%.*s\n", static_cast<int>(name.size()), name.data(),
-                     static_cast<int>(logger.size()), logger.data(),
-                     static_cast<int>(message.size()), message.data());
+    tools::filter_logs([main_level, wc_level](net::log::level l, std::string_view logger) {
+        return l >= (logger.substr(0, 3) == "wc." ? wc_level : main_level);
     });
 }
 

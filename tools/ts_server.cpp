@@ -52,9 +52,9 @@ namespace {
 using namespace dvbcss;
 using namespace std::chrono_literals;
 
-constexpr const char* content_id = "dvb://233a.1004.1044;363a~20130218T0915Z--PT00H45M";
-constexpr const char* pts_selector = "urn:dvb:css:timeline:pts";
-constexpr const char* temi_selector = "urn:dvb:css:timeline:temi:1:1";
+constexpr const char* content_id = tools::pretend_content_id;
+using tools::pts_selector;
+using tools::temi_selector;
 constexpr const char* sporadic_temi_selector = "urn:dvb:css:timeline:temi:1:5";
 constexpr const char* slow_selector = "urn:dvb:css:timeline:temi:1:2";
 constexpr const char* sporadic_selector = "urn:pydvbcss:sporadic";

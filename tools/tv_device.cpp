@@ -60,9 +60,9 @@ namespace {
 using namespace dvbcss;
 using namespace std::chrono_literals;
 
-constexpr const char* content_id = "dvb://233a.1004.1044;363a~20130218T0915Z--PT00H45M";
-constexpr const char* pts_selector = "urn:dvb:css:timeline:pts";
-constexpr const char* temi_selector = "urn:dvb:css:timeline:temi:1:1";
+constexpr const char* content_id = tools::pretend_content_id;
+using tools::pts_selector;
+using tools::temi_selector;
 
 struct device_options {
     tools::common_options common{false, "info"};

@@ -124,9 +124,10 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
     return std::nullopt;
 }
 
-void quiet_transport_logs() {
-    net::log::set_sink([](net::log::level l, std::string_view logger, std::string_view message) {
-        if (logger == "websocket") {
+void filter_logs(std::function<bool(net::log::level, std::string_view logger)> keep) {
+    net::log::set_sink([keep = std::move(keep)](net::log::level l, std::string_view logger,
+                                                std::string_view message) {
+        if (!keep(l, logger)) {
             return;
         }
         const auto name = net::log::level_name(l);
@@ -134,6 +135,10 @@ void quiet_transport_logs() {
                      static_cast<int>(logger.size()), logger.data(),
                      static_cast<int>(message.size()), message.data());
     });
+}
+
+void quiet_transport_logs() {
+    filter_logs([](net::log::level, std::string_view logger) { return logger != "websocket"; });
 }
 
 CLI::Validator at_least(double min) {

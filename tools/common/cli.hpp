@@ -4,6 +4,8 @@
 /// statuses, and the validators that turn a bad argument into one short line a user can act on
 /// (never a type's whole range, always the rule and, where one can be guessed, what was meant).
 
+#include <dvbcss/net/log.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <functional>
@@ -48,6 +50,10 @@ void apply_common_options(const common_options& options);
 /// printed as "<program>: <what is wrong>"); nullopt to go on.
 [[nodiscard]] std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
                                                     const common_options& options);
+
+/// Writes only the log lines `keep` accepts, in the usual "LEVEL:logger:message" form on
+/// standard error (the level set by --loglevel still applies first).
+void filter_logs(std::function<bool(net::log::level, std::string_view logger)> keep);
 
 /// -Q/--quiet-transport: drops the WebSocket/HTTP transport's log lines (logger
 /// "websocket"), keeping every other line.

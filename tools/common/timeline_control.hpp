@@ -14,6 +14,13 @@
 
 namespace dvbcss::tools {
 
+/// What the pretend TVs (ts-server, tv-device) show: the reference's content id and the
+/// selectors of the PTS timeline and of the TEMI timeline that follows it.
+inline constexpr const char* pretend_content_id =
+    "dvb://233a.1004.1044;363a~20130218T0915Z--PT00H45M";
+inline constexpr const char* pts_selector = "urn:dvb:css:timeline:pts";
+inline constexpr const char* temi_selector = "urn:dvb:css:timeline:temi:1:1";
+
 /// Freezes `timeline` at its current position (speed 0), in one notification.
 void pause_timeline(clock::correlated_clock& timeline);
 
