@@ -395,9 +395,13 @@ TEST_F(WsAdapterTest, APeerThatQueuesMoreThanTheOwnerHandlesIsClosed) {
     std::promise<void> release;
     auto released = release.get_future().share();
     adapter->with_core([released](echo_core&) { released.wait(); });
-    for (int i = 0; i < 10; ++i) {
-        ASSERT_TRUE(c.client->send_text("m" + std::to_string(i)));
+    // The server may close the connection before the last few are sent, so
+    // a refused send here is expected; at least the first five must go.
+    int sent = 0;
+    while (sent < 10 && c.client->send_text("m" + std::to_string(sent))) {
+        ++sent;
     }
+    EXPECT_GE(sent, 5);
     ASSERT_TRUE(eventually([&] { return c.closes().size() == 1; }));
     release.set_value();
     EXPECT_EQ(c.closes().at(0).code, net::close_codes::policy_violation);
