@@ -95,6 +95,9 @@ struct websocket_client_callbacks {
     std::function<void(std::string_view text)> on_text;
     /// A binary message of `size` bytes arrived (its content is dropped).
     std::function<void(std::size_t size)> on_binary;
+    /// When set, every message (text and binary) goes here, with its content and the
+    /// CLOCK_MONOTONIC time its read completed, instead of to `on_text` and `on_binary`.
+    std::function<void(const incoming_message& message)> on_message;
     /// An open connection ended (close frame, error or timeout). `info.code` is the code that
     /// was exchanged: the one that arrived (even if the server then reset the TCP connection), the
     /// one Beast sent when the server broke the protocol (1002, 1007, 1009), the one `close()`

@@ -30,6 +30,9 @@ struct websocket_endpoint_config {
     std::size_t max_outbox_messages = limits::max_outbox_messages;
     std::size_t max_outbox_bytes = limits::max_outbox_bytes;
     std::uint16_t overflow_close_code = close_codes::policy_violation;
+    /// Binary messages are passed to the handler's `on_message` instead of closing the
+    /// connection with 1003 (CSS-WC over WebSocket sends its 32-byte messages in binary frames).
+    bool accept_binary = false;
 };
 
 /// The handle through which a protocol handler (or its owner) acts on the connections of one
@@ -48,6 +51,8 @@ public:
     /// Queues `text` for connection `id`. Returns false if the connection is not open. A
     /// connection whose outbox overflows is closed (see `websocket_endpoint_config`).
     bool send(connection_id id, std::string text);
+    /// Queues a binary message for connection `id`; otherwise as `send` (same outbox, same order).
+    bool send_binary(connection_id id, std::string data);
 
     /// Marks connection `id` as having pending output: once its outbox is empty, the handler's
     /// `take_pending(id)` is called. Several notifications before then collapse into one call.

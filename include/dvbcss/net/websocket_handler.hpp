@@ -51,6 +51,19 @@ struct close_info {
     std::string reason;
 };
 
+/// One complete WebSocket message as it arrived, with the time its last byte was read.
+///
+/// Thread safety: a view; valid only during the callback that receives it.
+struct incoming_message {
+    /// True for a binary message (only on endpoints with `accept_binary`), false for text.
+    bool binary = false;
+    /// The payload (text is valid UTF-8; binary is any bytes).
+    std::string_view data;
+    /// CLOCK_MONOTONIC nanoseconds read as soon as the read of the message completed: the
+    /// closest the WebSocket layer gets to the wire (used as CSS-WC's receive time t2 or t4).
+    std::int64_t received_monotonic_ns = 0;
+};
+
 /// A protocol served on one WebSocket endpoint (CSS-CII, CSS-TS, ...). The server calls it for
 /// every connection of the endpoint; it answers through `websocket_endpoint` (send, close, notify).
 ///
@@ -73,6 +86,16 @@ public:
 
     /// A text message arrived. `text` is valid only during the call.
     virtual void on_text(connection_id id, std::string_view text) = 0;
+
+    /// Any message arrived, with its receive time. The server calls this, never `on_text`
+    /// directly; the default passes text to `on_text` and drops binary messages (which reach a
+    /// handler only on an endpoint whose config has `accept_binary`). Override it to read the
+    /// receive time or to take binary messages (CSS-WC over WebSocket).
+    virtual void on_message(connection_id id, const incoming_message& message) {
+        if (!message.binary) {
+            on_text(id, message.data);
+        }
+    }
 
     /// The connection has ended; no more callbacks follow for `id`.
     virtual void on_close(connection_id id, const close_info& info) = 0;

@@ -4,6 +4,7 @@
 
 #include <dvbcss/error.hpp>
 #include <dvbcss/limits.hpp>
+#include <dvbcss/net/http_route.hpp>
 #include <dvbcss/net/websocket_endpoint.hpp>
 #include <dvbcss/net/websocket_handler.hpp>
 
@@ -43,7 +44,8 @@ struct websocket_server_config {
 
 /// Accepts TCP connections on one port, answers the HTTP upgrade by path, and runs each WebSocket
 /// connection as a session with a bounded outbox and its own strand. Unknown paths get HTTP 404, a
-/// disabled endpoint 403, a full endpoint 503, a plain HTTP request to a known path 426.
+/// disabled endpoint 403, a full endpoint 503, a plain HTTP request to a known path 426. Plain
+/// HTTP requests to paths added with `add_http_route` are answered by their `http_handler`.
 ///
 /// Close codes it sends: 1001 (endpoint disabled, server stopping), 1002 (a framing error such as
 /// an unmasked client frame), 1003 (binary frame), 1007 (text that is not UTF-8), 1009 (message
@@ -79,6 +81,12 @@ public:
     /// with '/'.
     websocket_endpoint& add_endpoint(std::string path, websocket_handler& handler,
                                      websocket_endpoint_config config = {});
+
+    /// Serves plain HTTP requests for `path` (or every path under it, with `config.prefix`) with
+    /// `handler` (see `http_handler`). May be called before or after `start`. Throws
+    /// std::invalid_argument if the path is already an HTTP route or does not start with '/'.
+    /// `handler` must outlive the server's activity, as endpoint handlers.
+    void add_http_route(std::string path, http_handler& handler, http_route_config config = {});
 
     /// Binds, listens and starts accepting. Returns the error if the address cannot be bound
     /// (`asio::error::address_in_use` if another socket listens on the port: SO_REUSEADDR is
