@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev                # microbenchmarks in bench/
   clang-format                    # style check in CI
   nodejs npm                      # the BBC JavaScript peer for interoperability tests
+  chromium                        # headless browser for the companion page test (tests/browser)
 )
 
 missing=()
