@@ -51,16 +51,16 @@ const state = {
 
 const lastLogged = new Map();
 
-function note(kind, text) {
+function note(kind, text, limited = true) {
     const now = Date.now();
     const last = lastLogged.get(kind);
-    if (last !== undefined && now - last < 2000) {
+    if (limited && last !== undefined && now - last < 2000) {
         return;
     }
     lastLogged.set(kind, now);
     const line = `${new Date().toISOString().slice(11, 23)} ${text}`;
     state.log.unshift(line);
-    state.log.length = Math.min(state.log.length, 6);
+    state.log.length = Math.min(state.log.length, 8);
     console.info(`companion: ${text}`);
 }
 
@@ -123,10 +123,14 @@ keepOpen("cii", defaultUrl("/cii"), {
             note("cii-binary", "cii: ignored a binary message");
             return;
         }
+        const previousContentId = state.cii.contentId;
         const error = applyCii(state.cii, event.data);
         if (error) {
             note("cii-bad", `cii: ${error}`);
             return;
+        }
+        if (state.cii.contentId !== previousContentId) {
+            note("cii-content", `content id ${state.cii.contentId ?? "none"}`, false);
         }
         state.ciiMessages++;
         if (!state.selector) {
@@ -224,7 +228,9 @@ function startWallClock(url) {
             outstanding = null;
         },
     });
-    setInterval(() => {
+    const tick = () => {
+        // The first exchanges come quickly (100 ms apart) so that the estimate settles soon.
+        setTimeout(tick, state.wc.candidates < 10 ? Math.min(100, wcIntervalMs) : wcIntervalMs);
         const socket = connection.socket;
         if (!state.connected.wc || !socket || socket.readyState !== WebSocket.OPEN) {
             return;
@@ -245,7 +251,8 @@ function startWallClock(url) {
         }
         sendWcRequest(socket);
         record(now);
-    }, wcIntervalMs);
+    };
+    tick();
 }
 
 function sendWcRequest(socket) {
@@ -275,6 +282,14 @@ function startTimelineSync(url) {
             if (ct.error) {
                 note("ts-bad", `ts: ignored a message: ${ct.error}`);
                 return;
+            }
+            const before = state.ct;
+            if (!before || (before.contentTicks === null) !== (ct.contentTicks === null)) {
+                note("ts-availability",
+                     `timeline ${ct.contentTicks === null ? "unavailable" : "available"}`, false);
+            }
+            if (ct.speed !== null && ct.speed !== before?.speed) {
+                note("ts-speed", `speed ${ct.speed}`, false);
             }
             state.ct = ct;
             state.controlTimestamps++;
@@ -334,6 +349,9 @@ const $ = (id) => document.getElementById(id);
 const fields = {
     contentId: $("content-id"),
     contentStatus: $("content-status"),
+    timelines: $("timelines"),
+    wcUrl: $("wc-url"),
+    tsUrl: $("ts-url"),
     selector: $("selector"),
     positionSeconds: $("position-seconds"),
     positionTicks: $("position-ticks"),
@@ -368,6 +386,13 @@ function render() {
     setText(fields.contentId, p.content_id ?? "no content id yet");
     setText(fields.contentStatus,
             [p.content_id_status, p.presentation_status].filter(Boolean).join(" · ") || "");
+    const offered = ciiSelectors(state.cii).map((selector) => {
+        const rate = tickRateFor(state.cii, selector);
+        return `${selector.replace(/^urn:dvb:css:timeline:/, "")} (${rate ?? "?"} Hz)`;
+    });
+    setText(fields.timelines, offered.join(", ") || "–");
+    setText(fields.wcUrl, state.wcUrl ?? "–");
+    setText(fields.tsUrl, state.tsUrl ?? "–");
     setText(fields.selector, p.selector ?? "–");
     if (p.position_ticks !== null) {
         setText(fields.positionSeconds, formatSeconds(p.position_ticks / p.tick_rate));
@@ -417,7 +442,7 @@ function drawPlot(canvas, nowLocalNs) {
     const grid = style.getPropertyValue("--plot-grid").trim() || "#333";
     const colours = [style.getPropertyValue("--plot-a").trim() || "#4cc9f0",
                      style.getPropertyValue("--plot-b").trim() || "#f9c74f"];
-    const left = 56;
+    const left = 66;
     const right = 8;
     const gap = 18;
     const panelHeight = (height - gap * 3) / 2;
