@@ -127,10 +127,13 @@ public:
     /// Fails on a member not in `allowed`.
     void only(std::initializer_list<std::string_view> allowed) const {
         for (const auto& [key, value] : j_->items()) {
-            if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+            // An empty name in `allowed` stands for no field.
+            if (key.empty() || std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
                 std::string list;
                 for (const auto a : allowed) {
-                    list += (list.empty() ? "" : ", ") + std::string(a);
+                    if (!a.empty()) {
+                        list += (list.empty() ? "" : ", ") + std::string(a);
+                    }
                 }
                 fail(member(path_, key), "unknown field (expected one of: " + list + ")");
             }
@@ -179,7 +182,8 @@ std::int64_t integer_between(const json& j, const std::string& path, std::int64_
         "must be a whole number between " + std::to_string(low) + " and " + std::to_string(high);
     if (j.is_number_unsigned()) {
         const auto v = j.get<std::uint64_t>();
-        if (v > static_cast<std::uint64_t>(high)) {
+        if (v > static_cast<std::uint64_t>(high) ||
+            (low > 0 && v < static_cast<std::uint64_t>(low))) {
             fail(path, message);
         }
         return static_cast<std::int64_t>(v);
@@ -353,7 +357,7 @@ change parse_change(const json& j, const std::string& path, std::int64_t* at_ns)
     }
     change c;
     c.kind = *kind;
-    const std::string_view at = at_ns != nullptr ? "at" : "do";
+    const std::string_view at = at_ns != nullptr ? "at" : "";
     switch (*kind) {
     case change_kind::pause:
     case change_kind::play:
