@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -286,12 +287,23 @@ asio::awaitable<close_info> websocket_client::impl::serve(std::shared_ptr<connec
     error_code read_ec;
     for (;;) {
         auto [ec, n] = co_await c->ws.async_read(c->buffer, use_tuple);
+        // The receive time: read before anything else once the message is complete.
+        const std::int64_t received_ns = monotonic_now_ns();
         static_cast<void>(n);
         if (ec) {
             read_ec = ec;
             break;
         }
-        if (c->ws.got_text()) {
+        if (callbacks.on_message) {
+            if (!c->closing) {
+                const incoming_message message{
+                    !c->ws.got_text(),
+                    std::string_view{static_cast<const char*>(c->buffer.data().data()),
+                                     c->buffer.size()},
+                    received_ns};
+                invoke(callbacks.on_message, message);
+            }
+        } else if (c->ws.got_text()) {
             const std::string_view text{static_cast<const char*>(c->buffer.data().data()),
                                         c->buffer.size()};
             if (!c->closing) {

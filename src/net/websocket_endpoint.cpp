@@ -15,6 +15,7 @@ websocket_endpoint_state::websocket_endpoint_state(std::string path, websocket_h
     , max_outbox_messages_(config.max_outbox_messages)
     , max_outbox_bytes_(config.max_outbox_bytes)
     , overflow_close_code_(config.overflow_close_code)
+    , accept_binary_(config.accept_binary)
     , enabled_(config.enabled)
     , max_connections_(config.max_connections) {}
 
@@ -124,7 +125,16 @@ bool websocket_endpoint::send(connection_id id, std::string text) {
     if (!session) {
         return false;
     }
-    session->post_send(std::move(text));
+    session->post_send(std::move(text), false);
+    return true;
+}
+
+bool websocket_endpoint::send_binary(connection_id id, std::string data) {
+    auto session = state_->find(id);
+    if (!session) {
+        return false;
+    }
+    session->post_send(std::move(data), true);
     return true;
 }
 

@@ -23,7 +23,8 @@ public:
     websocket_session_base& operator=(const websocket_session_base&) = delete;
     virtual ~websocket_session_base() = default;
 
-    virtual void post_send(std::string text) = 0;
+    /// Queues one message (text, or binary when `binary`) on the session's outbox.
+    virtual void post_send(std::string data, bool binary) = 0;
     virtual void post_notify() = 0;
     virtual void post_close(std::uint16_t code, std::string reason) = 0;
 };
@@ -77,12 +78,15 @@ public:
 
     [[nodiscard]] std::uint16_t overflow_close_code() const { return overflow_close_code_; }
 
+    [[nodiscard]] bool accept_binary() const { return accept_binary_; }
+
 private:
     const std::string path_;
     websocket_handler& handler_;
     const std::size_t max_outbox_messages_;
     const std::size_t max_outbox_bytes_;
     const std::uint16_t overflow_close_code_;
+    const bool accept_binary_;
 
     mutable std::mutex mutex_;
     bool enabled_;             // guarded by mutex_

@@ -17,9 +17,12 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -32,9 +35,11 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -57,6 +62,42 @@ using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view log_name = "websocket";
 constexpr std::string_view server_header = "dvbcss";
+/// Requests served on one persistent HTTP connection before the server closes it.
+constexpr unsigned max_requests_per_connection = 100;
+/// Bytes of an unread request body the server reads and discards after refusing the request, so
+/// that closing the socket does not reset the connection before the peer has read the answer.
+constexpr std::size_t max_drain_bytes = 1024 * 1024;
+constexpr std::chrono::milliseconds max_drain_time{2000};
+
+/// The peer's text for a log line: bounded and stripped of control characters.
+std::string printable(std::string_view text, std::size_t limit = 200) {
+    std::string result(text.substr(0, limit));
+    for (auto& ch : result) {
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+            ch = '?';
+        }
+    }
+    return result;
+}
+
+/// Header fields a handler may not set: the server writes them itself.
+bool reserved_response_field(std::string_view name) {
+    constexpr std::array<std::string_view, 5> reserved{"server", "content-type", "content-length",
+                                                       "connection", "transfer-encoding"};
+    return std::any_of(reserved.begin(), reserved.end(),
+                       [&](std::string_view r) { return beast::iequals(name, r); });
+}
+
+/// A field name or value that would break the response's framing.
+bool unsafe_field_text(std::string_view text) {
+    return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+/// One queued WebSocket message.
+struct outgoing_message {
+    bool binary = false;
+    std::string data;
+};
 
 std::string describe(const tcp::endpoint& endpoint) {
     auto text = endpoint.address().to_string();
@@ -113,8 +154,31 @@ struct websocket_server::impl : std::enable_shared_from_this<websocket_server::i
 
     std::shared_ptr<detail::websocket_endpoint_state> find_endpoint(std::string_view path) const {
         const std::lock_guard lock(mutex);
-        const auto it = endpoints.find(std::string(path));
+        const auto it = endpoints.find(path);
         return it == endpoints.end() ? nullptr : it->second.state;
+    }
+
+    struct route_entry {
+        http_handler* handler = nullptr;
+        http_route_config config;
+    };
+
+    /// The route serving `path`: an exact route, else the longest matching prefix route.
+    std::optional<route_entry> find_route(std::string_view path) const {
+        const std::lock_guard lock(mutex);
+        if (const auto it = routes.find(path); it != routes.end()) {
+            return it->second;
+        }
+        const route_entry* best = nullptr;
+        std::size_t best_length = 0;
+        for (const auto& [prefix, entry] : routes) {
+            if (entry.config.prefix && prefix.size() >= best_length &&
+                path.substr(0, prefix.size()) == prefix) {
+                best = &entry;
+                best_length = prefix.size();
+            }
+        }
+        return best == nullptr ? std::nullopt : std::optional(*best);
     }
 
     /// Registers a session unless the server is stopping; returns false if it is.
@@ -135,6 +199,7 @@ struct websocket_server::impl : std::enable_shared_from_this<websocket_server::i
 
     mutable std::mutex mutex;
     std::map<std::string, endpoint_entry, std::less<>> endpoints;              // guarded by mutex
+    std::map<std::string, route_entry, std::less<>> routes;                    // guarded by mutex
     std::unordered_map<connection_id, std::weak_ptr<server_session>> sessions; // guarded by mutex
     bool stopping = false;                                                     // guarded by mutex
     bool started = false;                                                      // guarded by mutex
@@ -152,7 +217,8 @@ public:
         , executor_(socket.get_executor())
         , ws_(std::move(socket))
         , wake_(executor_)
-        , deadline_(executor_) {
+        , deadline_(executor_)
+        , response_timer_(executor_) {
         info_.id = id;
     }
 
@@ -165,10 +231,11 @@ public:
                        });
     }
 
-    void post_send(std::string text) override {
-        asio::post(executor_, [self = shared_from_this(), text = std::move(text)]() mutable {
-            self->enqueue(std::move(text));
-        });
+    void post_send(std::string data, bool binary) override {
+        asio::post(executor_,
+                   [self = shared_from_this(), data = std::move(data), binary]() mutable {
+                       self->enqueue(outgoing_message{binary, std::move(data)});
+                   });
     }
 
     void post_notify() override {
@@ -192,6 +259,7 @@ public:
             if (self->phase_ == phase::http) {
                 error_code ignored;
                 beast::get_lowest_layer(self->ws_).socket().close(ignored);
+                self->response_timer_.cancel(); // a handler's answer is no longer awaited
             } else {
                 self->request_close(close_codes::going_away, "server stopping");
             }
@@ -244,31 +312,70 @@ private:
     }
 
     asio::awaitable<void> serve(const websocket_server_config& config) {
-        // 1. The HTTP request, bounded in size and time.
-        http::request_parser<http::empty_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(config.max_http_header_bytes));
-        beast::get_lowest_layer(ws_).expires_after(config.handshake_timeout);
-        {
-            auto [ec, n] = co_await http::async_read(ws_.next_layer(), buffer_, parser, use_tuple);
-            static_cast<void>(n);
-            if (ec) {
-                peer_log(peer_event_log::kind::http, log::level::debug,
-                         "HTTP request from " + describe(info_.remote) +
-                             " failed: " + ec.message());
+        // HTTP requests, one after another while the peer keeps the connection alive, until one
+        // is a WebSocket upgrade (which ends in `open_websocket`) or the connection ends.
+        for (unsigned served = 0;;) {
+            // 1. The request header, bounded in size and time. A connection that stays idle
+            // between two requests for the timeout is closed silently.
+            http::request_parser<http::empty_body> parser;
+            parser.header_limit(static_cast<std::uint32_t>(config.max_http_header_bytes));
+            parser.body_limit(boost::none); // each route sets its own, once the path is known
+            beast::get_lowest_layer(ws_).expires_after(config.handshake_timeout);
+            {
+                auto [ec, n] =
+                    co_await http::async_read_header(ws_.next_layer(), buffer_, parser, use_tuple);
+                static_cast<void>(n);
+                if (ec) {
+                    if (served == 0 || parser.got_some()) {
+                        peer_log(peer_event_log::kind::http, log::level::debug,
+                                 "HTTP request from " + describe(info_.remote) +
+                                     " failed: " + ec.message());
+                    }
+                    co_return;
+                }
+            }
+            const auto& request = parser.get();
+            const std::string_view target{request.target().data(), request.target().size()};
+            info_.path = std::string(target.substr(0, target.find('?')));
+
+            // 2. Routing: WebSocket endpoints, then HTTP routes (exact, then longest prefix).
+            endpoint_ = server_->find_endpoint(info_.path);
+            if (endpoint_) {
+                co_await open_websocket(parser, config);
+                co_return;
+            }
+            const auto route = server_->find_route(info_.path);
+            if (!route || websocket::is_upgrade(request)) {
+                co_await refuse(request, http::status::not_found, "Not Found", {},
+                                !parser.is_done());
+                co_return;
+            }
+            ++served;
+            if (!co_await serve_route(std::move(parser), *route,
+                                      served < max_requests_per_connection)) {
                 co_return;
             }
         }
-        buffer_.consume(buffer_.size());
-        const auto& request = parser.get();
-        const std::string_view target{request.target().data(), request.target().size()};
-        info_.path = std::string(target.substr(0, target.find('?')));
+    }
 
-        // 2. Routing and admission.
-        endpoint_ = server_->find_endpoint(info_.path);
-        if (!endpoint_) {
-            co_await refuse(request, http::status::not_found, "Not Found");
+    /// Answers a request for a WebSocket endpoint: the upgrade, or a refusal.
+    asio::awaitable<void> open_websocket(const http::request_parser<http::empty_body>& parser,
+                                         const websocket_server_config& config) {
+        const auto& request = parser.get();
+        if (!parser.is_done()) {
+            // A body on an upgrade would be read as WebSocket frames: refuse it.
+            if (websocket::is_upgrade(request)) {
+                co_await refuse(request, http::status::bad_request,
+                                "Bad Request. A WebSocket upgrade carries no body", {}, true);
+            } else {
+                co_await refuse(
+                    request, http::status::upgrade_required,
+                    "Upgrade Required. This end-point only accepts WebSocket connections", {},
+                    true);
+            }
             co_return;
         }
+        buffer_.consume(buffer_.size());
         if (!websocket::is_upgrade(request)) {
             co_await refuse(request, http::status::upgrade_required,
                             "Upgrade Required. This end-point only accepts WebSocket connections");
@@ -347,6 +454,8 @@ private:
     asio::awaitable<void> read_loop() {
         for (;;) {
             auto [ec, n] = co_await ws_.async_read(buffer_, use_tuple);
+            // The receive time: read before anything else once the message is complete.
+            const std::int64_t received_ns = monotonic_now_ns();
             static_cast<void>(n);
             if (ec) {
                 read_error_ = ec;
@@ -356,7 +465,8 @@ private:
                 }
                 co_return;
             }
-            if (!ws_.got_text()) {
+            const bool binary = !ws_.got_text();
+            if (binary && !endpoint_->accept_binary()) {
                 buffer_.consume(buffer_.size());
                 if (phase_ == phase::open) {
                     peer_log(peer_event_log::kind::misbehaviour, log::level::warning,
@@ -366,9 +476,12 @@ private:
                 continue;
             }
             if (phase_ == phase::open) {
-                const std::string_view text{static_cast<const char*>(buffer_.data().data()),
-                                            buffer_.size()};
-                guarded_call([&] { endpoint_->handler().on_text(info_.id, text); });
+                const incoming_message message{
+                    binary,
+                    std::string_view{static_cast<const char*>(buffer_.data().data()),
+                                     buffer_.size()},
+                    received_ns};
+                guarded_call([&] { endpoint_->handler().on_message(info_.id, message); });
             }
             buffer_.consume(buffer_.size());
         }
@@ -383,7 +496,7 @@ private:
                 guarded_call([&] { text = endpoint_->handler().take_pending(info_.id); });
                 if (text && phase_ == phase::open) {
                     outbox_bytes_ += text->size();
-                    outbox_.push_back(std::move(*text));
+                    outbox_.push_back(outgoing_message{false, std::move(*text)});
                 }
             }
             if (outbox_.empty()) {
@@ -392,10 +505,11 @@ private:
                 static_cast<void>(ec); // cancelled on purpose: something to do
                 continue;
             }
-            std::string message = std::move(outbox_.front());
+            outgoing_message message = std::move(outbox_.front());
             outbox_.pop_front();
-            outbox_bytes_ -= message.size();
-            auto [ec, n] = co_await ws_.async_write(asio::buffer(message), use_tuple);
+            outbox_bytes_ -= message.data.size();
+            ws_.binary(message.binary);
+            auto [ec, n] = co_await ws_.async_write(asio::buffer(message.data), use_tuple);
             static_cast<void>(n);
             if (ec) {
                 co_return; // the reader sees the failure too and ends the session
@@ -408,12 +522,12 @@ private:
         }
     }
 
-    void enqueue(std::string text) {
+    void enqueue(outgoing_message message) {
         if (phase_ != phase::open) {
             return;
         }
         if (outbox_.size() + 1 > endpoint_->max_outbox_messages() ||
-            outbox_bytes_ + text.size() > endpoint_->max_outbox_bytes()) {
+            outbox_bytes_ + message.data.size() > endpoint_->max_outbox_bytes()) {
             const auto code = endpoint_->overflow_close_code();
             peer_log(peer_event_log::kind::misbehaviour, log::level::warning,
                      who() + ": peer is not reading (outbox full at " +
@@ -423,8 +537,8 @@ private:
             request_close(code, "outbox overflow: peer too slow");
             return;
         }
-        outbox_bytes_ += text.size();
-        outbox_.push_back(std::move(text));
+        outbox_bytes_ += message.data.size();
+        outbox_.push_back(std::move(message));
         wake_.cancel();
     }
 
@@ -506,19 +620,16 @@ private:
         }
     }
 
+    /// Answers `request` with `status` and closes the connection. With `drain`, the request's
+    /// unread body is read and discarded (bounded) after the answer, so that the peer reads the
+    /// answer rather than a reset.
     template <class Request>
     asio::awaitable<void> refuse(const Request& request, http::status status, std::string_view text,
-                                 std::string_view why = {}) {
-        // The target is the peer's text: bounded and stripped of control characters.
+                                 std::string_view why = {}, bool drain = false) {
         const auto raw_target = request.target();
-        std::string target(raw_target.data(), std::min<std::size_t>(raw_target.size(), 200));
-        for (auto& ch : target) {
-            if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
-                ch = '?';
-            }
-        }
         peer_log(peer_event_log::kind::http, log::level::info,
-                 "refused " + target + " from " + describe(info_.remote) + ": HTTP " +
+                 "refused " + printable({raw_target.data(), raw_target.size()}) + " from " +
+                     describe(info_.remote) + ": HTTP " +
                      std::to_string(static_cast<unsigned>(status)) +
                      (why.empty() ? std::string() : " (" + std::string(why) + ")"));
         http::response<http::string_body> response{status, request.version()};
@@ -534,26 +645,227 @@ private:
         beast::get_lowest_layer(ws_).expires_after(server_->config.handshake_timeout);
         auto [ec, n] = co_await http::async_write(ws_.next_layer(), response, use_tuple);
         static_cast<void>(n);
-        static_cast<void>(ec);
+        if (!ec && drain) {
+            co_await drain_and_close();
+            co_return;
+        }
         error_code ignored;
         beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
         beast::get_lowest_layer(ws_).close();
+    }
+
+    /// Ends the connection gracefully after an answer while the peer may still be sending: stops
+    /// sending, discards what arrives (at most `max_drain_bytes`, for at most `max_drain_time`)
+    /// until the peer closes, then closes.
+    asio::awaitable<void> drain_and_close() {
+        auto& stream = beast::get_lowest_layer(ws_);
+        error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.expires_after(
+            std::min<std::chrono::milliseconds>(server_->config.handshake_timeout, max_drain_time));
+        std::size_t drained = buffer_.size();
+        buffer_.consume(buffer_.size());
+        std::array<char, 4096> scratch{};
+        while (drained < max_drain_bytes) {
+            auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), use_tuple);
+            if (ec) {
+                break;
+            }
+            drained += n;
+        }
+        stream.close();
+    }
+
+    // ---- HTTP routes ----
+
+    /// Reads the body of a request for `route`, has the route's handler answer it and writes the
+    /// answer. Returns true if the connection stays open for another request.
+    asio::awaitable<bool> serve_route(http::request_parser<http::empty_body>&& header_parser,
+                                      const websocket_server::impl::route_entry& route,
+                                      bool may_keep_alive) {
+        const auto max_body = route.config.max_body_bytes;
+        http::request_parser<http::string_body> parser{std::move(header_parser)};
+        if (const auto length = parser.content_length(); length && *length > max_body) {
+            co_await refuse(parser.get(), http::status::payload_too_large, "Payload Too Large",
+                            "body of " + std::to_string(*length) + " bytes, limit " +
+                                std::to_string(max_body),
+                            true);
+            co_return false;
+        }
+        if (!parser.is_done()) {
+            // The body, still within the time the request started with (chunked bodies are
+            // bounded by the parser's limit as they arrive).
+            parser.body_limit(max_body);
+            auto [ec, n] = co_await http::async_read(ws_.next_layer(), buffer_, parser, use_tuple);
+            static_cast<void>(n);
+            if (ec == http::error::body_limit) {
+                co_await refuse(parser.get(), http::status::payload_too_large, "Payload Too Large",
+                                "body over " + std::to_string(max_body) + " bytes", true);
+                co_return false;
+            }
+            if (ec) {
+                peer_log(peer_event_log::kind::http, log::level::debug,
+                         "HTTP request body from " + describe(info_.remote) +
+                             " failed: " + ec.message());
+                co_return false;
+            }
+        }
+        beast::get_lowest_layer(ws_).expires_never();
+
+        auto message = parser.release();
+        const bool head = message.method() == http::verb::head;
+        const unsigned version = message.version();
+        const bool keep_alive = may_keep_alive && message.keep_alive();
+        http_request request;
+        request.method = std::string(message.method_string());
+        request.target = std::string(message.target());
+        request.path = info_.path;
+        if (const auto q = request.target.find('?'); q != std::string::npos) {
+            request.query = request.target.substr(q + 1);
+        }
+        for (const auto& field : message) {
+            request.headers.emplace_back(std::string(field.name_string()),
+                                         std::string(field.value()));
+        }
+        request.body = std::move(message.body());
+        request.local = info_.local;
+        request.remote = info_.remote;
+
+        // The handler answers through the responder, now or later, from any thread.
+        const auto request_number = ++request_number_;
+        awaiting_request_ = request_number;
+        response_.reset();
+        http_response answer;
+        bool answered = false;
+        try {
+            route.handler->on_request(request, make_responder(request_number));
+        } catch (const std::exception& e) {
+            answer = internal_error(std::string("handler threw: ") + e.what());
+            answered = true;
+        } catch (...) {
+            answer = internal_error("handler threw an unknown exception");
+            answered = true;
+        }
+        if (!answered) {
+            if (!response_) {
+                response_timer_.expires_after(server_->config.handshake_timeout);
+                auto [ec] = co_await response_timer_.async_wait(use_tuple);
+                static_cast<void>(ec); // cancelled when the answer arrives (or the server stops)
+            }
+            if (!response_) {
+                awaiting_request_ = 0;
+                peer_log(peer_event_log::kind::http, log::level::debug,
+                         "no answer to " + printable(request.target) + " from " +
+                             describe(info_.remote) + " within the handshake timeout; dropped");
+                beast::get_lowest_layer(ws_).close();
+                co_return false;
+            }
+            answer = std::move(*response_);
+        }
+        awaiting_request_ = 0;
+        response_.reset();
+        co_return co_await write_response(std::move(answer), version, head, keep_alive);
+    }
+
+    /// The answer to a request whose handler failed, with its (rate-limited) error line.
+    http_response internal_error(const std::string& what) const {
+        peer_log(peer_event_log::kind::misbehaviour, log::level::error,
+                 who() + ": " + what + "; answered 500");
+        http_response response;
+        response.status = 500;
+        response.body = "Internal Server Error";
+        return response;
+    }
+
+    /// A responder for request number `request_number` of this connection: hops to the session's
+    /// strand. Only its first call counts; a call after the connection ended, or after the
+    /// server stopped waiting for the answer, does nothing.
+    http_responder make_responder(std::uint64_t request_number) {
+        auto called = std::make_shared<std::atomic<bool>>(false);
+        return [weak = weak_from_this(), request_number, called](http_response response) {
+            if (called->exchange(true)) {
+                return;
+            }
+            const auto self = weak.lock();
+            if (!self) {
+                return;
+            }
+            asio::post(self->executor_,
+                       [self, request_number, response = std::move(response)]() mutable {
+                           if (self->awaiting_request_ == request_number) {
+                               self->response_ = std::move(response);
+                               self->response_timer_.cancel();
+                           }
+                       });
+        };
+    }
+
+    /// Writes a handler's answer; returns true if the connection stays open.
+    asio::awaitable<bool> write_response(http_response answer, unsigned version, bool head,
+                                         bool keep_alive) {
+        if (answer.status < 200 || answer.status > 599) {
+            answer =
+                internal_error("handler answered with status " + std::to_string(answer.status));
+        }
+        http::response<http::string_body> response;
+        response.result(answer.status);
+        response.version(version);
+        response.set(http::field::server, server_header);
+        response.set(http::field::content_type, answer.content_type);
+        for (const auto& [name, value] : answer.headers) {
+            if (name.empty() || reserved_response_field(name) || unsafe_field_text(name) ||
+                unsafe_field_text(value)) {
+                continue;
+            }
+            response.insert(name, value);
+        }
+        response.keep_alive(keep_alive);
+        const bool no_body = answer.status == 204 || answer.status == 304;
+        if (!no_body) {
+            response.body() = std::move(answer.body);
+            response.prepare_payload(); // Content-Length: the body's size, for HEAD too
+        }
+        beast::get_lowest_layer(ws_).expires_after(server_->config.handshake_timeout);
+        error_code ec;
+        if (head || no_body) {
+            http::response_serializer<http::string_body> serializer{response};
+            std::tie(ec, std::ignore) =
+                co_await http::async_write_header(ws_.next_layer(), serializer, use_tuple);
+        } else {
+            std::tie(ec, std::ignore) =
+                co_await http::async_write(ws_.next_layer(), response, use_tuple);
+        }
+        if (ec) {
+            beast::get_lowest_layer(ws_).close();
+            co_return false;
+        }
+        if (!keep_alive) {
+            error_code ignored;
+            beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+            beast::get_lowest_layer(ws_).close();
+            co_return false;
+        }
+        co_return true;
     }
 
     const std::shared_ptr<websocket_server::impl> server_;
     const asio::any_io_executor executor_;
     websocket::stream<beast::tcp_stream> ws_;
     beast::flat_buffer buffer_;
-    asio::steady_timer wake_;     // the writer sleeps on it while there is nothing to send
-    asio::steady_timer deadline_; // bounds the closing handshake we start
+    asio::steady_timer wake_;           // the writer sleeps on it while there is nothing to send
+    asio::steady_timer deadline_;       // bounds the closing handshake we start
+    asio::steady_timer response_timer_; // waits for a route handler's answer
     connection_info info_;
     std::shared_ptr<detail::websocket_endpoint_state> endpoint_;
     phase phase_ = phase::http;
-    std::deque<std::string> outbox_;
+    std::deque<outgoing_message> outbox_;
     std::size_t outbox_bytes_ = 0;
     bool pending_ = false; // the handler has something to take when the outbox drains
     close_info close_request_;
     error_code read_error_;
+    std::uint64_t request_number_ = 0;      // HTTP requests read on this connection
+    std::uint64_t awaiting_request_ = 0;    // the request whose answer is awaited, 0 if none
+    std::optional<http_response> response_; // its answer, once the responder delivered it
 };
 
 bool websocket_server::impl::track(connection_id id,
@@ -643,6 +955,18 @@ websocket_endpoint& websocket_server::add_endpoint(std::string path, websocket_h
     auto& result = *handle;
     impl_->endpoints.emplace(std::move(path), impl::endpoint_entry{state, std::move(handle)});
     return result;
+}
+
+void websocket_server::add_http_route(std::string path, http_handler& handler,
+                                      http_route_config config) {
+    if (path.empty() || path.front() != '/') {
+        throw std::invalid_argument("HTTP route path must start with '/': " + path);
+    }
+    const std::lock_guard lock(impl_->mutex);
+    if (impl_->routes.count(path) != 0) {
+        throw std::invalid_argument("HTTP route path already served: " + path);
+    }
+    impl_->routes.emplace(std::move(path), impl::route_entry{&handler, config});
 }
 
 error_code websocket_server::start() {
