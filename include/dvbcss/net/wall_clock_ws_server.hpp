@@ -39,16 +39,28 @@ struct wall_clock_ws_server_statistics {
 
 /// Serves CSS-WC on one path of a `websocket_server` (e.g. "/wc"). A binary frame holding the
 /// 32-byte request (ETSI TS 103 286-2 §8) is answered with the 32-byte response in a binary
-/// frame; a text frame holding the BBC JSON form (`wc::decode_json_request`) is answered in the
-/// same JSON form. The receive time t2 is the connection's `incoming_message` read time converted
-/// to the wall clock (`wall_clock_time`); the transmit time t3 is read just before the reply is
-/// queued. In follow-up mode the follow-up's t3 is the time the reply was queued (no kernel
-/// timestamps exist for a TCP stream). Anything else is ignored, counted and logged
-/// (rate-limited); the connection stays open.
+/// frame; a text frame holding the BBC JSON form (`wc::decode_json`, wc/json_message.hpp) is
+/// answered in the same JSON form (a request is turned into the 32-byte form and given to the
+/// same `wc::server` core, whose reply is spelt back as JSON). Both framings may be mixed on one
+/// connection.
+///
+/// Times: the receive time t2 is the connection's `incoming_message::received_monotonic_ns` (read
+/// as soon as the WebSocket read of the message completed) converted to the wall clock
+/// (`wall_clock_time`); the transmit time t3 is read immediately before the reply is queued on
+/// the connection (for JSON, after the rest of the text is written). In follow-up mode the type-3
+/// follow-up's t3 is read just after the type-2 response was queued: no kernel timestamps exist
+/// for bytes on a TCP stream, so that is the latest time known not to be after the departure.
+///
+/// Ignored input: a text frame that is not a valid JSON message (the codec's reason), or a
+/// request the core ignores (its reason: a binary message not 32 bytes long, a bad version or
+/// type, a response sent to the server) is counted in `statistics().ignored` and logged,
+/// rate-limited (10 lines, then one per second), under `config.logger`; the connection stays
+/// open and gets no answer.
 ///
 /// Thread safety: the wall clock's tree is read from session callbacks, so the server's
 /// io_context must be run by the one thread that owns the clock tree (tv-device's owner thread,
-/// wallclock-server's io thread). `statistics()` from that thread too.
+/// wallclock-server's io thread). The core and the counters are guarded by a mutex, so
+/// `statistics()` may be called from any thread.
 ///
 /// Lifetime: the wall clock and the websocket_server must outlive this object; stop the server
 /// (and let its io_context finish) before destroying it.
