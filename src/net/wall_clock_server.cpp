@@ -338,6 +338,22 @@ wall_clock_server::processing_delay_percentile_ns(double p, processing_delay kin
     return value_of(delay_bins - 1);
 }
 
+std::vector<std::pair<std::int64_t, std::uint64_t>>
+wall_clock_server::processing_delay_bins(processing_delay kind) const {
+    const auto& histogram =
+        kind == processing_delay::since_receive ? delay_histogram_ : dequeue_histogram_;
+    std::vector<std::pair<std::int64_t, std::uint64_t>> bins;
+    if (delay_samples_ == 0) {
+        return bins;
+    }
+    for (std::size_t i = 0; i < histogram.size(); ++i) {
+        if (histogram[i] != 0) {
+            bins.emplace_back(value_of(i), histogram[i]);
+        }
+    }
+    return bins;
+}
+
 void wall_clock_server::reset_processing_delay() {
     std::fill(delay_histogram_.begin(), delay_histogram_.end(), 0);
     std::fill(dequeue_histogram_.begin(), dequeue_histogram_.end(), 0);

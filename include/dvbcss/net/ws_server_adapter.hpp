@@ -14,8 +14,10 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -26,6 +28,18 @@
 #include <vector>
 
 namespace dvbcss::net {
+
+/// One open connection of a `ws_server_adapter`, as the owner knows it (for status pages).
+///
+/// Thread safety: a value type.
+struct ws_connection_description {
+    connection_id id = 0;
+    /// The peer as "addr:port" ("[v6]:port" for IPv6).
+    std::string remote;
+    /// CLOCK_MONOTONIC nanoseconds when the session reported the connection open (read on the
+    /// session's strand, before the hop to the owner).
+    std::int64_t opened_monotonic_ns = 0;
+};
 
 /// The WebSocket handler of one endpoint, driving a protocol core that models
 /// `dvbcss::server_protocol`. It owns the core; it never decodes a message itself.
@@ -125,14 +139,28 @@ public:
         return state_->owner;
     }
 
+    /// The connections the owner has seen open and not yet close, in the order they opened
+    /// (increasing id). Use only on the owner (as `core()`): it reflects the `on_open` and
+    /// `on_close` calls the core has had, so it agrees with the core's own per-connection state.
+    [[nodiscard]] std::vector<ws_connection_description> connections() const {
+        std::vector<ws_connection_description> out;
+        out.reserve(state_->remotes.size());
+        for (const auto& [id, known] : state_->remotes) {
+            out.push_back({id, known.remote, known.opened_monotonic_ns});
+        }
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+        return out;
+    }
+
     void on_open(const connection_info& connection) override {
         state_->gate.opened(connection.id);
         boost::asio::dispatch(state_->owner, [s = state_, id = connection.id,
-                                              origin = detail::origin_of(connection)] {
+                                              origin = detail::origin_of(connection),
+                                              opened = detail::monotonic_ns()] {
             if (!s->alive.load()) {
                 return;
             }
-            s->remotes[id] = origin.remote;
+            s->remotes[id] = {origin.remote, opened};
             s->guarded(id, "on_open", [&] { s->core.on_open(id, origin); });
             s->flush();
         });
@@ -250,14 +278,19 @@ private:
         std::string who(connection_id id) const {
             const auto it = remotes.find(id);
             return "connection " + std::to_string(id) +
-                   (it == remotes.end() ? std::string() : " from " + it->second);
+                   (it == remotes.end() ? std::string() : " from " + it->second.remote);
         }
 
+        struct known_connection {
+            std::string remote;
+            std::int64_t opened_monotonic_ns = 0;
+        };
+
         const boost::asio::any_io_executor owner;
-        Core core;                                              // owner only
-        detail::ws_server_gate gate;                            // any thread
-        detail::limited_log log;                                // owner only
-        std::unordered_map<connection_id, std::string> remotes; // owner only
+        Core core;                                                   // owner only
+        detail::ws_server_gate gate;                                 // any thread
+        detail::limited_log log;                                     // owner only
+        std::unordered_map<connection_id, known_connection> remotes; // owner only
         const log::level ignored_level;
         std::atomic<bool> alive{true};
     };
