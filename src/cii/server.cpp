@@ -60,6 +60,18 @@ message server::customise(const connection& c) const {
         replace_all(f->value(), "{{host}}", c.host);
         replace_all(f->value(), "{{port}}", c.port);
     }
+    // Private data: the templates inside its string values (e.g. a URL for browsers). The host
+    // and port need no JSON escaping; the text is parsed again so that it stays canonical.
+    if (contains(config_.rewrite_host_port, property::private_data) && m.private_data.has_value()) {
+        std::string text = m.private_data.value().text();
+        if (text.find("{{") != std::string::npos) {
+            replace_all(text, "{{host}}", c.host);
+            replace_all(text, "{{port}}", c.port);
+            if (auto rewritten = json::private_data::parse(text)) {
+                m.private_data = std::move(*rewritten);
+            }
+        }
+    }
     return m;
 }
 

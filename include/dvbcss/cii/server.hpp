@@ -31,7 +31,9 @@ struct server_config {
         return m;
     }();
     /// Properties in which `{{host}}` and `{{port}}` are replaced, per connection, by the address
-    /// and port the companion connected to (so one CII serves every network interface).
+    /// and port the companion connected to (so one CII serves every network interface). With
+    /// property::private_data (not in the default set) they are replaced inside the private
+    /// array's string values, e.g. a `{"type":...,"url":"ws://{{host}}:{{port}}/wc"}` entry.
     property_set rewrite_host_port = [] {
         property_set s;
         add(s, property::wc_url);
