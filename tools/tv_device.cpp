@@ -1,39 +1,50 @@
 // tv-device: a pretend TV serving all three companion protocols from one process (the
-// reference's examples/TVDevice.py): CSS-CII at /cii and CSS-TS at /ts on one WebSocket port,
-// CSS-WC on UDP (on its own thread).
+// reference's examples/TVDevice.py): CSS-CII at /cii, CSS-TS at /ts and CSS-WC over WebSocket at
+// /wc on one WebSocket port, CSS-WC on UDP (on its own thread), and for people and browsers on the
+// same port: the companion page at /, the status page at /status (/status.json) and POST /control.
 //
 //   tv-device [ws_addr] [ws_port] [wc_addr] [wc_port]   defaults 0.0.0.0 7681 0.0.0.0 6677
-//     --cycle S             temi:1:1 becomes unavailable for S/2 of every S seconds (default 60,
-//                           as the reference; 0: never)
+//     --scenario FILE       what the TV shows and does (docs/scenarios.md); default: the
+//                           built-in scenarios/default.json
+//     --cycle S             built-in scenario only: temi:1:1 becomes unavailable for S/2 of every
+//                           S seconds (default 60, as the reference; 0: never)
+//     --control-from-anywhere   accept POST /control from any address (default: loopback only)
 //     --max-cii N, --max-ts N   companions allowed at once per protocol (default -1: no limit)
-//     --json                print one JSON line per timeline change (the TV's truth)
+//     --json                print one JSON line per change (the TV's truth)
 //     --no-console          do not read commands from standard input
 //     -Q, --quiet-transport no WebSocket/HTTP transport log lines
 //     -q, --loglevel, --version, --help
 //
-// Timelines start at 0 when it starts: urn:dvb:css:timeline:pts (90 kHz) and
-// urn:dvb:css:timeline:temi:1:1 (50 Hz, a child of PTS). CII's wcUrl and tsUrl name the address
-// and port each companion connected to. Standard input takes commands (pause, play, speed X,
-// seek +S, tweak MS, unavailable SEL, available SEL, content ID, stats, help, quit).
+// The built-in scenario: urn:dvb:css:timeline:pts (90 kHz) and urn:dvb:css:timeline:temi:1:1
+// (50 Hz, a child of PTS), both from 0 at start. CII's wcUrl, tsUrl and its private entry for the
+// WebSocket wall clock name the address and port each companion connected to. Standard input
+// takes commands (pause, play, speed X, seek +S, seek to S, tweak MS, unavailable SEL,
+// available SEL, content ID, status partial|final, presentation TOKENS, stats, help, quit).
 
 #include "common/cli.hpp"
 #include "common/net_setup.hpp"
 #include "common/timeline_control.hpp"
 #include "common/wall_clock_thread.hpp"
+#include "common/web_assets.hpp"
+#include "tv/control_route.hpp"
+#include "tv/default_scenario.hpp"
+#include "tv/screen.hpp"
+#include "tv/status_board.hpp"
 
 #include <dvbcss/cii/message.hpp>
 #include <dvbcss/cii/server.hpp>
 #include <dvbcss/clock/correlated_clock.hpp>
 #include <dvbcss/clock/sys_clock.hpp>
 #include <dvbcss/clock/time_source.hpp>
+#include <dvbcss/json/private_data.hpp>
 #include <dvbcss/net/log.hpp>
 #include <dvbcss/net/udp_socket.hpp>
+#include <dvbcss/net/wall_clock_ws_server.hpp>
 #include <dvbcss/net/websocket_server.hpp>
 #include <dvbcss/net/ws_adapter.hpp>
 #include <dvbcss/net/ws_server_adapter.hpp>
-#include <dvbcss/ts/clock_timeline_source.hpp>
 #include <dvbcss/ts/server.hpp>
-#include <dvbcss/tv/presentation.hpp>
+#include <dvbcss/tv/scenario.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -43,13 +54,16 @@
 #include <boost/asio/streambuf.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <istream>
+#include <span>
+#include <sstream>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -60,9 +74,8 @@ namespace {
 using namespace dvbcss;
 using namespace std::chrono_literals;
 
-constexpr const char* content_id = tools::pretend_content_id;
-using tools::pts_selector;
-using tools::temi_selector;
+/// The type of tv-device's CII private entry naming the WebSocket wall clock (docs/cii.md).
+constexpr const char* wall_clock_websocket_type = "urn:x-dvbcss:wall-clock-websocket";
 
 struct device_options {
     tools::common_options common{false, "info"};
@@ -70,7 +83,10 @@ struct device_options {
     int ws_port = 7681;
     std::string wc_address = "0.0.0.0";
     int wc_port = 6677;
+    std::string scenario_file;
     double cycle_s = 60;
+    bool cycle_given = false;
+    bool control_from_anywhere = false;
     int max_cii = -1;
     int max_ts = -1;
     bool json = false;
@@ -79,20 +95,72 @@ struct device_options {
 };
 
 /// The CII the TV starts with (URLs are rewritten per companion).
-cii::server_config initial_cii(std::uint16_t wc_port) {
+cii::server_config initial_cii(const tv::content_spec& content, std::uint16_t wc_port) {
     cii::server_config config;
+    config.initial_cii = tools::cii_for(content);
     auto& m = config.initial_cii;
-    m.protocol_version = std::string(cii::protocol_version_1_1);
-    m.content_id = content_id;
-    m.content_id_status = cii::id_status::final;
-    m.presentation_status = std::vector<std::string>{"okay"};
     m.ts_url = "ws://{{host}}:{{port}}/ts";
     m.wc_url = "udp://{{host}}:" + std::to_string(wc_port);
-    m.timelines = std::vector<cii::timeline_option>{
-        {pts_selector, {1, 90000, std::nullopt}, std::nullopt},
-        {temi_selector, {1, 50, std::nullopt}, std::nullopt},
-    };
+    m.private_data =
+        json::private_data::parse(std::string(R"([{"type":")") + wall_clock_websocket_type +
+                                  R"(","url":"ws://{{host}}:{{port}}/wc"}])")
+            .value();
+    cii::add(config.rewrite_host_port, cii::property::private_data);
     return config;
+}
+
+/// The scenario to run: FILE, or the built-in one (its script replaced by `--cycle S`'s when
+/// given). Prints the one-line error and returns nothing for a bad file.
+std::optional<tv::scenario> load_scenario(const device_options& o) {
+    std::string error;
+    if (o.scenario_file.empty()) {
+        auto s = tv::parse_scenario(tools::default_scenario_text(), error);
+        if (!s) {
+            std::fprintf(stderr, "tv-device: the built-in scenario: %s\n", error.c_str());
+            return std::nullopt;
+        }
+        if (o.cycle_given) {
+            // The same script as scenarios/default.json's, at another period.
+            s->script.clear();
+            s->repeat_ns.reset();
+            if (o.cycle_s > 0) {
+                const auto period = std::llround(o.cycle_s * 1e9);
+                for (const bool available : {false, true}) {
+                    tv::script_step step;
+                    step.at_ns = available ? period : period / 2;
+                    step.what.kind =
+                        available ? tv::change_kind::available : tv::change_kind::unavailable;
+                    step.what.timeline = tools::temi_selector;
+                    s->script.push_back(step);
+                }
+                s->repeat_ns = period;
+            }
+        }
+        return s;
+    }
+    std::ifstream file(o.scenario_file, std::ios::binary);
+    std::stringstream text;
+    if (file) {
+        // At most one byte more than the parser accepts: it then says the file is too large.
+        std::string buffer(tv::scenario_limits::max_text_bytes + 1, '\0');
+        file.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        buffer.resize(static_cast<std::size_t>(file.gcount()));
+        text << buffer;
+    }
+    if (!file && !file.eof()) {
+        std::fprintf(stderr, "tv-device: %s: cannot be read\n", o.scenario_file.c_str());
+        return std::nullopt;
+    }
+    auto s = tv::parse_scenario(text.str(), error);
+    if (!s) {
+        std::fprintf(stderr, "tv-device: %s: %s\n", o.scenario_file.c_str(), error.c_str());
+    }
+    return s;
+}
+
+/// "90 kHz", "50 Hz".
+std::string rate_text(std::uint64_t hz) {
+    return hz % 1000 == 0 ? std::to_string(hz / 1000) + " kHz" : std::to_string(hz) + " Hz";
 }
 
 /// Reads console commands from standard input, one line at a time, on the owner executor.
@@ -167,7 +235,36 @@ void print_wc_stats(tools::wall_clock_thread& wc) {
     wc.reset_processing_delay();
 }
 
-int run(const device_options& o) {
+/// Serves the embedded web pages: GET and HEAD only, 404 for a path with no page.
+class web_pages final : public net::http_handler {
+public:
+    /// `fixed`: serve this asset whatever the path (e.g. "/status.html" for /status).
+    explicit web_pages(std::string fixed = {})
+        : fixed_(std::move(fixed)) {}
+
+    void on_request(const net::http_request& request, net::http_responder respond) override {
+        net::http_response r;
+        r.headers.emplace_back("Cache-Control", "no-cache");
+        if (request.method != "GET" && request.method != "HEAD") {
+            r.status = 405;
+            r.headers.emplace_back("Allow", "GET, HEAD");
+            r.body = "GET or HEAD only\n";
+        } else if (const auto asset =
+                       tools::find_web_asset(fixed_.empty() ? request.path : fixed_)) {
+            r.content_type = std::string(asset->content_type);
+            r.body = std::string(asset->body);
+        } else {
+            r.status = 404;
+            r.body = "no such page\n";
+        }
+        respond(std::move(r));
+    }
+
+private:
+    std::string fixed_;
+};
+
+int run(const device_options& o, const tv::scenario& scenario) {
     boost::asio::io_context io;
     const auto addresses = tools::resolve_server_addresses(io, "tv-device", o.ws_address, o.ws_port,
                                                            o.wc_address, o.wc_port);
@@ -194,32 +291,48 @@ int run(const device_options& o) {
         return tools::exit_status::failed;
     }
 
-    // The owner (this thread): the clock tree, both protocol cores, the content state.
+    // The owner (this thread): the clock tree, the protocol cores, the content state.
     clock::sys_clock sys(clock::monotonic_time_source::instance(), 1e9, mfe_ppm);
     clock::correlated_clock wall_clock(sys, 1e9);
-    clock::correlated_clock pts(wall_clock, 90000, {wall_clock.ticks(), 0});
-    clock::correlated_clock temi(pts, 50, {0, 0});
-    ts::clock_timeline_source pts_source(pts_selector, wall_clock, pts);
-    ts::clock_timeline_source temi_source(temi_selector, wall_clock, temi);
 
     net::websocket_server server(io.get_executor(), ws_config);
     net::ws_server_adapter_options cii_options;
     cii_options.logger = "cii";
     cii_options.endpoint.max_connections = o.max_cii;
-    net::ws_server_adapter<cii::server> cii_endpoint(server, "/cii", io.get_executor(), cii_options,
-                                                     std::in_place,
-                                                     initial_cii(wc.local_endpoint().port()));
+    net::ws_server_adapter<cii::server> cii_endpoint(
+        server, "/cii", io.get_executor(), cii_options, std::in_place,
+        initial_cii(scenario.contents.at(scenario.first), wc.local_endpoint().port()));
     net::ws_server_adapter_options ts_options;
     ts_options.logger = "ts";
     ts_options.endpoint.max_connections = o.max_ts;
     net::ws_server_adapter<ts::server> ts_endpoint(server, "/ts", io.get_executor(), ts_options,
                                                    std::in_place, wall_clock);
-    ts_endpoint.core().attach(pts_source);
-    ts_endpoint.core().attach(temi_source);
+    // CSS-WC over WebSocket for browsers: on the owner, reading the owner's wall clock.
+    net::wall_clock_ws_server wc_ws(server, "/wc", wall_clock);
+    tools::tv_screen screen(scenario, wall_clock, cii_endpoint.core(), ts_endpoint.core());
+
+    tools::status_board status(io.get_executor(), wall_clock);
+    status.watch_cii(cii_endpoint);
+    status.watch_ts(ts_endpoint);
+    status.watch_wall_clock_udp(wc);
+    status.watch_wall_clock_websocket([&wc_ws] {
+        const auto s = wc_ws.statistics();
+        return tools::wc_websocket_figures{wc_ws.endpoint().connection_count(), s.binary_requests,
+                                           s.json_requests, s.ignored};
+    });
+    status.set_timelines([&screen] {
+        std::vector<tools::timeline_status> out;
+        for (const auto& t : screen.timelines()) {
+            out.push_back({t.selector, static_cast<double>(t.tick_rate), t.clock->is_available(),
+                           t.source->control_timestamp_for(t.selector)});
+        }
+        return out;
+    });
+
     // What companions say they present (remote input: rate-limited, 5 lines then 1 a second).
     net::detail::limited_log presented("tv-device", 5, std::chrono::seconds(1));
     ts_endpoint.core().set_apt_ept_lpt_handler(
-        [&presented](connection_id id, const ts::apt_ept_lpt& m) {
+        status.apt_ept_lpt_recorder([&presented](connection_id id, const ts::apt_ept_lpt& m) {
             if (m.actual && m.actual->wall_clock_time.finite() &&
                 net::log::enabled(net::log::level::debug)) {
                 presented.write(net::log::level::debug,
@@ -227,12 +340,86 @@ int run(const device_options& o) {
                                     std::to_string(m.actual->content_time) + " at wall clock " +
                                     std::to_string(m.actual->wall_clock_time.ns) + " ns");
             }
-        });
-    tv::presentation presentation(cii_endpoint.core(), ts_endpoint.core());
+        }));
     const auto flush = [&] {
         cii_endpoint.flush();
         ts_endpoint.flush();
     };
+
+    const auto say = [&](const std::string& line) {
+        net::log::write(net::log::level::info, "tv-device", line);
+        status.record_event(line);
+    };
+    const bool print_truth = o.json && !o.common.quiet;
+    const auto truth = [&](std::string_view cause) {
+        if (print_truth) {
+            for (const auto& t : screen.timelines()) {
+                tools::print_timeline_truth(t.selector, wall_clock, *t.clock, cause);
+            }
+        }
+    };
+    const auto content_truth = [&] {
+        if (!print_truth) {
+            return;
+        }
+        // Which companions still see the timelines depends on their stems.
+        std::string tokens;
+        for (const auto& t : screen.presentation_status()) {
+            tokens += (tokens.empty() ? "" : " ") + t;
+        }
+        const auto& id = screen.content_id();
+        std::printf("{\"event\":\"content\",\"monotonic_ns\":%lld,\"content_id\":%s,"
+                    "\"content_id_status\":\"%s\",\"presentation_status\":%s}\n",
+                    static_cast<long long>(clock::monotonic_time_source::instance().now_ns()),
+                    id ? tools::json_string(*id).c_str() : "null",
+                    screen.content_id_status() == cii::id_status::partial ? "partial" : "final",
+                    tools::json_string(tokens).c_str());
+        std::fflush(stdout);
+    };
+    // Every change, whatever its source: checked as a whole, applied, told, flushed once.
+    const auto apply_changes = [&](std::span<const tv::change> changes,
+                                   bool indexed) -> std::optional<std::string> {
+        if (auto why = screen.check(changes, indexed)) {
+            return why;
+        }
+        for (const auto& c : changes) {
+            const auto outcome = screen.apply(c);
+            say(outcome.said);
+            if (outcome.content_changed) {
+                content_truth();
+            }
+            if (outcome.timelines_moved) {
+                truth(outcome.cause);
+            }
+        }
+        flush();
+        return std::nullopt;
+    };
+
+    tools::control_route control(
+        io.get_executor(),
+        [&](const std::vector<tv::change>& changes, bool indexed) {
+            tools::control_answer answer;
+            answer.refused = apply_changes(changes, indexed);
+            if (!answer.refused) {
+                std::string applied;
+                for (const auto& c : changes) {
+                    applied += (applied.empty() ? "" : ",") + tv::to_json(c);
+                }
+                answer.body =
+                    "{\"applied\":[" + applied + "],\"state\":" + screen.state_json() + "}";
+            }
+            return answer;
+        },
+        o.control_from_anywhere);
+    web_pages pages;
+    web_pages status_page("/status.html");
+    net::http_route_config prefix;
+    prefix.prefix = true;
+    server.add_http_route("/", pages, prefix);
+    server.add_http_route("/status", status_page);
+    server.add_http_route("/status.json", status.json_handler());
+    server.add_http_route("/control", control);
 
     if (auto ec = server.start()) {
         std::fprintf(stderr, "tv-device: cannot listen on %s port %d: %s\n", o.ws_address.c_str(),
@@ -251,53 +438,61 @@ int run(const device_options& o) {
         const auto cii_urls = tools::endpoint_url_lines("CSS-CII endpoint URL: ", local, "/cii");
         const auto ts_urls = tools::endpoint_url_lines("CSS-TS  endpoint URL: ", local, "/ts");
         const auto wc_line = tools::udp_bound_line("CSS-WC  endpoint", wc_local);
+        std::string timelines;
+        for (const auto& t : screen.timelines()) {
+            timelines +=
+                (timelines.empty() ? "" : ", ") + t.selector + " (" + rate_text(t.tick_rate) + ")";
+        }
+        const auto& id = screen.content_id();
         std::printf("----\n%s%s%s"
+                    "CSS-WC over WebSocket: ws://%s:%u/wc\n"
+                    "Companion page: http://%s:%u/\n"
+                    "Status: http://%s:%u/status\n"
+                    "Control: POST http://%s:%u/control\n"
                     "Content ID: %s\n"
-                    "Timelines: %s (90 kHz), %s (50 Hz)\n"
+                    "Timelines: %s\n"
                     "A companion follows it with: ts-client --cii ws://%s:%u/cii\n"
                     "----\n",
-                    cii_urls.c_str(), ts_urls.c_str(), wc_line.c_str(), content_id, pts_selector,
-                    temi_selector, host.c_str(), port);
+                    cii_urls.c_str(), ts_urls.c_str(), wc_line.c_str(), host.c_str(), port,
+                    host.c_str(), port, host.c_str(), port, host.c_str(), port,
+                    id ? id->c_str() : "(none)", timelines.empty() ? "(none)" : timelines.c_str(),
+                    host.c_str(), port);
         std::fflush(stdout);
     }
-
-    const auto say = [&](const std::string& line) {
-        net::log::write(net::log::level::info, "tv-device", line);
-    };
-    const auto truth = [&](std::string_view cause) {
-        if (o.json && !o.common.quiet) {
-            tools::print_timeline_truth(pts_selector, wall_clock, pts, cause);
-            tools::print_timeline_truth(temi_selector, wall_clock, temi, cause);
-        }
-    };
     truth("start");
 
-    // The reference's cycle: temi:1:1 unavailable for half of every cycle.
-    boost::asio::steady_timer cycle(io);
-    std::function<void()> next_half = [&] {
-        if (o.cycle_s <= 0) {
+    // The scenario's script, timed from now.
+    const auto started = std::chrono::steady_clock::now();
+    tv::script_cursor cursor(screen.scenario().script, screen.scenario().repeat_ns);
+    boost::asio::steady_timer script_timer(io);
+    std::function<void()> next_step = [&] {
+        const auto due = cursor.next_due_ns();
+        if (!due) {
             return;
         }
-        cycle.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::duration<double>(o.cycle_s / 2)));
-        cycle.async_wait([&](const boost::system::error_code& ec) {
+        script_timer.expires_at(started + std::chrono::nanoseconds(*due));
+        script_timer.async_wait([&](const boost::system::error_code& ec) {
             if (ec) {
                 return;
             }
-            const bool now_available = !temi.is_available();
-            temi.set_availability(now_available);
-            say(std::string("timeline ") + temi_selector +
-                (now_available ? " is available again" : " made unavailable"));
-            truth(now_available ? "temi available" : "temi unavailable");
-            flush();
-            next_half();
+            const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now() - started)
+                                     .count();
+            for (const auto* c : cursor.take_due(elapsed)) {
+                // A step naming a timeline the content on screen lacks is skipped, and said.
+                if (const auto why = apply_changes(std::span(c, 1), false)) {
+                    std::fprintf(stderr, "tv-device: script step %s skipped: %s\n",
+                                 tv::to_json(*c).c_str(), why->c_str());
+                }
+            }
+            next_step();
         });
     };
-    next_half();
+    next_step();
 
     std::unique_ptr<console> commands;
     const auto shut_down = [&] {
-        cycle.cancel();
+        script_timer.cancel();
         signals.cancel();
         if (commands) {
             commands->stop();
@@ -311,88 +506,34 @@ int run(const device_options& o) {
         }
     });
 
-    const auto timeline_named = [&](const std::string& name) -> clock::correlated_clock* {
-        const auto ends_with = [&](std::string_view full) {
-            return full == name ||
-                   (full.size() > name.size() && full.substr(full.size() - name.size()) == name &&
-                    full[full.size() - name.size() - 1] == ':');
-        };
-        if (ends_with(pts_selector)) {
-            return &pts;
-        }
-        if (ends_with(temi_selector)) {
-            return &temi;
-        }
-        return nullptr;
-    };
     const auto on_command = [&](const std::string& line) {
         std::string error;
-        const auto parsed = tools::parse_console_command(line, error);
+        const auto parsed = tv::parse_console_line(line, error);
         if (!parsed) {
             if (!error.empty()) {
                 std::fprintf(stderr, "tv-device: %s\n", error.c_str());
             }
             return;
         }
-        std::visit(
-            [&](const auto& c) {
-                using C = std::decay_t<decltype(c)>;
-                if constexpr (std::is_same_v<C, tools::command::pause>) {
-                    tools::pause_timeline(pts);
-                    say("paused");
-                    truth("pause");
-                } else if constexpr (std::is_same_v<C, tools::command::play>) {
-                    tools::set_timeline_speed(pts, 1.0);
-                    say("playing");
-                    truth("play");
-                } else if constexpr (std::is_same_v<C, tools::command::speed>) {
-                    tools::set_timeline_speed(pts, c.value);
-                    say("speed " + std::to_string(c.value));
-                    truth("speed");
-                } else if constexpr (std::is_same_v<C, tools::command::seek_by>) {
-                    tools::jump_timeline(pts, static_cast<std::int64_t>(c.seconds * 90000.0));
-                    say("moved the timelines by " + std::to_string(c.seconds) + " s");
-                    truth("seek");
-                } else if constexpr (std::is_same_v<C, tools::command::availability>) {
-                    if (auto* timeline = timeline_named(c.selector)) {
-                        timeline->set_availability(c.available);
-                        say("timeline " + c.selector +
-                            (c.available ? " available" : " unavailable"));
-                        truth(c.available ? "available" : "unavailable");
-                    } else {
-                        std::fprintf(stderr, "tv-device: no timeline %s (pts, temi:1:1)\n",
-                                     c.selector.c_str());
-                    }
-                } else if constexpr (std::is_same_v<C, tools::command::content>) {
-                    if (c.content_id.empty()) {
-                        presentation.set_content(std::nullopt);
-                        say("no content");
-                    } else {
-                        presentation.set_content(c.content_id);
-                        say("content id " + c.content_id);
-                    }
-                    if (o.json && !o.common.quiet) {
-                        // Which companions still see the timelines depends on their stems.
-                        std::printf("{\"event\":\"content\",\"monotonic_ns\":%lld,"
-                                    "\"content_id\":%s}\n",
-                                    static_cast<long long>(
-                                        clock::monotonic_time_source::instance().now_ns()),
-                                    c.content_id.empty()
-                                        ? "null"
-                                        : tools::json_string(c.content_id).c_str());
-                        std::fflush(stdout);
-                    }
-                } else if constexpr (std::is_same_v<C, tools::command::stats>) {
-                    print_wc_stats(wc);
-                } else if constexpr (std::is_same_v<C, tools::command::help>) {
-                    const auto help = tools::console_help();
-                    std::fwrite(help.data(), 1, help.size(), stderr);
-                } else {
-                    shut_down();
-                }
-            },
-            *parsed);
-        flush();
+        if (const auto* c = std::get_if<tv::change>(&*parsed)) {
+            if (const auto why = apply_changes(std::span(c, 1), false)) {
+                std::fprintf(stderr, "tv-device: %s\n", why->c_str());
+            }
+            return;
+        }
+        switch (std::get<tv::console_action>(*parsed)) {
+        case tv::console_action::stats:
+            print_wc_stats(wc);
+            break;
+        case tv::console_action::help: {
+            const auto help = tv::console_help();
+            std::fwrite(help.data(), 1, help.size(), stderr);
+            break;
+        }
+        case tv::console_action::quit:
+            shut_down();
+            break;
+        }
     };
     // A background job that read its terminal would be stopped by SIGTTIN: only a foreground
     // process, or one whose input is not a terminal, reads commands.
@@ -419,34 +560,52 @@ int main(int argc, char** argv) {
         device_options o;
         CLI::App app{"A pretend TV: CSS-CII, CSS-TS and CSS-WC servers in one process",
                      "tv-device"};
-        app.footer(std::string("Commands on standard input: pause, play, speed X, seek +S, "
-                               "tweak MS, unavailable SEL, available SEL, content ID, stats, help, "
-                               "quit.\n") +
+        app.footer(std::string("Commands on standard input: pause, play, speed X, seek +S, seek "
+                               "to S, tweak MS, unavailable SEL, available SEL, content ID, "
+                               "status partial|final, presentation TOKENS, stats, help, quit.\n") +
                    tools::exit_status_help);
         tools::add_common_options(app, o.common);
         app.add_option("ws_addr", o.ws_address,
-                       "Address for the CII and TS WebSocket server (default 0.0.0.0)")
+                       "Address for the WebSocket and HTTP server (default 0.0.0.0)")
             ->check(tools::address_argument("0.0.0.0"));
-        app.add_option("ws_port", o.ws_port, "TCP port for CII and TS (default 7681; 0: any free)")
+        app.add_option("ws_port", o.ws_port,
+                       "TCP port for CII, TS, WC over WebSocket and the pages (default 7681; 0: "
+                       "any free)")
             ->check(tools::port_number());
         app.add_option("wc_addr", o.wc_address, "Address for CSS-WC (default 0.0.0.0)")
             ->check(tools::address_argument("0.0.0.0"));
         app.add_option("wc_port", o.wc_port, "UDP port for CSS-WC (default 6677; 0: any free)")
             ->check(tools::port_number());
-        app.add_option("--cycle", o.cycle_s,
-                       "Seconds per cycle of temi:1:1 availability (default 60; 0: never)")
-            ->check(tools::number_between(0.0, 86400.0));
+        app.add_option("--scenario", o.scenario_file,
+                       "JSON scenario: contents, timelines and a timed script (docs/scenarios.md; "
+                       "default: the built-in one)");
+        auto* cycle = app.add_option("--cycle", o.cycle_s,
+                                     "Built-in scenario: seconds per cycle of temi:1:1 "
+                                     "availability (default 60; 0: never)")
+                          ->check(tools::number_between(0.0, 86400.0));
+        app.add_flag("--control-from-anywhere", o.control_from_anywhere,
+                     "Accept POST /control from any address (default: loopback only)");
         app.add_option("--max-cii", o.max_cii, "CII companions allowed at once (-1: no limit)")
             ->check(tools::connection_limit());
         app.add_option("--max-ts", o.max_ts, "TS companions allowed at once (-1: no limit)")
             ->check(tools::connection_limit());
-        app.add_flag("--json", o.json, "Print a JSON line for each timeline change (the truth)");
+        app.add_flag("--json", o.json, "Print a JSON line for each change (the truth)");
         app.add_flag("--no-console", o.no_console, "Do not read commands from standard input");
         app.add_flag("-Q,--quiet-transport", o.quiet_transport,
                      "No WebSocket/HTTP transport log lines");
         if (const auto exit_code = tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
         }
-        return run(o);
+        o.cycle_given = cycle->count() > 0;
+        if (o.cycle_given && !o.scenario_file.empty()) {
+            std::fprintf(stderr, "tv-device: --cycle applies to the built-in scenario only; "
+                                 "write the cycle as the scenario's script (docs/scenarios.md)\n");
+            return tools::exit_status::usage;
+        }
+        const auto scenario = load_scenario(o);
+        if (!scenario) {
+            return tools::exit_status::usage;
+        }
+        return run(o, *scenario);
     });
 }
