@@ -496,7 +496,7 @@ TEST(status_board_alone, UnwatchedPartsAreNullAndUdpFiguresAppear) {
     clock::sys_clock sys(clock::monotonic_time_source::instance(), 1e9, 500);
     clock::correlated_clock wall_clock(sys, 1e9);
     tools::status_board board(owner.get_executor(), wall_clock);
-    json doc = board.snapshot();
+    json doc = json::parse(board.snapshot_text());
     EXPECT_EQ(doc["schema"], "dvbcss-status/1");
     EXPECT_EQ(doc["content"], nullptr);
     EXPECT_EQ(doc["timelines"], nullptr);
@@ -508,7 +508,7 @@ TEST(status_board_alone, UnwatchedPartsAreNullAndUdpFiguresAppear) {
     EXPECT_EQ(doc["events"], json::array());
 
     board.watch_wall_clock_udp(wc);
-    doc = board.snapshot();
+    doc = json::parse(board.snapshot_text());
     const auto& udp = doc["wall_clock"]["udp"];
     EXPECT_EQ(udp["requests_answered"], 3);
     EXPECT_EQ(udp["window_requests"], 3);

@@ -17,7 +17,7 @@ namespace dvbcss::tools {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::int64_t monotonic_now_ns() {
     return clock::monotonic_time_source::instance().now_ns();
@@ -212,7 +212,7 @@ net::http_handler& status_board::json_handler() noexcept {
 }
 
 std::string status_board::snapshot_text() {
-    return snapshot().dump(-1, ' ', false, json::error_handler_t::replace);
+    return snapshot().dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 json status_board::snapshot() {

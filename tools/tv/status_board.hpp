@@ -141,8 +141,9 @@ public:
     /// The number of events recorded since construction (the "seq" of the latest).
     [[nodiscard]] std::uint64_t events_recorded() const noexcept { return next_seq_ - 1; }
 
-    /// The document, built now. Owner only (not const: it samples request counts for the rates).
-    [[nodiscard]] nlohmann::json snapshot();
+    /// The document, built now (properties in the documented order). Owner only (not const: it
+    /// samples request counts for the rates).
+    [[nodiscard]] nlohmann::ordered_json snapshot();
 
     /// The document as compact JSON text (invalid UTF-8 replaced). Owner only.
     [[nodiscard]] std::string snapshot_text();
@@ -171,11 +172,11 @@ private:
 
     class json_route;
 
-    [[nodiscard]] nlohmann::json content_json() const;
-    [[nodiscard]] nlohmann::json timelines_json() const;
-    [[nodiscard]] nlohmann::json companions_json(std::int64_t now_ns);
-    [[nodiscard]] nlohmann::json wall_clock_json(std::int64_t now_ns);
-    [[nodiscard]] nlohmann::json events_json() const;
+    [[nodiscard]] nlohmann::ordered_json content_json() const;
+    [[nodiscard]] nlohmann::ordered_json timelines_json() const;
+    [[nodiscard]] nlohmann::ordered_json companions_json(std::int64_t now_ns);
+    [[nodiscard]] nlohmann::ordered_json wall_clock_json(std::int64_t now_ns);
+    [[nodiscard]] nlohmann::ordered_json events_json() const;
 
     boost::asio::any_io_executor owner_;
     const clock::clock_base& wall_clock_;
