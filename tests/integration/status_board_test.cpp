@@ -155,9 +155,9 @@ protected:
     }
 
     ~status_board_test() override {
-        clients_.clear();
         server_.stop();
         io_.stop(500ms);
+        clients_.clear(); // once their io_context no longer runs
     }
 
     status_board_test(const status_board_test&) = delete;
