@@ -693,6 +693,14 @@ private:
             co_return false;
         }
         if (!parser.is_done()) {
+            if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+                // The peer waits for this before it sends the body (curl does for large ones).
+                http::response<http::empty_body> go_on{http::status::continue_,
+                                                       parser.get().version()};
+                auto [ec, n] = co_await http::async_write(ws_.next_layer(), go_on, use_tuple);
+                static_cast<void>(n);
+                static_cast<void>(ec); // a failed write fails the read below too
+            }
             // The body, still within the time the request started with (chunked bodies are
             // bounded by the parser's limit as they arrive).
             parser.body_limit(max_body);

@@ -381,6 +381,22 @@ TEST_F(HttpRouteTest, PostBodyReachesTheHandlerIntact) {
     EXPECT_EQ(control.last()->body, "hello world");
 }
 
+TEST_F(HttpRouteTest, ExpectContinueIsAnsweredBeforeTheBody) {
+    recording_route control("control");
+    start_server();
+    server->add_http_route("/control", control);
+    http_peer peer(where());
+    peer.write("POST /control HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+               "Content-Length: 5\r\n\r\n");
+    const auto go_on = peer.read();
+    ASSERT_TRUE(go_on);
+    EXPECT_EQ(go_on->result_int(), 100U);
+    const auto response = peer.exchange("hello");
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result_int(), 200U);
+    EXPECT_EQ(control.last()->body, "hello");
+}
+
 TEST_F(HttpRouteTest, BodyOverTheLimitGets413WithoutReachingTheHandler) {
     const captured_log log;
     recording_route control("control");
