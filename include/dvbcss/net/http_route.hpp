@@ -36,6 +36,7 @@ struct http_request {
 ///
 /// Thread safety: a value type.
 struct http_response {
+    /// 200-599; anything else is answered as 500. 204 and 304 are sent without a body.
     unsigned status = 200;
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
@@ -63,10 +64,13 @@ struct http_route_config {
 /// Serves plain HTTP requests on one path (or path prefix) of a `websocket_server`.
 ///
 /// The server reads the request (header within `max_http_header_bytes`, body within the route's
-/// `max_body_bytes`, both within the handshake timeout), calls `on_request` on the connection's
-/// strand, and writes what the responder is given. HEAD is answered as GET without the body. A
+/// `max_body_bytes`, both within the handshake timeout; a larger body gets 413 and never reaches
+/// the handler), calls `on_request` on the connection's strand, and writes what the responder is
+/// given. A handler that throws gets its request answered with 500 (and an error log line). HEAD
+/// is answered as GET without the body (the handler sees "HEAD" and answers as for GET). A
 /// WebSocket upgrade request to a route's path gets 404 (routes serve no WebSocket). The handler
-/// decides which methods it takes (405 with an "Allow" header for others is its job).
+/// decides which methods it takes (405 with an "Allow" header for others is its job). HTTP/1.1
+/// connections persist across requests unless the peer asks otherwise (RFC 9112 §9.3).
 ///
 /// Thread safety: as `websocket_handler`: calls for one connection never overlap; with a
 /// multi-threaded io_context, calls for different connections may run at once.

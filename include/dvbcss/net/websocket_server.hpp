@@ -26,8 +26,9 @@ struct websocket_server_config {
     boost::asio::ip::address address = boost::asio::ip::address_v4::loopback();
     /// TCP port; 0 lets the OS choose (read it back with `local_endpoint()`).
     std::uint16_t port = 0;
-    /// Time allowed for the HTTP request, the WebSocket opening handshake and the closing
-    /// handshake.
+    /// Time allowed for the HTTP request (header and body), the WebSocket opening handshake and
+    /// the closing handshake; also how long a route handler's answer is awaited, and how long a
+    /// persistent HTTP connection may stay idle between two requests.
     std::chrono::milliseconds handshake_timeout = limits::handshake_timeout;
     /// A connection that receives nothing for this long is dropped. With keep-alive pings on, a
     /// ping is sent after half of it, so a live peer always answers in time.
@@ -45,7 +46,10 @@ struct websocket_server_config {
 /// Accepts TCP connections on one port, answers the HTTP upgrade by path, and runs each WebSocket
 /// connection as a session with a bounded outbox and its own strand. Unknown paths get HTTP 404, a
 /// disabled endpoint 403, a full endpoint 503, a plain HTTP request to a known path 426. Plain
-/// HTTP requests to paths added with `add_http_route` are answered by their `http_handler`.
+/// HTTP requests to paths added with `add_http_route` are answered by their `http_handler`
+/// (WebSocket endpoints match first, then exact routes, then the longest prefix route); a body
+/// over the route's limit gets 413, a handler that throws 500. HTTP/1.1 persistent connections
+/// serve up to 100 route requests each (see docs/websocket.md, "HTTP routes").
 ///
 /// Close codes it sends: 1001 (endpoint disabled, server stopping), 1002 (a framing error such as
 /// an unmasked client frame), 1003 (binary frame), 1007 (text that is not UTF-8), 1009 (message
@@ -56,10 +60,10 @@ struct websocket_server_config {
 /// or the one that arrived (even when the peer reset the TCP connection right after its close
 /// frame); 1006 only when no close frame was exchanged, 1005 when the peer's carried no code.
 ///
-/// Logging (logger "websocket"): every line a peer can cause (HTTP refusals 403/404/426/503 --
+/// Logging (logger "websocket"): every line a peer can cause (HTTP refusals 403/404/413/426/503 --
 /// the 503 line says "connection limit N reached" --, failed requests and handshakes, opens,
-/// closes, misbehaviour) is rate-limited per kind: 10 lines, then at most one a second, which
-/// says how many similar lines were suppressed.
+/// closes, misbehaviour, route handler failures) is rate-limited per kind: 10 lines, then at most
+/// one a second, which says how many similar lines were suppressed.
 ///
 /// Protocol logic lives in `websocket_handler` objects, so the server knows nothing of CSS-CII
 /// or CSS-TS.
