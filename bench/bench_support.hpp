@@ -1,7 +1,8 @@
 #pragma once
 
 // Pieces shared by the benchmark programs: finding the programs they start, quantiles of
-// samples, the open-file limit for many connections, and an io_context on its own thread.
+// samples, the first look at the command line, the open-file limit for many connections, and an
+// io_context on its own thread.
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,6 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -44,6 +47,32 @@ inline double quantile(const std::vector<double>& v, double q) {
     }
     const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
     return v[std::min(i, v.size() - 1)];
+}
+
+/// `text` as a whole number, or -1 if it is not one.
+inline long long whole_argument(const char* text) {
+    char* end = nullptr;
+    const long long v = std::strtoll(text, &end, 10);
+    return end != text && *end == '\0' ? v : -1;
+}
+
+/// The first look at a benchmark's command line: 0 after printing `usage` on stdout when -h or
+/// --help is among the arguments, 2 after printing `too_many` and `usage` on stderr when there
+/// are more than `max_arguments`, -1 to go on.
+inline int help_or_too_many(int argc, char** argv, int max_arguments, const char* too_many,
+                            const char* usage) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+    }
+    if (argc > max_arguments + 1) {
+        std::fprintf(stderr, "%s\n%s", too_many, usage);
+        return 2;
+    }
+    return -1;
 }
 
 /// Raises the soft limit of open files to the hard limit (thousands of connections).

@@ -4,6 +4,7 @@
 //
 // Usage: wc_accuracy [seconds=10] [seeds=20]   (-h/--help: this usage; exit 2 on a bad argument)
 
+#include "bench_support.hpp"
 #include "support/simulated_network.hpp"
 
 #include <algorithm>
@@ -42,24 +43,17 @@ constexpr const char* usage =
 
 /// argv[i] as a whole number >= 1, or 0 if it is not one.
 long long positive_argument(const char* text) {
-    char* end = nullptr;
-    const long long v = std::strtoll(text, &end, 10);
-    return end != text && *end == '\0' && v >= 1 ? v : 0;
+    const long long v = dvbcss::bench::whole_argument(text);
+    return v >= 1 ? v : 0;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "-h" || arg == "--help") {
-            std::fputs(usage, stdout);
-            return 0;
-        }
-    }
-    if (argc > 3) {
-        std::fprintf(stderr, "wc_accuracy: at most two arguments\n%s", usage);
-        return 2;
+    if (const int status = dvbcss::bench::help_or_too_many(
+            argc, argv, 2, "wc_accuracy: at most two arguments", usage);
+        status >= 0) {
+        return status;
     }
     const std::int64_t seconds = argc > 1 ? positive_argument(argv[1]) : 10;
     const long long seeds_arg = argc > 2 ? positive_argument(argv[2]) : 20;

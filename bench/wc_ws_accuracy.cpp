@@ -50,12 +50,6 @@ constexpr const char* usage =
     "  INTERVAL_MS  time between requests, ms, a whole number >= 10 (default 100)\n"
     "Exit status: 0 done, 1 a server could not start, 2 usage error.\n";
 
-long long whole_argument(const char* text) {
-    char* end = nullptr;
-    const long long v = std::strtoll(text, &end, 10);
-    return end != text && *end == '\0' ? v : -1;
-}
-
 /// What one response left behind, ns.
 struct sample {
     double rtt = 0;
@@ -135,19 +129,13 @@ void print_row(const char* name, const figures& f) {
 } // namespace
 
 int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "-h" || arg == "--help") {
-            std::fputs(usage, stdout);
-            return 0;
-        }
+    if (const int status = dvbcss::bench::help_or_too_many(
+            argc, argv, 2, "wc_ws_accuracy: at most two arguments", usage);
+        status >= 0) {
+        return status;
     }
-    if (argc > 3) {
-        std::fprintf(stderr, "wc_ws_accuracy: at most two arguments\n%s", usage);
-        return 2;
-    }
-    const long long seconds = argc > 1 ? whole_argument(argv[1]) : 20;
-    const long long interval_ms = argc > 2 ? whole_argument(argv[2]) : 100;
+    const long long seconds = argc > 1 ? dvbcss::bench::whole_argument(argv[1]) : 20;
+    const long long interval_ms = argc > 2 ? dvbcss::bench::whole_argument(argv[2]) : 100;
     if (seconds <= 2 || interval_ms < 10 || seconds > 86400 || interval_ms > 60'000) {
         std::fprintf(stderr, "wc_ws_accuracy: bad arguments\n%s", usage);
         return 2;

@@ -1,16 +1,12 @@
-#include <dvbcss/net/kernel_timestamps.hpp>
+#include "wall_clock_client_driver.hpp"
+
 #include <dvbcss/net/log.hpp>
 #include <dvbcss/net/wall_clock_ws_client.hpp>
 #include <dvbcss/wc/json_message.hpp>
 #include <dvbcss/wc/message.hpp>
 
-#include <boost/asio/error.hpp>
-
-#include <algorithm>
-#include <chrono>
-#include <cmath>
+#include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -18,45 +14,6 @@ namespace dvbcss::net {
 namespace {
 
 constexpr const char* logger = "wc.ws.client";
-
-const clock::clock_base& parent_of(const clock::correlated_clock& wall) {
-    if (wall.parent() == nullptr) {
-        throw std::invalid_argument("wall_clock_ws_client: the wall clock must have a parent");
-    }
-    return *wall.parent();
-}
-
-// Why the core ignored a message: the one counter it bumped.
-const char* ignored_reason(const wc::client_statistics& before,
-                           const wc::client_statistics& after) {
-    if (after.malformed != before.malformed) {
-        return "not a CSS-WC message (wrong length, version or type)";
-    }
-    if (after.not_a_response != before.not_a_response) {
-        return "a request, not a response";
-    }
-    if (after.wrong_originate != before.wrong_originate) {
-        return "its originate time matches no recent request";
-    }
-    if (after.late != before.late) {
-        return "a response to a request that had already timed out";
-    }
-    if (after.duplicates != before.duplicates) {
-        return "a second copy of an answered response";
-    }
-    if (after.implausible != before.implausible) {
-        return "implausible timestamps (e.g. a negative round trip)";
-    }
-    return "ignored by the core";
-}
-
-std::int64_t floor_ns(tick_t v) {
-    return std::isfinite(v) ? static_cast<std::int64_t>(std::floor(v)) : 0;
-}
-
-std::string dispersion_text(double ns) {
-    return std::isfinite(ns) ? std::to_string(ns / 1e6) + " ms" : std::string("unknown");
-}
 
 } // namespace
 
@@ -74,14 +31,15 @@ wall_clock_ws_client::wall_clock_ws_client(const boost::asio::any_io_executor& e
                                            clock::correlated_clock& wall_clock,
                                            std::unique_ptr<wc::estimator> est,
                                            wall_clock_ws_client_config config)
-    : wall_clock_(wall_clock)
-    , config_(std::move(config))
+    : config_(std::move(config))
     , executor_(executor)
-    , local_time_(parent_of(wall_clock))
-    , core_(wall_clock, std::move(est), config_.core)
-    , timer_(executor)
-    , log_(logger)
-    , timeout_log_(logger, 3, 10'000'000'000)
+    , driver_(std::make_unique<detail::wall_clock_client_driver>(
+          executor, "wall_clock_ws_client", wall_clock, std::move(est), config_.core, logger,
+          config_.url,
+          detail::wall_clock_transport{[this](const wc::message_bytes& request) { send(request); },
+                                       [this] {
+                                           service();
+                                       }}))
     , alive_(std::make_shared<int>(0)) {
     config_.websocket.url = config_.url;
 }
@@ -104,8 +62,7 @@ error_code wall_clock_ws_client::start() {
         open_ = true;
         ++stats_.connects;
         log::write(log::level::info, logger, "connected to " + config_.url);
-        timer_.cancel(); // a request may be due now
-        service();
+        driver_->service_now(); // a request may be due now
     };
     callbacks.on_message = [this, alive](const incoming_message& message) {
         if (alive.expired()) {
@@ -119,10 +76,10 @@ error_code wall_clock_ws_client::start() {
         }
         open_ = false;
         ++stats_.disconnects;
-        log_.write(log::level::warning,
-                   "connection to " + config_.url + " closed (" + std::to_string(info.code) +
-                       (info.reason.empty() ? std::string() : " " + info.reason) + ")",
-                   monotonic_now_ns());
+        driver_->write_log(log::level::warning,
+                           "connection to " + config_.url + " closed (" +
+                               std::to_string(info.code) +
+                               (info.reason.empty() ? std::string() : " " + info.reason) + ")");
     };
     callbacks.on_connect_failed = [this, alive](const connect_failure& failure) {
         if (alive.expired()) {
@@ -148,19 +105,8 @@ void wall_clock_ws_client::stop() noexcept {
     ws_->close(close_codes::normal);
     ws_.reset(); // later callbacks of that connection are suppressed
     open_ = false;
-    timer_.cancel();
+    driver_->cancel_timer();
     log::write(log::level::info, logger, "stopped");
-}
-
-void wall_clock_ws_client::arm_timer() {
-    const std::int64_t delay = core_.next_wakeup_ns() - local_time_.now();
-    timer_.expires_after(std::chrono::nanoseconds(std::max<std::int64_t>(0, delay)));
-    timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
-        if (alive.expired() || ec == boost::asio::error::operation_aborted) {
-            return;
-        }
-        service();
-    });
 }
 
 void wall_clock_ws_client::service() {
@@ -172,11 +118,7 @@ void wall_clock_ws_client::service() {
     }
     // Once a connection has been open, requests keep going while it is re-established (they
     // fail and time out), so the core's rule reports the loss of synchronisation.
-    if (auto request = core_.next_request(local_time_.now())) {
-        send(*request);
-    }
-    report_core_events();
-    arm_timer();
+    driver_->service();
 }
 
 void wall_clock_ws_client::send(const wc::message_bytes& request) {
@@ -192,24 +134,22 @@ void wall_clock_ws_client::send(const wc::message_bytes& request) {
     }
     // t1: read after encoding, immediately before the request is queued on the connection. The
     // originate on the wire (read by the core a moment earlier) still identifies the request.
-    static_cast<void>(core_.on_request_sent(m->originate, local_time_.now()));
+    static_cast<void>(driver_->core().on_request_sent(m->originate, driver_->local_time().now()));
     const bool sent = config_.framing == wall_clock_framing::json
                           ? ws_->send_text(std::move(payload))
                           : ws_->send_binary(std::move(payload));
     if (!sent) {
         ++stats_.send_failures;
         if (open_) {
-            log_.write(log::level::warning, "request to " + config_.url + " not sent: outbox full",
-                       monotonic_now_ns());
+            driver_->write_log(log::level::warning,
+                               "request to " + config_.url + " not sent: outbox full");
         }
     }
 }
 
 void wall_clock_ws_client::handle(const incoming_message& message) {
     ++stats_.messages;
-    const std::int64_t t4 = local_time_.at_monotonic(message.received_monotonic_ns);
-    wall_clock_client_event event;
-    event.local_ns = t4;
+    const std::int64_t t4 = driver_->local_time().at_monotonic(message.received_monotonic_ns);
 
     std::optional<wc::message_bytes> converted;
     std::span<const std::byte> bytes;
@@ -219,102 +159,57 @@ void wall_clock_ws_client::handle(const incoming_message& message) {
         auto decoded = wc::bytes_from_json(message.data);
         if (!decoded) {
             ++stats_.undecodable_json;
-            log_.write(log::level::warning,
-                       "ignored a " + std::to_string(message.data.size()) +
-                           "-byte text message from " + config_.url + ": " +
-                           decoded.error().message(),
-                       monotonic_now_ns());
-            event.offset_ns = offset_ns();
-            event.dispersion_ns = dispersion_ns();
-            if (handler_) {
-                handler_(event);
-            }
+            driver_->write_log(log::level::warning, "ignored a " +
+                                                        std::to_string(message.data.size()) +
+                                                        "-byte text message from " + config_.url +
+                                                        ": " + decoded.error().message());
+            driver_->report_unusable(t4);
             return;
         }
         converted = *decoded;
         bytes = *converted;
     }
 
-    const auto before = core_.statistics();
-    const auto outcome = core_.on_datagram(bytes, t4, true);
-    event.outcome = outcome;
-    if (outcome == wc::client_outcome::ignored) {
-        log_.write(log::level::warning,
-                   "ignored a " + std::to_string(message.data.size()) + "-byte " +
-                       (message.binary ? "binary" : "text") + " message from " + config_.url +
-                       ": " + ignored_reason(before, core_.statistics()),
-                   monotonic_now_ns());
-    } else if (outcome == wc::client_outcome::candidate_not_used ||
-               outcome == wc::client_outcome::clock_adjusted) {
-        event.measurement = core_.last_candidate();
-    }
-    event.offset_ns = offset_ns();
-    event.dispersion_ns = dispersion_ns();
-    if (handler_) {
-        handler_(event);
-    }
-    report_core_events();
+    driver_->handle_response(bytes, t4, true, [this, &message] {
+        return "a " + std::to_string(message.data.size()) + "-byte " +
+               (message.binary ? "binary" : "text") + " message from " + config_.url;
+    });
     // The core may want to send at once (or later): re-arm.
-    timer_.cancel();
-    service();
+    driver_->service_now();
 }
 
-void wall_clock_ws_client::report_core_events() {
-    while (const auto e = core_.next_event()) {
-        const std::string disp = dispersion_text(e->dispersion_ns);
-        switch (e->kind) {
-        case wc::client_event_kind::timeout:
-            timeout_log_.write(log::level::info,
-                               "no response from " + config_.url + " (" +
-                                   std::to_string(e->misses) + " in a row); dispersion " + disp,
-                               monotonic_now_ns());
-            break;
-        case wc::client_event_kind::sync_lost:
-            log_.write(log::level::warning,
-                       "synchronisation lost (" + std::to_string(e->misses) +
-                           " requests in a row without a usable response); dispersion " + disp,
-                       monotonic_now_ns());
-            break;
-        case wc::client_event_kind::sync_acquired:
-        case wc::client_event_kind::sync_regained:
-            log_.write(log::level::info,
-                       std::string(e->kind == wc::client_event_kind::sync_acquired
-                                       ? "synchronised"
-                                       : "synchronisation regained") +
-                           "; dispersion " + disp,
-                       monotonic_now_ns());
-            break;
-        }
-        if (handler_) {
-            wall_clock_client_event event;
-            event.status = *e;
-            event.local_ns = e->local_ns;
-            event.offset_ns = offset_ns();
-            event.dispersion_ns = e->dispersion_ns;
-            handler_(event);
-        }
-    }
+void wall_clock_ws_client::on_event(event_handler handler) {
+    driver_->on_event(std::move(handler));
 }
 
 double wall_clock_ws_client::dispersion_ns() const {
-    return core_.dispersion_ns(local_time_.now());
+    return driver_->dispersion_ns();
 }
 
 std::int64_t wall_clock_ws_client::offset_ns() const {
-    const auto& parent = *wall_clock_.parent();
-    const tick_t p = parent.ticks();
-    const tick_t w = wall_clock_.from_parent_ticks(p);
-    return floor_ns(wall_clock_.ticks_to_nanos(w) - parent.ticks_to_nanos(p));
+    return driver_->offset_ns();
 }
 
 std::int64_t wall_clock_ws_client::wall_clock_ns() const {
-    return floor_ns(wall_clock_.nanos());
+    return driver_->wall_clock_ns();
 }
 
 wall_clock_ws_client_statistics wall_clock_ws_client::statistics() const {
     auto s = stats_;
-    s.core = core_.statistics();
+    s.core = driver_->core().statistics();
     return s;
+}
+
+bool wall_clock_ws_client::synchronised() const noexcept {
+    return driver_->core().synchronised();
+}
+
+const wc::estimator& wall_clock_ws_client::current_estimator() const noexcept {
+    return driver_->core().current_estimator();
+}
+
+wc::estimator& wall_clock_ws_client::current_estimator() noexcept {
+    return driver_->core().current_estimator();
 }
 
 } // namespace dvbcss::net

@@ -16,16 +16,14 @@
 // real wall clock (within the bracket), and its position against the truth at that estimate.
 //
 // Exits 0 on success, 1 on failure (reasons on stderr), 77 when skipped (no browser, not CI).
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import {
+    binDirArgument, poll, sleep, spawnTvDevice, stopProgram,
+} from "../interop/support.mjs";
 
-const binDir = process.argv[2];
-if (!binDir) {
-    console.error("usage: node companion.test.mjs <bin-dir>");
-    process.exit(2);
-}
+const binDir = binDirArgument("companion.test.mjs");
 const SKIP = 77;
 const chromium = process.env.CHROMIUM || "/usr/bin/chromium";
 const underCi = process.env.CI === "true";
@@ -47,7 +45,6 @@ const TICK_RATE = 90000;
 const LIMIT_MS = 5; // position error allowed on loopback
 const LIMIT_TICKS = LIMIT_MS * TICK_RATE / 1000;
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const monoNs = () => Number(process.hrtime.bigint());
 const failures = [];
 const fail = (text) => {
@@ -62,14 +59,8 @@ const quantile = (values, q) => {
 // ---------------------------------------------------------------------------------------------
 // tv-device and its truth
 
-const tv = spawn(path.join(binDir, "tv-device"),
-                 ["127.0.0.1", "0", "127.0.0.1", "0", "--json", "--cycle", "0",
-                  "--loglevel", "warning"],
-                 { stdio: ["pipe", "pipe", "inherit"] });
-let out = "";
-tv.stdout.on("data", (d) => { out += d; });
-let tvExited = null;
-tv.on("exit", (code, signal) => { tvExited = { code, signal }; });
+const device = spawnTvDevice(binDir);
+const tv = device.child;
 
 let browser = null;
 let userDataDir = null;
@@ -80,24 +71,17 @@ const overall = setTimeout(async () => {
     process.exit(1);
 }, 100000);
 
-async function httpBase() {
-    for (let i = 0; i < 100; i++) {
-        const m = out.match(/CSS-CII endpoint URL: ws:\/\/([^/\s]+)\/cii/);
-        if (m) {
-            return `http://${m[1]}`;
-        }
-        if (tvExited) {
-            break;
-        }
-        await sleep(100);
-    }
-    throw new Error(`no banner from tv-device: ${out}`);
+function httpBase() {
+    return poll(() => {
+        const m = device.output().match(/CSS-CII endpoint URL: ws:\/\/([^/\s]+)\/cii/);
+        return m ? `http://${m[1]}` : null;
+    }, () => `no banner from tv-device: ${device.output()}`, () => device.exited() !== null);
 }
 
 /** Every truth line for PTS so far, oldest first. */
 function truthLines() {
     const lines = [];
-    for (const line of out.split("\n")) {
+    for (const line of device.output().split("\n")) {
         if (!line.startsWith("{")) {
             continue;
         }
@@ -321,10 +305,10 @@ try {
 
 await browser?.close().catch(() => {});
 if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
-if (!tvExited) {
-    tv.kill("SIGINT");
-    await new Promise((resolve) => tv.on("exit", resolve));
+if (!device.exited()) {
+    await stopProgram(tv);
 }
+const tvExited = device.exited();
 if (tvExited && tvExited.code !== 0 && tvExited.signal === null) {
     fail(`tv-device exit status ${tvExited.code}`);
 }

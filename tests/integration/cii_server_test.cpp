@@ -126,20 +126,7 @@ protected:
         return *raw_clients.back();
     }
 
-    void TearDown() override {
-        for (auto& c : cii_clients) {
-            c->client->close();
-        }
-        for (auto& c : raw_clients) {
-            c->client->close();
-        }
-        if (server) {
-            server->stop();
-        }
-        if (io) {
-            io->stop(1s);
-        }
-    }
+    void TearDown() override { shut_down(server, io, cii_clients, raw_clients); }
 
     std::unique_ptr<io_threads> io;
     std::unique_ptr<net::websocket_server> server;

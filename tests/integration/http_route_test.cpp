@@ -1,6 +1,7 @@
 // HTTP routes beside WebSocket endpoints, over loopback: routing (exact, longest prefix, 404),
 // HEAD, request bodies and their limit, answers given later from other threads or never,
 // persistent connections, handler failures, and the log lines a peer can cause.
+#include "support/captured_log.hpp"
 #include "websocket_test_support.hpp"
 
 #include <dvbcss/net/http_route.hpp>
@@ -32,53 +33,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 using response_type = http::response<http::string_body>;
-
-/// Captures transport log lines at `l` and above; restores the default sink and level after.
-class captured_log {
-public:
-    explicit captured_log(net::log::level l = net::log::level::info) {
-        net::log::set_level(l);
-        net::log::set_sink(
-            [this](net::log::level, std::string_view logger, std::string_view message) {
-                const std::lock_guard lock(mutex_);
-                lines_.push_back(std::string(logger) + ":" + std::string(message));
-            });
-    }
-
-    ~captured_log() {
-        net::log::set_sink(nullptr);
-        net::log::set_level(net::log::level::warning);
-    }
-
-    captured_log(const captured_log&) = delete;
-    captured_log& operator=(const captured_log&) = delete;
-    captured_log(captured_log&&) = delete;
-    captured_log& operator=(captured_log&&) = delete;
-
-    std::vector<std::string> matching(std::string_view text) const {
-        const std::lock_guard lock(mutex_);
-        std::vector<std::string> found;
-        for (const auto& line : lines_) {
-            if (line.find(text) != std::string::npos) {
-                found.push_back(line);
-            }
-        }
-        return found;
-    }
-
-    std::string all() const {
-        const std::lock_guard lock(mutex_);
-        std::string text;
-        for (const auto& line : lines_) {
-            text += line + "\n";
-        }
-        return text;
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::vector<std::string> lines_;
-};
 
 /// An HTTP peer on its own io_context; every wait is bounded so a server bug fails the test
 /// instead of hanging it.
@@ -232,14 +186,7 @@ protected:
         ASSERT_FALSE(server->start());
     }
 
-    void TearDown() override {
-        if (server) {
-            server->stop();
-        }
-        if (io) {
-            io->stop(1s);
-        }
-    }
+    void TearDown() override { shut_down(server, io); }
 
     tcp::endpoint where() const { return server->local_endpoint(); }
 

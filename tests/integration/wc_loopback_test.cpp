@@ -4,6 +4,9 @@
 // is 0 and the client's estimate can be checked against it. Time bounds are generous: the machine
 // is shared.
 
+#include "support/captured_log.hpp"
+#include "support/io_loop.hpp"
+
 #include <dvbcss/clock/correlated_clock.hpp>
 #include <dvbcss/clock/sys_clock.hpp>
 #include <dvbcss/clock/time_source.hpp>
@@ -43,45 +46,10 @@ using dvbcss::net::wall_clock_client;
 using dvbcss::net::wall_clock_client_config;
 using dvbcss::net::wall_clock_server;
 using dvbcss::net::wall_clock_server_config;
-
-/// Runs `io` until `done()` holds or `limit` passes; true if `done()` held.
-bool run_until(asio::io_context& io, const std::function<bool()>& done,
-               std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() >= end) {
-            return false;
-        }
-        if (io.stopped()) {
-            io.restart();
-        }
-        io.run_for(5ms);
-    }
-    return true;
-}
-
-/// Runs `io` for `d` regardless.
-void run_for(asio::io_context& io, std::chrono::milliseconds d) {
-    const auto end = std::chrono::steady_clock::now() + d;
-    while (std::chrono::steady_clock::now() < end) {
-        if (io.stopped()) {
-            io.restart();
-        }
-        io.run_for(5ms);
-    }
-}
-
-/// Silences the transport log for the duration of a test (bad datagrams are logged on purpose).
-struct quiet_log {
-    quiet_log() { dvbcss::net::log::set_level(dvbcss::net::log::level::off); }
-
-    ~quiet_log() { dvbcss::net::log::set_level(dvbcss::net::log::level::warning); }
-
-    quiet_log(const quiet_log&) = delete;
-    quiet_log& operator=(const quiet_log&) = delete;
-    quiet_log(quiet_log&&) = delete;
-    quiet_log& operator=(quiet_log&&) = delete;
-};
+using dvbcss::test::captured_log;
+using dvbcss::test::quiet_log;
+using dvbcss::test::run_for;
+using dvbcss::test::run_until;
 
 /// A client side: local clock on CLOCK_MONOTONIC, wall clock correlated to it, and the client.
 struct client_side {
@@ -509,41 +477,6 @@ TEST(WcLoopback, BusyPollServerSharesItsExecutorAndRestarts) {
 
 // ---- ports in use and the core's reasons in the log ----
 
-/// Captures transport log lines (and restores the default sink and level afterwards).
-struct captured_log {
-    explicit captured_log(dvbcss::net::log::level l = dvbcss::net::log::level::warning) {
-        dvbcss::net::log::set_level(l);
-        dvbcss::net::log::set_sink(
-            [this](dvbcss::net::log::level, std::string_view logger, std::string_view message) {
-                const std::lock_guard lock(mutex);
-                lines.push_back(std::string(logger) + ":" + std::string(message));
-            });
-    }
-
-    ~captured_log() {
-        dvbcss::net::log::set_sink(nullptr);
-        dvbcss::net::log::set_level(dvbcss::net::log::level::warning);
-    }
-
-    captured_log(const captured_log&) = delete;
-    captured_log& operator=(const captured_log&) = delete;
-    captured_log(captured_log&&) = delete;
-    captured_log& operator=(captured_log&&) = delete;
-
-    /// Lines containing `text`.
-    std::size_t count(const std::string& text) const {
-        const std::lock_guard lock(mutex);
-        std::size_t n = 0;
-        for (const auto& line : lines) {
-            n += line.find(text) != std::string::npos ? 1 : 0;
-        }
-        return n;
-    }
-
-    mutable std::mutex mutex;
-    std::vector<std::string> lines;
-};
-
 TEST(WcLoopback, SecondServerOnTheSamePortFailsAndTheFirstKeepsItsTraffic) {
     const quiet_log quiet;
     threaded_server first(loopback_config());
@@ -614,7 +547,7 @@ TEST(WcLoopback, CoreSaysWhyItIgnoredADatagram) {
 }
 
 TEST(WcLoopback, ServerLogsTheCoresReasonForEveryIgnoredDatagram) {
-    const captured_log log;
+    const captured_log log(dvbcss::net::log::level::warning);
     threaded_server ts(loopback_config());
     const auto server = ts.start();
     raw_peer peer(udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
@@ -645,7 +578,7 @@ TEST(WcLoopback, ServerLogsTheCoresReasonForEveryIgnoredDatagram) {
 TEST(WcLoopback, ClientLogsTheCoresReasonForEveryIgnoredDatagram) {
     // The "server" is a raw socket that answers the first request with a follow-up for a request
     // never sent, a request, and a response with the right originate twice (the second a copy).
-    const captured_log log;
+    const captured_log log(dvbcss::net::log::level::warning);
     asio::io_context io;
     raw_peer fake(udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     fake.socket.non_blocking(true);

@@ -2,6 +2,7 @@
 // client's --json summary, and its exit status when the server answers, when it stops answering,
 // and when the server is stopped by a signal.
 #include "support/child_process.hpp"
+#include "support/wallclock_client_process.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -17,29 +18,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using dvbcss::test::child_process;
-using dvbcss::test::lines_of;
+using dvbcss::test::summary_of;
+using dvbcss::test::wallclock_client_command;
 
 const std::string bin_dir = DVBCSS_BIN_DIR;
-
-/// The client's command line with stderr merged into the captured output.
-std::vector<std::string> client_command(std::vector<std::string> args) {
-    std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1",
-                                  bin_dir + "/wallclock-client"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
-}
-
-/// The last {"event":"summary",...} line of a client's output (null if none).
-nlohmann::json summary_of(const std::string& output) {
-    nlohmann::json found;
-    for (const auto& line : lines_of(output)) {
-        auto j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_object() && j.value("event", "") == "summary") {
-            found = std::move(j);
-        }
-    }
-    return found;
-}
 
 class WcToolsTest : public ::testing::Test {
 protected:
@@ -56,9 +38,9 @@ protected:
 };
 
 TEST_F(WcToolsTest, ClientSynchronisesAndExitsZero) {
-    child_process client(
-        client_command({"127.0.0.1", port, "127.0.0.1", "0", "--json", "--duration", "1.5",
-                        "--interval", "0.2", "--loglevel", "error"}));
+    child_process client(wallclock_client_command(
+        bin_dir, {"127.0.0.1", port, "127.0.0.1", "0", "--json", "--duration", "1.5", "--interval",
+                  "0.2", "--loglevel", "error"}));
     EXPECT_EQ(client.wait_exit(20s), 0) << client.output();
     const auto summary = summary_of(client.output());
     ASSERT_TRUE(summary.is_object()) << client.output();
@@ -68,9 +50,9 @@ TEST_F(WcToolsTest, ClientSynchronisesAndExitsZero) {
 }
 
 TEST_F(WcToolsTest, ClientThatLosesTheServerFails) {
-    child_process client(
-        client_command({"127.0.0.1", port, "127.0.0.1", "0", "--json", "--duration", "3",
-                        "--interval", "0.1", "--timeout", "0.1", "--loglevel", "error"}));
+    child_process client(wallclock_client_command(
+        bin_dir, {"127.0.0.1", port, "127.0.0.1", "0", "--json", "--duration", "3", "--interval",
+                  "0.1", "--timeout", "0.1", "--loglevel", "error"}));
     ASSERT_FALSE(client.read_until(std::regex(R"("event":"sync_acquired")"), 10s).empty())
         << client.output();
     server->signal(SIGKILL);

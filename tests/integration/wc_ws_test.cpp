@@ -5,6 +5,8 @@
 // test thread, which thereby owns both clock trees. Time bounds are generous: the machine is
 // shared.
 
+#include "support/io_loop.hpp"
+
 #include <dvbcss/clock/correlated_clock.hpp>
 #include <dvbcss/clock/sys_clock.hpp>
 #include <dvbcss/clock/time_source.hpp>
@@ -38,34 +40,8 @@ using dvbcss::net::wall_clock_ws_client;
 using dvbcss::net::wall_clock_ws_client_config;
 using dvbcss::net::wall_clock_ws_server;
 using dvbcss::net::wall_clock_ws_server_config;
-
-/// Runs `io` until `done()` holds or `limit` passes; true if `done()` held.
-bool run_until(asio::io_context& io, const std::function<bool()>& done,
-               std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() >= end) {
-            return false;
-        }
-        if (io.stopped()) {
-            io.restart();
-        }
-        io.run_for(5ms);
-    }
-    return true;
-}
-
-/// Silences the transport log for the duration of a test (bad messages are logged on purpose).
-struct quiet_log {
-    quiet_log() { dvbcss::net::log::set_level(dvbcss::net::log::level::off); }
-
-    ~quiet_log() { dvbcss::net::log::set_level(dvbcss::net::log::level::warning); }
-
-    quiet_log(const quiet_log&) = delete;
-    quiet_log& operator=(const quiet_log&) = delete;
-    quiet_log(quiet_log&&) = delete;
-    quiet_log& operator=(quiet_log&&) = delete;
-};
+using dvbcss::test::quiet_log;
+using dvbcss::test::run_until;
 
 /// A WebSocket server on a free loopback port serving the wall clock (CLOCK_MONOTONIC) at /wc.
 struct server_side {

@@ -2,6 +2,7 @@
 // both framings synchronise with the UDP client's --json summary and exit statuses, the server
 // counts what it answered, and the usage errors of the URL form.
 #include "support/child_process.hpp"
+#include "support/wallclock_client_process.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -17,29 +18,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using dvbcss::test::child_process;
-using dvbcss::test::lines_of;
+using dvbcss::test::summary_of;
+using dvbcss::test::wallclock_client_command;
 
 const std::string bin_dir = DVBCSS_BIN_DIR;
-
-/// The client's command line with stderr merged into the captured output.
-std::vector<std::string> client_command(std::vector<std::string> args) {
-    std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1",
-                                  bin_dir + "/wallclock-client"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
-}
-
-/// The last {"event":"summary",...} line of a client's output (null if none).
-nlohmann::json summary_of(const std::string& output) {
-    nlohmann::json found;
-    for (const auto& line : lines_of(output)) {
-        auto j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_object() && j.value("event", "") == "summary") {
-            found = std::move(j);
-        }
-    }
-    return found;
-}
 
 class WcWsToolsTest : public ::testing::Test {
 protected:
@@ -61,7 +43,7 @@ void expect_synchronises(const std::string& url, const std::vector<std::string>&
     std::vector<std::string> args{url,          "--json", "--duration", "1.5",
                                   "--interval", "0.1",    "--loglevel", "error"};
     args.insert(args.end(), extra.begin(), extra.end());
-    child_process client(client_command(args));
+    child_process client(wallclock_client_command(bin_dir, args));
     EXPECT_EQ(client.wait_exit(20s), 0) << client.output();
     const auto summary = summary_of(client.output());
     ASSERT_TRUE(summary.is_object()) << client.output();
@@ -95,8 +77,9 @@ TEST_F(WcWsToolsTest, JsonFramingSynchronisesAndExitsZero) {
 }
 
 TEST_F(WcWsToolsTest, ClientThatLosesTheServerFails) {
-    child_process client(client_command({url, "--json", "--duration", "3", "--interval", "0.1",
-                                         "--timeout", "0.1", "--loglevel", "error"}));
+    child_process client(
+        wallclock_client_command(bin_dir, {url, "--json", "--duration", "3", "--interval", "0.1",
+                                           "--timeout", "0.1", "--loglevel", "error"}));
     ASSERT_FALSE(client.read_until(std::regex(R"("event":"sync_acquired")"), 10s).empty())
         << client.output();
     server->signal(SIGKILL);
@@ -110,8 +93,8 @@ TEST_F(WcWsToolsTest, ClientThatLosesTheServerFails) {
 
 TEST(WcWsTools, ClientThatCannotConnectFails) {
     // Port 1 on loopback: nothing listens there (a privileged port no test binds).
-    child_process client(client_command(
-        {"ws://127.0.0.1:1/wc", "--json", "--duration", "1", "--loglevel", "critical"}));
+    child_process client(wallclock_client_command(
+        bin_dir, {"ws://127.0.0.1:1/wc", "--json", "--duration", "1", "--loglevel", "critical"}));
     EXPECT_EQ(client.wait_exit(20s), 1) << client.output();
     EXPECT_NE(client.output().find("wallclock-client: cannot connect to ws://127.0.0.1:1/wc"),
               std::string::npos)
@@ -127,7 +110,7 @@ TEST(WcWsTools, UsageErrorsOfTheUrlForm) {
         {"ws:/127.0.0.1:7681/wc"},          // mistyped scheme
     };
     for (const auto& args : cases) {
-        child_process client(client_command(args));
+        child_process client(wallclock_client_command(bin_dir, args));
         EXPECT_EQ(client.wait_exit(10s), 2) << args.at(0) << ": " << client.output();
         EXPECT_NE(client.output().find("wallclock-client"), std::string::npos) << client.output();
     }

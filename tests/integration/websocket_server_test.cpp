@@ -40,17 +40,7 @@ protected:
         return *clients.back();
     }
 
-    void TearDown() override {
-        for (auto& c : clients) {
-            c->client->close();
-        }
-        if (server) {
-            server->stop();
-        }
-        if (io) {
-            io->stop(1s);
-        }
-    }
+    void TearDown() override { shut_down(server, io, clients); }
 
     // Destroyed in reverse order: clients and server before the handlers, the io_context last.
     std::unique_ptr<io_threads> io;

@@ -236,6 +236,26 @@ private:
     bool finished_ = false;
 };
 
+/// A fixture's orderly end: every client in `client_lists` (containers of pointers to objects
+/// with a `client` member, e.g. recording_client) closes its connection, then the server stops,
+/// then the io threads get a second to finish before they stop. Null server or io: skipped.
+template <class... ClientLists>
+void shut_down(const std::unique_ptr<net::websocket_server>& server,
+               const std::unique_ptr<io_threads>& io, const ClientLists&... client_lists) {
+    [[maybe_unused]] const auto close_all = [](const auto& clients) {
+        for (const auto& c : clients) {
+            c->client->close();
+        }
+    };
+    (close_all(client_lists), ...);
+    if (server) {
+        server->stop();
+    }
+    if (io) {
+        io->stop(1s);
+    }
+}
+
 /// "ws://127.0.0.1:<port><path>" for a server's bound endpoint.
 inline std::string url_of(const net::websocket_server& server, const std::string& path) {
     const auto endpoint = server.local_endpoint();

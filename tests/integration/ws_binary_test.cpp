@@ -142,17 +142,7 @@ protected:
         return c;
     }
 
-    void TearDown() override {
-        for (auto& c : clients) {
-            c->client->close();
-        }
-        if (server) {
-            server->stop();
-        }
-        if (io) {
-            io->stop(1s);
-        }
-    }
+    void TearDown() override { shut_down(server, io, clients); }
 
     std::unique_ptr<io_threads> io;
     message_handler handler;

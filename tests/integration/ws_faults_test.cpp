@@ -1,6 +1,7 @@
 // Transport faults users hit, over loopback: a port already in use, a server that closes every
 // connection at once (the reconnect back-off), close codes around resets and framing errors (raw
 // TCP peers crafting the frames), and log floods a peer can cause.
+#include "support/captured_log.hpp"
 #include "websocket_test_support.hpp"
 
 #include <dvbcss/net/log.hpp>
@@ -25,54 +26,6 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
-
-/// Captures transport log lines at `l` and above; restores the default sink and level after.
-class captured_log {
-public:
-    explicit captured_log(net::log::level l = net::log::level::info) {
-        net::log::set_level(l);
-        net::log::set_sink(
-            [this](net::log::level, std::string_view logger, std::string_view message) {
-                const std::lock_guard lock(mutex_);
-                lines_.push_back(std::string(logger) + ":" + std::string(message));
-            });
-    }
-
-    ~captured_log() {
-        net::log::set_sink(nullptr);
-        net::log::set_level(net::log::level::warning);
-    }
-
-    captured_log(const captured_log&) = delete;
-    captured_log& operator=(const captured_log&) = delete;
-    captured_log(captured_log&&) = delete;
-    captured_log& operator=(captured_log&&) = delete;
-
-    /// Lines containing `text`.
-    std::vector<std::string> matching(std::string_view text) const {
-        const std::lock_guard lock(mutex_);
-        std::vector<std::string> found;
-        for (const auto& line : lines_) {
-            if (line.find(text) != std::string::npos) {
-                found.push_back(line);
-            }
-        }
-        return found;
-    }
-
-    std::string all() const {
-        const std::lock_guard lock(mutex_);
-        std::string text;
-        for (const auto& line : lines_) {
-            text += line + "\n";
-        }
-        return text;
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::vector<std::string> lines_;
-};
 
 /// A handler that closes every connection as soon as it opens.
 class closing_handler final : public net::websocket_handler {
@@ -179,17 +132,7 @@ protected:
         ASSERT_FALSE(server->start());
     }
 
-    void TearDown() override {
-        for (auto& c : clients) {
-            c->client->close();
-        }
-        if (server) {
-            server->stop();
-        }
-        if (io) {
-            io->stop(1s);
-        }
-    }
+    void TearDown() override { shut_down(server, io, clients); }
 
     std::unique_ptr<io_threads> io;
     recording_handler handler;

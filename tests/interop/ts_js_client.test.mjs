@@ -8,46 +8,36 @@
 // CLOCK_MONOTONIC, which Node's process.hrtime.bigint() also reads. The JS wall clock runs on
 // Date.now() (1 ms resolution), so positions are compared within its dispersion plus 2 ms.
 // Exits 0 on success, 1 on failure (with the reasons on stderr).
-import { spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { createRequire } from "node:module";
-import path from "node:path";
 import protocols from "dvbcss-protocols";
 import clocks from "dvbcss-clocks";
+import {
+    binDirArgument, finish, poll, sleep, spawnTvDevice, stopProgram,
+} from "./support.mjs";
 
 const require = createRequire(import.meta.url);
 const WebSocket = require("ws");
 
-const binDir = process.argv[2];
-if (!binDir) {
-    console.error("usage: node ts_js_client.test.mjs <bin-dir>");
-    process.exit(2);
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const binDir = binDirArgument("ts_js_client.test.mjs");
 const PTS = "urn:dvb:css:timeline:pts";
 
-const tv = spawn(path.join(binDir, "tv-device"),
-                 ["127.0.0.1", "0", "127.0.0.1", "0", "--json", "--cycle", "0",
-                  "--loglevel", "warning"],
-                 { stdio: ["pipe", "pipe", "inherit"] });
-let out = "";
-tv.stdout.on("data", (d) => { out += d; });
+const device = spawnTvDevice(binDir);
+const tv = device.child;
 const overall = setTimeout(() => { console.error("FAIL: timed out"); tv.kill("SIGKILL"); process.exit(1); }, 60000);
 
-async function banner() {
-    for (let i = 0; i < 100; i++) {
-        const ts = out.match(/CSS-TS  endpoint URL: (ws:\/\/\S+)/);
-        const wc = out.match(/CSS-WC  endpoint bound to host \S+ on port (\d+)/);
-        if (ts && wc) return { tsUrl: ts[1], wcPort: Number(wc[1]) };
-        await sleep(100);
-    }
-    throw new Error("no banner from tv-device: " + out);
+function banner() {
+    return poll(() => {
+        const ts = device.output().match(/CSS-TS  endpoint URL: (ws:\/\/\S+)/);
+        const wc = device.output().match(/CSS-WC  endpoint bound to host \S+ on port (\d+)/);
+        return ts && wc ? { tsUrl: ts[1], wcPort: Number(wc[1]) } : null;
+    }, () => "no banner from tv-device: " + device.output());
 }
 
 /** The TV's latest truth for PTS: { wallNs, content, speed, available }. */
 function latestTruth() {
     let latest = null;
-    for (const line of out.split("\n")) {
+    for (const line of device.output().split("\n")) {
         if (!line.startsWith("{")) continue;
         const j = JSON.parse(line);
         if (j.event === "timeline" && j.selector === PTS) latest = j;
@@ -122,13 +112,7 @@ try {
 } catch (e) {
     failures.push(String(e));
 }
-tv.kill("SIGINT");
-const code = await new Promise((resolve) => tv.on("exit", (c) => resolve(c)));
+const code = await stopProgram(tv);
 if (code !== 0) failures.push(`tv-device exit status ${code}`);
 clearTimeout(overall);
-if (failures.length > 0) {
-    for (const f of failures) console.error("FAIL " + f);
-    process.exit(1);
-}
-console.log("PASS");
-process.exit(0);
+finish(failures);

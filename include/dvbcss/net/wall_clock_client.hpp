@@ -2,16 +2,14 @@
 
 #include <dvbcss/clock/correlated_clock.hpp>
 #include <dvbcss/error.hpp>
-#include <dvbcss/net/udp_error_log.hpp>
 #include <dvbcss/net/udp_socket.hpp>
-#include <dvbcss/net/wall_clock_time.hpp>
 #include <dvbcss/wc/candidate.hpp>
 #include <dvbcss/wc/client.hpp>
 #include <dvbcss/wc/estimator.hpp>
+#include <dvbcss/wc/message.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/address_v4.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -19,6 +17,10 @@
 #include <optional>
 
 namespace dvbcss::net {
+
+namespace detail {
+class wall_clock_client_driver;
+} // namespace detail
 
 /// How a wall clock client is set up.
 ///
@@ -116,7 +118,7 @@ public:
 
     /// Sets the handler called for every received datagram and every core event (timeouts and
     /// synchronisation transitions, `wall_clock_client_event::status`) (nullptr: none).
-    void on_event(event_handler handler) { handler_ = std::move(handler); }
+    void on_event(event_handler handler);
 
     /// Wall clock dispersion now, ns (+infinity before the first adopted measurement).
     [[nodiscard]] double dispersion_ns() const;
@@ -130,36 +132,28 @@ public:
     [[nodiscard]] wall_clock_client_statistics statistics() const;
 
     /// True while the core counts the wall clock as synchronised (wc::client::synchronised).
-    [[nodiscard]] bool synchronised() const noexcept { return core_.synchronised(); }
+    [[nodiscard]] bool synchronised() const noexcept;
 
-    [[nodiscard]] const wc::estimator& current_estimator() const noexcept {
-        return core_.current_estimator();
-    }
+    [[nodiscard]] const wc::estimator& current_estimator() const noexcept;
 
-    [[nodiscard]] wc::estimator& current_estimator() noexcept { return core_.current_estimator(); }
+    [[nodiscard]] wc::estimator& current_estimator() noexcept;
 
     [[nodiscard]] const wall_clock_client_config& config() const noexcept { return config_; }
 
 private:
     void do_wait();
     void on_readable(const error_code& ec);
-    void service(); // sends a due request and re-arms the timer
-    void arm_timer();
+    void service(); // sends a due request (if running) and re-arms the timer
+    void send(const wc::message_bytes& request);
     void handle(const udp_socket::received& d);
     void collect_transmit_time(); // applies the kernel transmit timestamp of the last request
-    void report_core_events();    // logs and hands on the core's timeouts and sync transitions
     [[nodiscard]] bool from_server(const udp_socket::endpoint& sender) const;
 
-    clock::correlated_clock& wall_clock_;
     wall_clock_client_config config_;
-    wall_clock_time local_time_; // the wall clock's parent
-    wc::client core_;
+    // The core, its timer, logs and event handler (shared with wall_clock_ws_client).
+    std::unique_ptr<detail::wall_clock_client_driver> driver_;
     udp_socket socket_;
-    boost::asio::steady_timer timer_;
-    udp_error_log log_;
-    udp_error_log timeout_log_;
     wall_clock_client_statistics stats_;
-    event_handler handler_;
     // Originate of the last request sent while its transmit timestamp is still to be read.
     std::optional<wc::raw_timestamp> awaiting_tx_;
     std::shared_ptr<int> alive_;

@@ -6,15 +6,13 @@
 
 #include <dvbcss/clock/correlated_clock.hpp>
 #include <dvbcss/error.hpp>
-#include <dvbcss/net/udp_error_log.hpp>
 #include <dvbcss/net/wall_clock_client.hpp>
-#include <dvbcss/net/wall_clock_time.hpp>
 #include <dvbcss/net/websocket_client.hpp>
 #include <dvbcss/wc/client.hpp>
 #include <dvbcss/wc/estimator.hpp>
+#include <dvbcss/wc/message.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -122,7 +120,7 @@ public:
     [[nodiscard]] bool connected() const noexcept { return open_; }
 
     /// Sets the handler called for every received message and every core event (nullptr: none).
-    void on_event(event_handler handler) { handler_ = std::move(handler); }
+    void on_event(event_handler handler);
 
     /// Wall clock dispersion now, ns (+infinity before the first adopted measurement).
     [[nodiscard]] double dispersion_ns() const;
@@ -136,34 +134,25 @@ public:
     [[nodiscard]] wall_clock_ws_client_statistics statistics() const;
 
     /// True while the core counts the wall clock as synchronised (wc::client::synchronised).
-    [[nodiscard]] bool synchronised() const noexcept { return core_.synchronised(); }
+    [[nodiscard]] bool synchronised() const noexcept;
 
-    [[nodiscard]] const wc::estimator& current_estimator() const noexcept {
-        return core_.current_estimator();
-    }
+    [[nodiscard]] const wc::estimator& current_estimator() const noexcept;
 
-    [[nodiscard]] wc::estimator& current_estimator() noexcept { return core_.current_estimator(); }
+    [[nodiscard]] wc::estimator& current_estimator() noexcept;
 
     [[nodiscard]] const wall_clock_ws_client_config& config() const noexcept { return config_; }
 
 private:
-    void service(); // sends a due request and re-arms the timer
-    void arm_timer();
+    void service(); // sends a due request (once a connection has opened) and re-arms the timer
     void send(const wc::message_bytes& request);
     void handle(const incoming_message& message);
-    void report_core_events();
 
-    clock::correlated_clock& wall_clock_;
     wall_clock_ws_client_config config_;
     boost::asio::any_io_executor executor_;
-    wall_clock_time local_time_; // the wall clock's parent
-    wc::client core_;
-    boost::asio::steady_timer timer_;
+    // The core, its timer, logs and event handler (shared with wall_clock_client).
+    std::unique_ptr<detail::wall_clock_client_driver> driver_;
     std::unique_ptr<websocket_client> ws_;
-    udp_error_log log_;
-    udp_error_log timeout_log_;
     wall_clock_ws_client_statistics stats_;
-    event_handler handler_;
     bool open_ = false;
     std::shared_ptr<int> alive_; // handlers hold a weak_ptr: expired once the client is gone
 };
