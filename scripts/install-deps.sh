@@ -8,6 +8,8 @@ packages=(
   libboost1.81-dev                # Asio (UDP, timers) and Beast (WebSocket/HTTP), Boost.System result<T>
   nlohmann-json3-dev              # JSON for CSS-CII and CSS-TS messages
   libcli11-dev                    # command lines of the programs
+  libpugixml-dev                  # DIAL's XML documents (device and application descriptions)
+  iproute2 util-linux             # network namespaces for the DIAL (multicast) tests: ip, unshare
   libgtest-dev libgmock-dev       # unit and integration tests
   libbenchmark-dev                # microbenchmarks in bench/
   clang-format                    # style check in CI

@@ -52,6 +52,8 @@ enum class errc {
     clock_unavailable, ///< A clock (or an ancestor) is marked unavailable.
     clock_frozen,      ///< A clock at speed 0 holds no parent time for this tick value.
     timeout,           ///< No answer arrived within the allowed time.
+    // Markup.
+    bad_xml, ///< Text is not well-formed XML, has a DOCTYPE, or nests too deeply.
 };
 
 /// Classes of failure, so callers test a class instead of listing codes.
