@@ -57,6 +57,8 @@ public:
             return "clock is at speed 0: no parent time matches that tick value";
         case errc::timeout:
             return "no answer within the allowed time";
+        case errc::bad_xml:
+            return "not well-formed XML, a DOCTYPE, or nested too deeply";
         }
         return "unknown dvbcss error";
     }
@@ -74,6 +76,7 @@ public:
         case errc::missing_field:
         case errc::value_out_of_range:
         case errc::unexpected_response:
+        case errc::bad_xml:
             return make_error_condition(condition::bad_message);
         case errc::binary_frame:
         case errc::unexpected_message:
