@@ -42,9 +42,11 @@ struct responder_statistics {
 };
 
 /// Answers DIAL searches (UPnP DA 1.1 §1.3, DIAL 2.x §5): a search whose ST matches
-/// (`search_target_matches` with `dial_search_target`) gets one unicast answer per matching
-/// target after a delay drawn uniformly within its MX (clamped 1..5 s), from the `random`
-/// value the caller passes (any 64-bit value, e.g. from a PRNG).
+/// (`search_target_matches` with `dial_search_target`) gets one unicast answer after a delay of
+/// `random % (MX * 1e9 + 1)` ns, i.e. uniform within [0, MX] s (MX clamped 1..5 s), from the
+/// `random` value the caller passes (any 64-bit value, e.g. from a PRNG). The answer's ST is the
+/// DIAL search target for "ssdp:all", the UDN for a UUID search, else the target as searched;
+/// its USN is the UDN alone for a UUID search, else "<UDN>::<ST>" (UPnP DA 1.1 §1.3.3).
 ///
 /// Times are caller-supplied nanoseconds on any monotonic clock.
 ///

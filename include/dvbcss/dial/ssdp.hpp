@@ -45,11 +45,13 @@ struct ssdp_headers {
 /// `M-SEARCH * HTTP/1.1` (UPnP DA 1.1 §1.3.2).
 struct ssdp_search {
     std::string search_target; ///< ST, e.g. `dial_search_target` or "ssdp:all".
-    int mx_s = 1;              ///< MX in whole seconds, clamped to 1..5 when parsed.
-    std::string man;           ///< MAN as sent (must be "\"ssdp:discover\"" when parsed).
-    std::string host;          ///< HOST, e.g. "239.255.255.250:1900".
-    std::string user_agent;    ///< USER-AGENT, empty if absent.
-    ssdp_headers headers;      ///< Every field as received (empty when formatting).
+    /// MX in whole seconds, clamped to 1..5 when parsed (0 -> 1, 9 -> 5); 1 when absent (a
+    /// unicast search carries none, and some multicast senders forget it).
+    int mx_s = 1;
+    std::string man;  ///< MAN as sent: "\"ssdp:discover\"" (the unquoted form is accepted too).
+    std::string host; ///< HOST, e.g. "239.255.255.250:1900".
+    std::string user_agent; ///< USER-AGENT, empty if absent.
+    ssdp_headers headers;   ///< Every field as received (empty when formatting).
 };
 
 /// The unicast `HTTP/1.1 200 OK` answer to a search (UPnP DA 1.1 §1.3.3, DIAL 2.x §5.2).
@@ -82,10 +84,13 @@ using ssdp_message = std::variant<ssdp_search, ssdp_search_response, ssdp_notify
 /// Errors (all class `condition::bad_message` except the first): `message_too_large` (over
 /// `max_datagram_bytes`, more than `max_headers` fields, or a value over its limit);
 /// `bad_message_type` (a start line that is none of the three forms, or a response status other
-/// than 200); `missing_field` (ST for a search; LOCATION, ST or USN for a response; NT, NTS or
-/// USN for a notify, and LOCATION for alive); `bad_field_value` (a line without ':', MAN not
-/// "ssdp:discover", MX not an integer, NTS unknown, a byte that is not printable ASCII or
-/// white space in a name or value).
+/// than 200); `missing_field` (MAN or ST for a search; LOCATION, ST or USN for a response; NT,
+/// NTS or USN for a notify, and LOCATION for alive; an empty value counts as absent);
+/// `bad_field_value` (a line without ':', a continuation line, MAN not "ssdp:discover", MX not
+/// decimal digits, NTS neither ssdp:alive nor ssdp:byebye, a byte that is not printable ASCII or
+/// white space in a name or value). Anything after the blank line ending the headers is ignored.
+///
+/// Thread safety: a pure function.
 [[nodiscard]] result<ssdp_message> parse_ssdp(std::string_view datagram,
                                               const ssdp_limits& limits = {});
 
@@ -98,7 +103,8 @@ using ssdp_message = std::variant<ssdp_search, ssdp_search_response, ssdp_notify
 
 /// True if a search for `search_target` should be answered by a service of type `service_type`
 /// whose device has the UDN `udn` ("uuid:..."): "ssdp:all", "upnp:rootdevice", the UDN itself,
-/// or the service type exactly (case-sensitive, as UPnP DA 1.1 §1.3.2 requires).
+/// or the service type exactly (case-sensitive, as UPnP DA 1.1 §1.3.2 requires). The UUID
+/// after "uuid:" compares case-insensitively (RFC 4122 §3); everything else exactly.
 [[nodiscard]] bool search_target_matches(std::string_view search_target,
                                          std::string_view service_type, std::string_view udn);
 

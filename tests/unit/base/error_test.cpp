@@ -12,10 +12,12 @@ TEST(Error, CodesMapToTheirCondition) {
     EXPECT_EQ(closing, dvbcss::condition::protocol_violation);
     const dvbcss::error_code limit = dvbcss::errc::too_many_connections;
     EXPECT_EQ(limit, dvbcss::condition::limit_exceeded);
+    const dvbcss::error_code xml = dvbcss::errc::bad_xml;
+    EXPECT_EQ(xml, dvbcss::condition::bad_message);
 }
 
 TEST(Error, EveryCodeHasAMessage) {
-    for (int i = 1; i <= static_cast<int>(dvbcss::errc::timeout); ++i) {
+    for (int i = 1; i <= static_cast<int>(dvbcss::errc::bad_xml); ++i) {
         const dvbcss::error_code ec = static_cast<dvbcss::errc>(i);
         EXPECT_NE(ec.message(), "unknown dvbcss error") << i;
     }
