@@ -361,7 +361,8 @@ bool search_target_matches(std::string_view search_target, std::string_view serv
     }
     // A UUID's hex digits compare case-insensitively (RFC 4122 §3); the "uuid:" prefix exactly.
     constexpr std::string_view prefix = "uuid:";
-    return !udn.empty() && search_target.starts_with(prefix) && udn.starts_with(prefix) &&
+    return udn.size() > prefix.size() && search_target.starts_with(prefix) &&
+           udn.starts_with(prefix) &&
            iequals(search_target.substr(prefix.size()), udn.substr(prefix.size()));
 }
 
