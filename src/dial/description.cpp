@@ -84,8 +84,20 @@ pugi::xml_node find_child(const pugi::xml_node& parent, std::string_view name) {
     return {};
 }
 
+// An element's text, trimmed, with each control character (tab, CR and LF included) read as a
+// space: a name or URL from a TV is then safe to print on one line, and reads back the same after
+// formatting (pugixml writes CR raw, which a parser turns into LF).
 std::string text_of(const pugi::xml_node& node) {
-    return node ? std::string(detail::trim(node.text().get())) : std::string();
+    if (!node) {
+        return {};
+    }
+    std::string text(node.text().get());
+    for (char& c : text) {
+        if ((c >= 0 && c < 0x20) || c == 0x7f) {
+            c = ' ';
+        }
+    }
+    return std::string(detail::trim(text));
 }
 
 std::optional<std::string> optional_text(const pugi::xml_node& node) {

@@ -6,7 +6,11 @@
 /// §14.7.2). Generation and parsing only: no sockets.
 ///
 /// Parsing matches elements by local name, so a document with the expected namespaces, with
-/// other prefixes, or with no namespace at all is read the same way (real TVs differ).
+/// other prefixes, or with no namespace at all is read the same way (real TVs differ). Text is
+/// trimmed, and control characters in it (tab, CR, LF and the rest of C0, and DEL) read as spaces,
+/// so what a TV names is safe to print on one line.
+///
+/// Thread safety: pure functions.
 
 #include <dvbcss/error.hpp>
 

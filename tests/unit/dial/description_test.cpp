@@ -97,6 +97,19 @@ TEST(DialDeviceDescription, OmitsEmptyOptionalElementsAndKeepsUtf8) {
     EXPECT_EQ(parsed->device_type, dial_device_type);
 }
 
+TEST(DialDeviceDescription, ControlCharactersReadAsSpaces) {
+    const auto parsed = parse_device_description(
+        "<root><device><friendlyName>Evil&#27;[2J\tTV&#13;\nline2\x7f</friendlyName>"
+        "<UDN>uuid:c</UDN></device></root>");
+    ASSERT_TRUE(parsed) << parsed.error().message();
+    EXPECT_EQ(parsed->friendly_name, "Evil [2J TV  line2");
+    // Formatting a value with a CR and reading it back gives the same text as the first read.
+    device_description with_cr;
+    with_cr.friendly_name = "a\rb";
+    with_cr.udn = "uuid:c";
+    EXPECT_EQ(parse_device_description(format_device_description(with_cr))->friendly_name, "a b");
+}
+
 TEST(DialDeviceDescription, MissingDeviceOrUdnIsMissingField) {
     EXPECT_EQ(parse_device_description("<root><specVersion/></root>").error(), errc::missing_field);
     EXPECT_EQ(
