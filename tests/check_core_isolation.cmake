@@ -1,6 +1,7 @@
 # Fails if any file of the sans-I/O core includes Asio or Beast.
 set(bad "")
 foreach(dir include/dvbcss/clock include/dvbcss/wc include/dvbcss/cii include/dvbcss/ts include/dvbcss/json
+            include/dvbcss/tv include/dvbcss/dial src/tv src/dial
             src/clock src/wc src/cii src/ts src/json)
   file(GLOB_RECURSE files ${ROOT}/${dir}/*.hpp ${ROOT}/${dir}/*.cpp)
   foreach(f IN LISTS files)
