@@ -11,6 +11,8 @@
 //     --control-from-anywhere   accept POST /control from any address (default: loopback only)
 //     --max-cii N, --max-ts N   companions allowed at once per protocol (default -1: no limit)
 //     --json                print one JSON line per change (the TV's truth)
+//     --dial --interface IFACE [--friendly-name NAME] [--uuid UUID]
+//                           be found by DIAL on IFACE (docs/dial.md, "TV side")
 //     --no-console          do not read commands from standard input
 //     -Q, --quiet-transport no WebSocket/HTTP transport log lines
 //     -q, --loglevel, --version, --help
@@ -22,6 +24,7 @@
 // available SEL, content ID, status partial|final, presentation TOKENS, stats, help, quit).
 
 #include "common/cli.hpp"
+#include "common/dial_options.hpp"
 #include "common/net_setup.hpp"
 #include "common/timeline_control.hpp"
 #include "common/wall_clock_thread.hpp"
@@ -37,6 +40,7 @@
 #include <dvbcss/clock/sys_clock.hpp>
 #include <dvbcss/clock/time_source.hpp>
 #include <dvbcss/json/private_data.hpp>
+#include <dvbcss/net/dial_server.hpp>
 #include <dvbcss/net/log.hpp>
 #include <dvbcss/net/udp_socket.hpp>
 #include <dvbcss/net/wall_clock_ws_server.hpp>
@@ -92,6 +96,7 @@ struct device_options {
     bool json = false;
     bool no_console = false;
     bool quiet_transport = false;
+    tools::dial_options dial;
 };
 
 /// The CII the TV starts with (URLs are rewritten per companion).
@@ -275,6 +280,13 @@ int run(const device_options& o, const tv::scenario& scenario) {
     ws_config.address = addresses->websocket_address;
     ws_config.port = addresses->websocket_port;
     const auto wc_endpoint = addresses->wall_clock;
+    std::string dial_error;
+    const auto dial_iface =
+        tools::check_dial_options(o.dial, addresses->websocket_address, dial_error);
+    if (!dial_error.empty()) {
+        std::fprintf(stderr, "tv-device: %s\n", dial_error.c_str());
+        return tools::exit_status::usage;
+    }
     if (o.quiet_transport) {
         tools::quiet_transport_logs();
     }
@@ -428,9 +440,32 @@ int run(const device_options& o, const tv::scenario& scenario) {
         return tools::exit_status::failed;
     }
 
+    // DIAL: the routes join the running server; SSDP on the chosen interface only.
+    const auto local = server.local_endpoint();
+    std::unique_ptr<net::dial_server> dial;
+    if (dial_iface) {
+        net::dial_server_config dial_config;
+        dial_config.iface = *dial_iface;
+        dial_config.http_port = local.port();
+        dial_config.cii_port = local.port();
+        dial_config.cii_path = "/cii";
+        dial_config.uuid = o.dial.uuid;
+        if (!o.dial.friendly_name.empty()) {
+            dial_config.friendly_name = o.dial.friendly_name;
+        }
+        dial_config.user_agent = std::string("dvbcss tv-device/") + DVBCSS_VERSION_STRING;
+        dial = std::make_unique<net::dial_server>(io.get_executor(), server, dial_config);
+        if (auto ec = dial->start()) {
+            std::fprintf(stderr, "tv-device: cannot start DIAL (SSDP) on %s: %s\n",
+                         dial_iface->name.c_str(), ec.message().c_str());
+            server.stop();
+            wc.stop();
+            return tools::exit_status::failed;
+        }
+    }
+
     // Catch signals before the banner: a script may send one as soon as it reads the banner.
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    const auto local = server.local_endpoint();
     const auto wc_local = wc.local_endpoint();
     if (!o.common.quiet) {
         const auto host = tools::url_host(tools::reachable_addresses(local.address()).front());
@@ -444,6 +479,10 @@ int run(const device_options& o, const tv::scenario& scenario) {
                 (timelines.empty() ? "" : ", ") + t.selector + " (" + rate_text(t.tick_rate) + ")";
         }
         const auto& id = screen.content_id();
+        const std::string dial_line =
+            dial ? "DIAL on " + dial_iface->name + ": device description " + dial->location() +
+                       " (uuid:" + dial->uuid() + "), CII for companions " + dial->cii_url() + "\n"
+                 : std::string();
         std::printf("----\n%s%s%s"
                     "CSS-WC over WebSocket: ws://%s:%u/wc\n"
                     "Companion page: http://%s:%u/\n"
@@ -452,11 +491,12 @@ int run(const device_options& o, const tv::scenario& scenario) {
                     "Content ID: %s\n"
                     "Timelines: %s\n"
                     "A companion follows it with: ts-client --cii ws://%s:%u/cii\n"
+                    "%s"
                     "----\n",
                     cii_urls.c_str(), ts_urls.c_str(), wc_line.c_str(), host.c_str(), port,
                     host.c_str(), port, host.c_str(), port, host.c_str(), port,
                     id ? id->c_str() : "(none)", timelines.empty() ? "(none)" : timelines.c_str(),
-                    host.c_str(), port);
+                    host.c_str(), port, dial_line.c_str());
         std::fflush(stdout);
     }
     truth("start");
@@ -496,6 +536,9 @@ int run(const device_options& o, const tv::scenario& scenario) {
         signals.cancel();
         if (commands) {
             commands->stop();
+        }
+        if (dial) {
+            dial->stop(); // NOTIFY byebye
         }
         server.stop();
         wc.stop();
@@ -593,6 +636,7 @@ int main(int argc, char** argv) {
         app.add_flag("--no-console", o.no_console, "Do not read commands from standard input");
         app.add_flag("-Q,--quiet-transport", o.quiet_transport,
                      "No WebSocket/HTTP transport log lines");
+        tools::add_dial_options(app, o.dial);
         if (const auto exit_code = tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
         }
