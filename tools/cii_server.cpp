@@ -5,6 +5,9 @@
 //     --max-connections N   companions allowed at once (default 2 as the reference; -1: no
 //                           limit; 0 is refused, it would refuse every companion)
 //     -Q, --quiet-transport no WebSocket/HTTP transport log lines
+//     --dial --interface IFACE [--friendly-name NAME] [--uuid UUID]
+//                           be found by DIAL on IFACE (docs/dial.md); without cii_addr it then
+//                           listens on IFACE's address instead of 127.0.0.1
 //     -q, --loglevel, --version, --help
 //
 // The CII starts as {"protocolVersion":"1.1"}; then three content ids take turns, each for 7 s:
@@ -17,11 +20,13 @@
 // that does not resolve).
 
 #include "common/cli.hpp"
+#include "common/dial_options.hpp"
 #include "common/net_setup.hpp"
 #include "common/pretend_content.hpp"
 
 #include <dvbcss/cii/message.hpp>
 #include <dvbcss/net/cii_server.hpp>
+#include <dvbcss/net/dial_server.hpp>
 #include <dvbcss/net/log.hpp>
 #include <dvbcss/net/websocket_server.hpp>
 
@@ -31,6 +36,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +51,8 @@ struct server_options {
     int port = 7681;
     int max_connections = 2;
     bool quiet_transport = false;
+    bool address_given = false;
+    tools::dial_options dial;
 };
 
 /// One log line for a step of the pretend schedule.
@@ -71,6 +79,18 @@ int run(const server_options& o) {
         return tools::exit_status::usage;
     }
     config.port = static_cast<std::uint16_t>(o.port);
+    if (o.dial.enabled && !o.address_given) {
+        // Found by DIAL on an interface: listen where peers there can reach us.
+        if (const auto iface = net::find_multicast_interface(o.dial.interface_name)) {
+            config.address = iface->address;
+        }
+    }
+    std::string dial_error;
+    const auto dial_iface = tools::check_dial_options(o.dial, config.address, dial_error);
+    if (!dial_error.empty()) {
+        std::fprintf(stderr, "cii-server: %s\n", dial_error.c_str());
+        return tools::exit_status::usage;
+    }
     net::websocket_server server(io.get_executor(), config);
     net::websocket_endpoint_config endpoint;
     endpoint.max_connections = o.max_connections;
@@ -80,12 +100,35 @@ int run(const server_options& o) {
                      o.port, ec.message().c_str());
         return tools::exit_status::failed;
     }
+    std::unique_ptr<net::dial_server> dial;
+    if (dial_iface) {
+        net::dial_server_config dial_config;
+        dial_config.iface = *dial_iface;
+        dial_config.http_port = server.local_endpoint().port();
+        dial_config.cii_port = dial_config.http_port;
+        dial_config.cii_path = "/cii";
+        dial_config.uuid = o.dial.uuid;
+        dial_config.friendly_name =
+            o.dial.friendly_name.empty() ? "dvbcss cii-server" : o.dial.friendly_name;
+        dial_config.model_name = "cii-server";
+        dial = std::make_unique<net::dial_server>(io.get_executor(), server, dial_config);
+        if (auto ec = dial->start()) {
+            std::fprintf(stderr, "cii-server: cannot start DIAL (SSDP) on %s: %s\n",
+                         dial_iface->name.c_str(), ec.message().c_str());
+            server.stop();
+            return tools::exit_status::failed;
+        }
+    }
     // Signals are caught before the banner, so a script may stop it as soon as it has read it.
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     if (!o.common.quiet) {
         const auto urls =
             tools::endpoint_url_lines("CSS-CII endpoint URL: ", server.local_endpoint(), "/cii");
-        std::printf("----\n%s----\n", urls.c_str());
+        const std::string dial_line =
+            dial ? "DIAL on " + dial_iface->name + ": device description " + dial->location() +
+                       " (uuid:" + dial->uuid() + "), CII for companions " + dial->cii_url() + "\n"
+                 : std::string();
+        std::printf("----\n%s%s----\n", urls.c_str(), dial_line.c_str());
         std::fflush(stdout);
     }
 
@@ -98,6 +141,9 @@ int run(const server_options& o) {
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (!ec) {
             pretend.stop();
+            if (dial) {
+                dial->stop(); // NOTIFY byebye
+            }
             server.stop(); // every companion gets 1001; run() returns when they are gone
         }
     });
@@ -114,9 +160,10 @@ int main(int argc, char** argv) {
                      "cii-server"};
         app.footer(tools::exit_status_help);
         tools::add_common_options(app, o.common);
-        app.add_option("cii_addr", o.address,
-                       "IP address or host name to listen on (default 127.0.0.1)")
-            ->check(tools::address_argument("127.0.0.1"));
+        auto* address = app.add_option("cii_addr", o.address,
+                                       "IP address or host name to listen on (default "
+                                       "127.0.0.1; with --dial, the interface's address)")
+                            ->check(tools::address_argument("127.0.0.1"));
         app.add_option("cii_port", o.port, "TCP port to listen on (default 7681; 0: any free port)")
             ->check(tools::port_number());
         app.add_option("--max-connections", o.max_connections,
@@ -124,9 +171,11 @@ int main(int argc, char** argv) {
             ->check(tools::connection_limit());
         app.add_flag("-Q,--quiet-transport", o.quiet_transport,
                      "Suppress the WebSocket/HTTP transport's log lines");
+        tools::add_dial_options(app, o.dial);
         if (const auto exit_code = tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
         }
+        o.address_given = address->count() > 0;
         if (o.quiet_transport) {
             tools::quiet_transport_logs();
         }

@@ -176,6 +176,27 @@ TEST(TvDeviceDial, ACompanionFindsItReadsTheHbbTVApplicationAndGetsCii) {
         io, [&] { return count_notifies(false) >= 1; }, 3s));
 }
 
+TEST(CiiServerDial, WithoutAnAddressItListensOnTheInterfaceAndNamesItsCii) {
+    auto usage = child_process(
+        {"/bin/sh", "-c", "exec " + std::string(DVBCSS_BIN_DIR) + "/cii-server --dial 2>&1"});
+    EXPECT_EQ(usage.wait_exit(10s), 2);
+    EXPECT_NE(usage.output().find("lo (127.0.0.1)"), std::string::npos) << usage.output();
+
+    child_process server({std::string(DVBCSS_BIN_DIR) + "/cii-server", "--dial", "--interface",
+                          "lo", "--friendly-name", "Kitchen"});
+    const auto location = server.read_until(std::regex("device description (\\S+) "), 10s);
+    ASSERT_EQ(location, "http://127.0.0.1:7681/dial/dd.xml") << server.output();
+    const auto description = get("127.0.0.1", 7681, "/dial/dd.xml");
+    const auto d = dial::parse_device_description(description.body());
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->friendly_name, "Kitchen");
+    const auto app = dial::parse_hbbtv_application(get("127.0.0.1", 7681, "/apps/HbbTV").body());
+    ASSERT_TRUE(app);
+    EXPECT_EQ(app->inter_dev_sync_url, std::optional<std::string>("ws://127.0.0.1:7681/cii"));
+    server.signal(SIGINT);
+    EXPECT_EQ(server.wait_exit(10s), 0);
+}
+
 } // namespace
 } // namespace dvbcss::test
 
