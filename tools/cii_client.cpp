@@ -2,6 +2,10 @@
 // examples/CIIClient.py).
 //
 //   cii-client ciiUrl                    e.g. ws://127.0.0.1:7681/cii
+//   cii-client --discover --interface IFACE [--name NAME]
+//     --discover          find the TV by DIAL on IFACE (the first one with a CSS-CII URL, or
+//                         the one whose friendly name is NAME) and use its InterDevSync URL;
+//                         --mx S and --discover-timeout S tune the search (see dial-discover)
 //     --json              one JSON object per line (below) on stdout, nothing else there (also
 //                         with -q, which then only silences the log)
 //     --duration SECONDS  close and exit after this long (> 0; default: run until the server
@@ -25,9 +29,12 @@
 // Exit status: 0 when it stopped by its own choice (--duration, Ctrl-C/SIGTERM) while connected,
 // or after a connection the client closed; 1 never connected ("never connected to <url>"), or the
 // server ended the connection (or the connection dropped) and it was not open again at the end
-// ("lost the server <url>"); 2 usage error (a bad URL, wss://, a host that does not resolve).
+// ("lost the server <url>"), or --discover found no (such) TV in time; 2 usage error (ciiUrl and
+// --discover both or neither, a missing or unknown --interface, (a bad URL, wss://, a host that
+// does not resolve).
 
 #include "common/cli.hpp"
+#include "common/discover_options.hpp"
 
 #include <dvbcss/cii/message.hpp>
 #include <dvbcss/clock/time_source.hpp>
@@ -47,6 +54,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace {
 
@@ -55,6 +63,7 @@ namespace tools = dvbcss::tools;
 struct client_options {
     tools::common_options common{false, "info"};
     std::string url;
+    tools::discover_options discover;
     bool json = false;
     double duration_seconds = 0;
     bool reconnect = false;
@@ -88,9 +97,22 @@ std::string property_json(const dvbcss::cii::message& cii, dvbcss::cii::property
     return text.substr(colon + 2, text.size() - colon - 3);
 }
 
-int run(const client_options& o) {
+int run(client_options o) {
     using namespace dvbcss;
     boost::asio::io_context io;
+    if (o.discover.discover) {
+        auto found =
+            tools::discover_first_tv(io, "cii-client", o.discover, !o.json && !o.common.quiet);
+        if (const auto* status = std::get_if<int>(&found)) {
+            return *status;
+        }
+        o.url = *std::get<net::discovered_tv>(found).inter_dev_sync_url;
+        if (const auto problem = tools::websocket_url_problem(o.url); !problem.empty()) {
+            std::fprintf(stderr, "cii-client: the TV's InterDevSync URL %s: %s\n", o.url.c_str(),
+                         problem.c_str());
+            return tools::exit_status::failed;
+        }
+    }
     {
         // The URL was checked while parsing; its host must resolve now (a typo is a usage error).
         const auto parsed = net::parse_websocket_url(o.url);
@@ -237,8 +259,10 @@ int main(int argc, char** argv) {
         tools::add_common_options(app, o.common);
         app.add_option("ciiUrl", o.url,
                        "ws:// URL of the CSS-CII server, e.g. ws://127.0.0.1:7681/cii")
-            ->required()
             ->check(tools::websocket_url_argument());
+        app.add_flag("--discover", o.discover.discover,
+                     "Find the TV by DIAL on --interface and use its CSS-CII URL");
+        tools::add_discover_options(app, o.discover, "--discover-timeout");
         app.add_flag("--json", o.json,
                      "One JSON object per line: connection events and each CII message received "
                      "(see the program's header comment)");
@@ -248,6 +272,12 @@ int main(int argc, char** argv) {
                      "Reconnect with exponential back-off when the connection fails or ends");
         if (const auto exit_code = tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
+        }
+        if (const auto problem =
+                tools::discover_usage_problem(o.discover, !o.url.empty(), "ciiUrl");
+            !problem.empty()) {
+            std::fprintf(stderr, "cii-client: %s\n", problem.c_str());
+            return tools::exit_status::usage;
         }
         return run(o);
     });

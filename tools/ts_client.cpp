@@ -3,6 +3,7 @@
 //
 //   ts-client tsUrl wcUrl contentIdStem timelineSelector timelineFreq [wc_bindaddr] [wc_bindport]
 //   ts-client --cii ciiUrl [timelineSelector]
+//   ts-client --discover --interface IFACE [--name NAME] [timelineSelector]
 //     --json              one JSON object per line (status and events), units in field names
 //     --interval S        status line period (default 0.4 s)
 //     --duration S        stop after S seconds (> 0; exit 0 if the job was done)
@@ -13,9 +14,13 @@
 //
 // With --cii it reads the TV's CII first and takes tsUrl, wcUrl, the content id and the
 // timeline's tick rate from it (the first timeline if no selector is given), as a real companion
-// does. Exit status: 0 done, 1 failed (never connected, lost the TV), 2 usage error.
+// does. With --discover it first finds the TV by DIAL on IFACE (the first one with a CSS-CII
+// URL, or the one whose friendly name is NAME; --mx and --discover-timeout tune the search) and
+// reads the CII at its InterDevSync URL the same way. Exit status: 0 done, 1 failed (never
+// connected, lost the TV), 2 usage error.
 
 #include "common/cli.hpp"
+#include "common/discover_options.hpp"
 
 #include <dvbcss/cii/client.hpp>
 #include <dvbcss/cii/message.hpp>
@@ -47,6 +52,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -58,6 +64,7 @@ struct client_options {
     tools::common_options common{false, "info"};
     std::vector<std::string> positional;
     std::string cii_url;
+    tools::discover_options discover;
     std::string stem;
     bool json = false;
     double interval_s = 0.4;
@@ -556,8 +563,26 @@ bool host_resolves(boost::asio::io_context& io, const std::string& url) {
     return !ec && !found.empty();
 }
 
-int run(const client_options& o) {
+int run(client_options o) {
     boost::asio::io_context io;
+    if (o.discover.discover) {
+        if (o.positional.size() > 1) {
+            std::fprintf(stderr,
+                         "ts-client: with --discover, only a timeline selector may follow\n");
+            return tools::exit_status::usage;
+        }
+        auto found =
+            tools::discover_first_tv(io, "ts-client", o.discover, !o.json && !o.common.quiet);
+        if (const auto* status = std::get_if<int>(&found)) {
+            return *status;
+        }
+        o.cii_url = *std::get<net::discovered_tv>(found).inter_dev_sync_url;
+        if (const auto problem = tools::websocket_url_problem(o.cii_url); !problem.empty()) {
+            std::fprintf(stderr, "ts-client: the TV's InterDevSync URL %s: %s\n", o.cii_url.c_str(),
+                         problem.c_str());
+            return tools::exit_status::failed;
+        }
+    }
     const auto& first_url =
         o.cii_url.empty() ? (o.positional.empty() ? std::string() : o.positional[0]) : o.cii_url;
     if (!first_url.empty() && tools::websocket_url_problem(first_url).empty() &&
@@ -659,7 +684,8 @@ int main(int argc, char** argv) {
                      "ts-client"};
         app.footer(std::string("Example: ts-client ws://127.0.0.1:7681/ts udp://127.0.0.1:6677 "
                                "\"dvb://\" urn:dvb:css:timeline:pts 90000\n"
-                               "         ts-client --cii ws://127.0.0.1:7681/cii\n") +
+                               "         ts-client --cii ws://127.0.0.1:7681/cii\n"
+                               "         ts-client --discover --interface eth0\n") +
                    tools::exit_status_help);
         tools::add_common_options(app, o.common);
         app.add_option("args", o.positional,
@@ -669,6 +695,9 @@ int main(int argc, char** argv) {
                        "Read tsUrl, wcUrl, content id and tick rate from "
                        "this CII URL (ws://host:port/cii)")
             ->check(tools::websocket_url_argument());
+        app.add_flag("--discover", o.discover.discover,
+                     "Find the TV by DIAL on --interface and read its CII (as --cii)");
+        tools::add_discover_options(app, o.discover, "--discover-timeout");
         app.add_option("--stem", o.stem, "With --cii: content id stem (default the content id)");
         app.add_flag("--json", o.json, "One JSON object per line; units in the field names");
         app.add_option("--interval", o.interval_s, "Seconds between status lines (default 0.4)")
@@ -690,6 +719,22 @@ int main(int argc, char** argv) {
             });
         if (const auto exit_code = tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
+        }
+        if (o.discover.discover && o.positional.size() > 1) {
+            std::fprintf(stderr,
+                         "ts-client: with --discover, only a timeline selector may follow\n");
+            return tools::exit_status::usage;
+        }
+        const bool has_url = !o.cii_url.empty() || (o.discover.discover ? o.positional.size() > 1
+                                                                        : !o.positional.empty());
+        // Neither a URL nor --discover: the usage line below says what is needed.
+        if (const auto problem =
+                o.discover.discover || has_url
+                    ? tools::discover_usage_problem(o.discover, has_url, "tsUrl ... or --cii")
+                    : std::string();
+            !problem.empty()) {
+            std::fprintf(stderr, "ts-client: %s\n", problem.c_str());
+            return tools::exit_status::usage;
         }
         apply_wc_log_level(o);
         return run(o);

@@ -621,6 +621,69 @@ TEST(DialDiscoverProgram, UsageErrorsExitTwoAndListInterfaces) {
     }
 }
 
+// ---- Against the real tv-device --dial process ----
+
+/// tv-device --dial on lo, its WebSocket server on 0.0.0.0 (so on lo too), wall clock on lo.
+test::child_process start_tv_device(const std::string& name) {
+    return test::child_process({"/bin/sh", "-c",
+                                "exec " + bin("tv-device") +
+                                    " --dial --interface lo --friendly-name '" + name +
+                                    "' --no-console 0.0.0.0 0 127.0.0.1 0 2>&1"});
+}
+
+TEST(DialDiscoverTvDevice, DialDiscoverFindsTvDeviceAndItsCiiUrl) {
+    auto tv = start_tv_device("Real TV");
+    ASSERT_FALSE(tv.read_until(std::regex("DIAL on lo: device description (\\S+) "), 10s).empty())
+        << tv.output();
+    test::child_process p({bin("dial-discover"), "--interface", "lo", "--json", "--name", "Real TV",
+                           "--timeout", "3"});
+    EXPECT_EQ(p.wait_exit(10s), 0) << p.output();
+    const auto lines = test::lines_of(p.output());
+    ASSERT_EQ(lines.size(), 1U) << p.output();
+    EXPECT_TRUE(std::regex_search(
+        lines[0], std::regex(R"("inter_dev_sync_url":"ws://127\.0\.0\.1:\d+/cii")")))
+        << lines[0];
+    EXPECT_NE(lines[0].find("\"app2app_url\":null"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("\"address\":\"127.0.0.1\""), std::string::npos) << lines[0];
+    const std::regex after(R"("found_after_s":([0-9.e-]+))");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(lines[0], m, after));
+    EXPECT_LT(std::stod(m[1].str()), 1.6) << "MX 1 plus two local GETs";
+}
+
+TEST(DialDiscoverTvDevice, CiiClientDiscoverGetsCiiFromTvDevice) {
+    auto tv = start_tv_device("CII TV");
+    ASSERT_FALSE(tv.read_until(std::regex("DIAL on lo: device description (\\S+) "), 10s).empty())
+        << tv.output();
+    test::child_process p({bin("cii-client"), "--discover", "--interface", "lo", "--name", "CII TV",
+                           "--json", "--duration", "1.5"});
+    EXPECT_EQ(p.wait_exit(15s), 0) << p.output();
+    EXPECT_TRUE(std::regex_search(
+        p.output(), std::regex(R"("event":"connected".*"url":"ws://127\.0\.0\.1:\d+/cii")")))
+        << p.output();
+    EXPECT_TRUE(std::regex_search(
+        p.output(), std::regex(R"("event":"cii".*"message":\{.*"protocolVersion":"1\.1")")))
+        << p.output();
+}
+
+TEST(DialDiscoverTvDevice, TsClientDiscoverFollowsTheTimeline) {
+    auto tv = start_tv_device("TS TV");
+    ASSERT_FALSE(tv.read_until(std::regex("DIAL on lo: device description (\\S+) "), 10s).empty())
+        << tv.output();
+    test::child_process p(
+        {bin("ts-client"), "--discover", "--interface", "lo", "--json", "--duration", "4"});
+    EXPECT_EQ(p.wait_exit(20s), 0) << p.output();
+    EXPECT_TRUE(std::regex_search(p.output(), std::regex(R"("available":true)"))) << p.output();
+}
+
+TEST(DialDiscoverTvDevice, ClientsWithoutATvExitOne) {
+    for (const auto& program : {std::string("cii-client"), std::string("ts-client")}) {
+        test::child_process p(
+            {bin(program), "--discover", "--interface", "lo", "--discover-timeout", "0.8"});
+        EXPECT_EQ(p.wait_exit(10s), 1) << program;
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
