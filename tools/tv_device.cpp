@@ -240,6 +240,23 @@ void print_wc_stats(tools::wall_clock_thread& wc) {
     wc.reset_processing_delay();
 }
 
+/// One JSON line with the DIAL server's counts since start:
+/// {"event":"dial_stats","searches":N,"answered":N,"dropped_full":N,...}
+void print_dial_stats(const net::dial_server& dial) {
+    const auto s = dial.statistics();
+    const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+    std::printf("{\"event\":\"dial_stats\",\"monotonic_ns\":%lld,\"datagrams\":%llu,"
+                "\"searches\":%llu,\"answered\":%llu,\"not_for_us\":%llu,\"malformed\":%llu,"
+                "\"dropped_full\":%llu,\"send_errors\":%llu,\"notify_sent\":%llu,"
+                "\"description_requests\":%llu,\"application_requests\":%llu,"
+                "\"launch_refused\":%llu}\n",
+                static_cast<long long>(clock::monotonic_time_source::instance().now_ns()),
+                u(s.datagrams), u(s.searches), u(s.answered), u(s.not_for_us), u(s.malformed),
+                u(s.dropped_full), u(s.send_errors), u(s.notify_sent), u(s.description_requests),
+                u(s.application_requests), u(s.launch_refused));
+    std::fflush(stdout);
+}
+
 /// Serves the embedded web pages: GET and HEAD only, 404 for a path with no page.
 class web_pages final : public net::http_handler {
 public:
@@ -567,6 +584,9 @@ int run(const device_options& o, const tv::scenario& scenario) {
         switch (std::get<tv::console_action>(*parsed)) {
         case tv::console_action::stats:
             print_wc_stats(wc);
+            if (dial) {
+                print_dial_stats(*dial);
+            }
             break;
         case tv::console_action::help: {
             const auto help = tv::console_help();

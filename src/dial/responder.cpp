@@ -24,7 +24,21 @@ constexpr auto later = [](const auto& a, const auto& b) {
 } // namespace
 
 responder::responder(responder_config config)
-    : config_(std::move(config)) {}
+    : config_(std::move(config)) {
+    const std::string udn = "uuid:" + config_.uuid;
+    const auto format_for = [&](std::string_view target) {
+        ssdp_search_response response;
+        response.location = config_.location;
+        response.search_target = std::string(target);
+        response.usn = usn_for(udn, target);
+        response.max_age_s = config_.max_age_s;
+        response.server = config_.server;
+        return format_ssdp(response);
+    };
+    answers_[static_cast<int>(answer_kind::dial)] = format_for(dial_search_target);
+    answers_[static_cast<int>(answer_kind::rootdevice)] = format_for("upnp:rootdevice");
+    answers_[static_cast<int>(answer_kind::udn)] = format_for(udn);
+}
 
 error_code responder::on_datagram(std::string_view datagram, const ssdp_peer& sender,
                                   std::int64_t now_ns, std::uint64_t random) {
@@ -50,24 +64,19 @@ error_code responder::on_datagram(std::string_view datagram, const ssdp_peer& se
     }
     // ssdp:all is answered for the one service we offer, a UUID search with our UDN as we spell
     // it, upnp:rootdevice and the DIAL target as searched.
-    std::string_view target = search->search_target;
-    if (target == "ssdp:all") {
-        target = dial_search_target;
+    const std::string_view target = search->search_target;
+    auto kind = answer_kind::dial;
+    if (target == "upnp:rootdevice") {
+        kind = answer_kind::rootdevice;
     } else if (target.starts_with("uuid:")) {
-        target = udn;
+        kind = answer_kind::udn;
     }
-    ssdp_search_response response;
-    response.location = config_.location;
-    response.search_target = std::string(target);
-    response.usn = usn_for(udn, target);
-    response.max_age_s = config_.max_age_s;
-    response.server = config_.server;
 
     // Uniform within [0, MX] seconds (the bias of the modulo is below 2^-30).
     const auto span = static_cast<std::uint64_t>(search->mx_s) * ns_per_s + 1;
     const auto delay = static_cast<std::int64_t>(random % span);
 
-    pending_.push_back({now_ns + delay, next_order_++, {sender, format_ssdp(response)}});
+    pending_.push_back({now_ns + delay, next_order_++, sender, kind});
     std::push_heap(pending_.begin(), pending_.end(), later);
     return {};
 }
@@ -83,7 +92,8 @@ std::vector<responder::answer> responder::take_due(std::int64_t now_ns) {
     std::vector<answer> due;
     while (!pending_.empty() && pending_.front().due_ns <= now_ns) {
         std::pop_heap(pending_.begin(), pending_.end(), later);
-        due.push_back(std::move(pending_.back().what));
+        auto& next = pending_.back();
+        due.push_back({std::move(next.destination), answers_[static_cast<int>(next.kind)]});
         pending_.pop_back();
     }
     stats_.answered += due.size();

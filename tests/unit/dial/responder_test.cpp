@@ -234,7 +234,7 @@ TEST(DialResponder, ByebyeWithdrawsTheSameTargets) {
 TEST(DialResponder, KeepsItsConfig) {
     responder r(config_for_tests());
     EXPECT_EQ(r.config().uuid, uuid);
-    EXPECT_EQ(r.config().max_pending_answers, 4096U);
+    EXPECT_EQ(r.config().max_pending_answers, 65536U);
 }
 
 } // namespace
