@@ -244,7 +244,9 @@ void print_wc_stats(tools::wall_clock_thread& wc) {
 /// {"event":"dial_stats","searches":N,"answered":N,"dropped_full":N,...}
 void print_dial_stats(const net::dial_server& dial) {
     const auto s = dial.statistics();
-    const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+    const auto u = [](std::uint64_t v) {
+        return static_cast<unsigned long long>(v);
+    };
     std::printf("{\"event\":\"dial_stats\",\"monotonic_ns\":%lld,\"datagrams\":%llu,"
                 "\"searches\":%llu,\"answered\":%llu,\"not_for_us\":%llu,\"malformed\":%llu,"
                 "\"dropped_full\":%llu,\"send_errors\":%llu,\"notify_sent\":%llu,"

@@ -85,13 +85,19 @@ public:
 
 private:
     // The three answers a search can get, by the ST it carries; formatted once.
-    enum class answer_kind : std::uint8_t { dial, rootdevice, udn };
+    enum class answer_kind : std::uint8_t {
+        dial,
+        rootdevice,
+        udn
+    };
+
     struct pending { // an answer waiting for its time
         std::int64_t due_ns = 0;
         std::uint64_t order = 0; // arrival order: equal due times leave in arrival order
         ssdp_peer destination;
         answer_kind kind = answer_kind::dial;
     };
+
     std::string answers_[3];
 
     std::uint64_t next_order_ = 0;
