@@ -27,11 +27,11 @@
 // Bounded: gives up after 55 s.
 
 #include "bench_support.hpp"
-#include "support/child_process.hpp"
+#include "tv_device_process.hpp"
+#include "ws_companions.hpp"
 
 #include <dvbcss/dial/ssdp.hpp>
 #include <dvbcss/net/log.hpp>
-#include <dvbcss/net/websocket_client.hpp>
 
 #include <algorithm>
 #include <array>
@@ -42,10 +42,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <memory>
 #include <regex>
 #include <string>
 #include <thread>
@@ -55,19 +51,19 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace {
 
-using dvbcss::bench::io_thread;
+using dvbcss::bench::companion_set;
+using dvbcss::bench::monotonic_ns;
 using dvbcss::bench::quantile;
 using dvbcss::bench::raise_fd_limit;
+using dvbcss::bench::wait_until;
 
 using namespace dvbcss;
 using namespace std::chrono_literals;
-using test::child_process;
 
 constexpr unsigned overall_limit_s = 55;
 
@@ -79,24 +75,6 @@ struct options {
     bool group = false;
     std::string bin_dir;
 };
-
-std::int64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-template <class Predicate>
-bool wait_until(Predicate predicate, std::chrono::milliseconds timeout) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (!predicate()) {
-        if (std::chrono::steady_clock::now() > end) {
-            return false;
-        }
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
 
 /// The names of the interfaces other than lo in this network namespace (if_nameindex asks the
 /// kernel over netlink, so it sees the namespace this process is in); "?" if it cannot tell.
@@ -210,11 +188,7 @@ private:
                 sending_
                     ? start + static_cast<std::int64_t>(static_cast<double>(count + 1) * period_ns)
                     : now + 10'000'000;
-            const auto wait_ns = std::max<std::int64_t>(0, next - monotonic_ns());
-            timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
-                             static_cast<long>(wait_ns % 1'000'000'000)};
-            pollfd p{socket_, POLLIN, 0};
-            if (::ppoll(&p, 1, &timeout, nullptr) > 0) {
+            if (dvbcss::bench::readable_before(socket_, next)) {
                 drain();
             }
         }
@@ -282,34 +256,6 @@ extern "C" void on_alarm(int) {
     ::_exit(1);
 }
 
-/// The process id of our child running `comm` (child_process does not expose it), 0 if none.
-pid_t child_pid(const std::string& comm) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-        const auto name = entry.path().filename().string();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
-            continue;
-        }
-        std::ifstream stat(entry.path() / "stat");
-        std::string line;
-        std::getline(stat, line);
-        const auto open = line.find('(');
-        const auto close = line.rfind(')');
-        if (open == std::string::npos || close == std::string::npos ||
-            line.substr(open + 1, close - open - 1) != comm.substr(0, 15)) {
-            continue;
-        }
-        char state = 0;
-        int ppid = 0;
-        if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 &&
-            ppid == getpid()) {
-            return static_cast<pid_t>(std::stol(name));
-        }
-    }
-    return 0;
-}
-
 int run(const options& o) {
     if (const auto others = interfaces_besides_lo(); !others.empty()) {
         std::fprintf(stderr,
@@ -318,21 +264,21 @@ int run(const options& o) {
                      others.c_str());
         return 1;
     }
-    const auto path = dvbcss::bench::find_tool(o.bin_dir, "tv-device");
-    child_process tv({path, "127.0.0.1", "0", "127.0.0.1", "0", "--json", "--cycle", "0", "--dial",
-                      "--interface", "lo", "--loglevel", "error", "-Q"},
-                     /*with_stdin=*/true);
-    if (!tv.started()) {
-        std::fprintf(stderr, "dial_msearch_flood: cannot start %s\n", path.c_str());
+    const auto tv = dvbcss::bench::start_tv_device(o.bin_dir,
+                                                   {"127.0.0.1", "0", "127.0.0.1", "0", "--json",
+                                                    "--cycle", "0", "--dial", "--interface", "lo",
+                                                    "--loglevel", "error", "-Q"},
+                                                   "dial_msearch_flood");
+    if (!tv) {
         return 1;
     }
-    const auto cii_url = tv.read_until(std::regex(R"(CII for companions (ws://\S+))"), 10s);
+    const auto cii_url = tv->read_until(std::regex(R"(CII for companions (ws://\S+))"), 10s);
     if (cii_url.empty()) {
         std::fprintf(stderr, "dial_msearch_flood: tv-device printed no DIAL line:\n%s\n",
-                     tv.output().c_str());
+                     tv->output().c_str());
         return 1;
     }
-    tv_pid = child_pid("tv-device");
+    tv_pid = dvbcss::bench::child_pid("tv-device").value_or(0);
     std::printf("dial_msearch_flood: tv-device --dial --interface lo, CII %s; N=%zu CII "
                 "companions, %d content changes per phase; flood %.0f M-SEARCH/s (MX 1, %s) for "
                 "%.1f s\n",
@@ -342,64 +288,9 @@ int run(const options& o) {
 
     // N companions, each counting the first CII message of every round.
     const auto n = o.n;
-    std::vector<std::int64_t> arrival(n, 0);
-    std::vector<std::atomic<int>> seen_round(n);
-    std::atomic<int> round{0};
-    std::atomic<std::size_t> received{0};
-    std::atomic<std::size_t> opened{0};
-    std::atomic<std::size_t> failed{0};
-    std::atomic<std::size_t> finished{0};
-    io_thread client_io;
-    std::vector<std::unique_ptr<net::websocket_client>> clients;
-    clients.reserve(n);
-
-    struct stopper {
-        io_thread& io;
-
-        ~stopper() { io.stop(); }
-    } stop_thread{client_io};
-
-    for (std::size_t i = 0; i < n; ++i) {
-        net::websocket_client_config config;
-        config.url = cii_url;
-        net::websocket_client_callbacks callbacks;
-        callbacks.on_open = [&opened] {
-            opened.fetch_add(1, std::memory_order_relaxed);
-        };
-        callbacks.on_text = [&, i](std::string_view) {
-            const auto r = round.load(std::memory_order_acquire);
-            if (seen_round[i].load(std::memory_order_relaxed) != r + 1) {
-                seen_round[i].store(r + 1, std::memory_order_relaxed);
-                arrival[i] = monotonic_ns();
-                received.fetch_add(1, std::memory_order_release);
-            }
-        };
-        callbacks.on_connect_failed = [&failed](const net::connect_failure&) {
-            failed.fetch_add(1, std::memory_order_relaxed);
-        };
-        callbacks.on_finished = [&finished] {
-            finished.fetch_add(1);
-        };
-        clients.push_back(std::make_unique<net::websocket_client>(client_io.context.get_executor(),
-                                                                  config, std::move(callbacks)));
-    }
+    companion_set companions(cii_url, n);
     const auto connect_start = std::chrono::steady_clock::now();
-    constexpr std::size_t batch = 250; // stay inside the listen backlog
-    for (std::size_t i = 0; i < n; ++i) {
-        static_cast<void>(clients[i]->start());
-        if ((i + 1) % batch == 0 || i + 1 == n) {
-            if (!wait_until([&] { return opened.load() + failed.load() >= i + 1; }, 20s)) {
-                std::fprintf(stderr, "dial_msearch_flood: connections stalled at %zu\n",
-                             opened.load());
-                return 1;
-            }
-        }
-    }
-    // Round 0: every companion's first CII.
-    if (!wait_until([&] { return received.load() >= n; }, 20s) || failed.load() != 0) {
-        std::fprintf(stderr,
-                     "dial_msearch_flood: set-up failed: %zu opened, %zu failed, %zu got CII\n",
-                     opened.load(), failed.load(), received.load());
+    if (!companions.connect(20s, "dial_msearch_flood", "got CII")) {
         return 1;
     }
     const auto connect_ms =
@@ -413,21 +304,17 @@ int run(const options& o) {
     // did not reach them all in time.
     const auto one_round = [&](phase_figures& f) {
         const int r = ++next_round;
-        received.store(0);
-        round.store(r, std::memory_order_release);
-        const auto from = tv.output().size();
-        tv.write_line("content dvb://233a.1004.1044;" + std::to_string(r) + "~bench");
-        const auto change = tv.read_until(truth, 10s, from);
-        if (change.empty() || !wait_until([&] { return received.load() >= n; }, 10s)) {
+        companions.begin_round(r);
+        const auto change = dvbcss::bench::console_change(
+            *tv, "content dvb://233a.1004.1044;" + std::to_string(r) + "~bench", truth, 10s);
+        if (change.empty() || !companions.wait_all(10s)) {
             std::fprintf(stderr,
                          "dial_msearch_flood: round %d: truth line %s, %zu of %zu got CII\n", r,
-                         change.empty() ? "missing" : "seen", received.load(), n);
+                         change.empty() ? "missing" : "seen", companions.received(), n);
             return false;
         }
-        const auto t0 = std::stoll(change);
         double last = 0;
-        for (const auto t : arrival) {
-            const double ms = static_cast<double>(t - t0) / 1e6;
+        for (const auto ms : companions.delays_ms(std::stoll(change))) {
             f.all_ms.push_back(ms);
             last = std::max(last, ms);
         }
@@ -500,12 +387,9 @@ int run(const options& o) {
     }
     std::fflush(stdout);
 
-    for (auto& c : clients) {
-        c->close();
-    }
-    wait_until([&] { return finished.load() >= n; }, 10s);
-    tv.write_line("quit");
-    const int status = tv.wait_exit(10s);
+    companions.close_all(10s);
+    tv->write_line("quit");
+    const int status = tv->wait_exit(10s);
     tv_pid = 0;
     if (status != 0) {
         std::fprintf(stderr, "dial_msearch_flood: tv-device exit status %d\n", status);
@@ -539,16 +423,11 @@ int main(int argc, char** argv) {
             return 2;
         }
         const char* value = argv[++i];
-        if (arg == "--n") {
-            o.n = static_cast<std::size_t>(std::strtoul(value, nullptr, 10));
-        } else if (arg == "--rounds") {
-            o.rounds = std::atoi(value);
-        } else if (arg == "--rate") {
-            o.rate = std::strtod(value, nullptr);
-        } else if (arg == "--flood-seconds") {
+        if (dvbcss::bench::fanout_option(arg, value, o)) {
+            continue;
+        }
+        if (arg == "--flood-seconds") {
             o.flood_seconds = std::strtod(value, nullptr);
-        } else if (arg == "--bin") {
-            o.bin_dir = value;
         } else {
             std::fprintf(stderr, "dial_msearch_flood: unknown option %s\n%s", argv[i - 1], usage);
             return 2;

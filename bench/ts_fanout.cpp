@@ -18,13 +18,12 @@
 
 #include "bench_support.hpp"
 #include "support/child_process.hpp"
+#include "tv_device_process.hpp"
+#include "ws_companions.hpp"
 
 #include <dvbcss/net/log.hpp>
 #include <dvbcss/net/websocket_client.hpp>
 #include <dvbcss/wc/message.hpp>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -33,10 +32,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <regex>
@@ -46,16 +41,16 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace {
 
-using dvbcss::bench::io_thread;
+using dvbcss::bench::companion_set;
+using dvbcss::bench::monotonic_ns;
 using dvbcss::bench::quantile;
 using dvbcss::bench::raise_fd_limit;
+using dvbcss::bench::rss_kib;
 
 using namespace dvbcss;
 using namespace std::chrono_literals;
@@ -68,67 +63,6 @@ struct options {
     double wc_seconds = 5;
     std::string bin_dir;
 };
-
-std::int64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-template <class Predicate>
-bool wait_until(Predicate predicate, std::chrono::milliseconds timeout) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (!predicate()) {
-        if (std::chrono::steady_clock::now() > end) {
-            return false;
-        }
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
-
-/// The process id of our child running `comm` (child_process does not expose it).
-std::optional<pid_t> child_pid(const std::string& comm) {
-    namespace fs = std::filesystem;
-    const auto me = getpid();
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-        const auto name = entry.path().filename().string();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
-            continue;
-        }
-        std::ifstream stat(entry.path() / "stat");
-        std::string line;
-        std::getline(stat, line);
-        // pid (comm) state ppid ...
-        const auto open = line.find('(');
-        const auto close = line.rfind(')');
-        if (open == std::string::npos || close == std::string::npos) {
-            continue;
-        }
-        if (line.substr(open + 1, close - open - 1) != comm.substr(0, 15)) {
-            continue;
-        }
-        char state = 0;
-        int ppid = 0;
-        if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == me) {
-            return static_cast<pid_t>(std::stol(name));
-        }
-    }
-    return std::nullopt;
-}
-
-/// VmRSS of `pid`, KiB (0 if unknown).
-long rss_kib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) {
-            return std::strtol(line.c_str() + 6, nullptr, 10);
-        }
-    }
-    return 0;
-}
 
 /// CSS-WC requests at a steady rate from one UDP socket on its own thread; responses are
 /// drained and their round trip recorded.
@@ -210,11 +144,7 @@ private:
             // the round trip is stamped when the response arrives.
             const auto next =
                 start + static_cast<std::int64_t>(static_cast<double>(count + 1) * period_ns);
-            const auto wait_ns = std::max<std::int64_t>(0, next - monotonic_ns());
-            timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
-                             static_cast<long>(wait_ns % 1'000'000'000)};
-            pollfd p{socket_, POLLIN, 0};
-            if (::ppoll(&p, 1, &timeout, nullptr) > 0) {
+            if (dvbcss::bench::readable_before(socket_, next)) {
                 drain();
             }
         }
@@ -299,18 +229,19 @@ void print_wc(const char* what, const wc_stats& s, std::uint64_t answered_before
 }
 
 int run(const options& o) {
-    const auto path = dvbcss::bench::find_tool(o.bin_dir, "tv-device");
-    child_process tv({path, "127.0.0.1", "0", "127.0.0.1", "0", "--json", "--cycle", "0",
-                      "--loglevel", "warning", "-Q"},
-                     /*with_stdin=*/true);
-    if (!tv.started()) {
-        std::fprintf(stderr, "ts_fanout: cannot start %s\n", path.c_str());
+    const auto tv_process =
+        dvbcss::bench::start_tv_device(o.bin_dir,
+                                       {"127.0.0.1", "0", "127.0.0.1", "0", "--json", "--cycle",
+                                        "0", "--loglevel", "warning", "-Q"},
+                                       "ts_fanout");
+    if (!tv_process) {
         return 1;
     }
+    auto& tv = *tv_process;
     const auto ts_url = tv.read_until(std::regex(R"(CSS-TS  endpoint URL: (ws://\S+))"), 10s);
     const auto wc_port =
         tv.read_until(std::regex(R"(CSS-WC  endpoint bound to host \S+ on port (\d+))"), 10s);
-    const auto pid = child_pid("tv-device");
+    const auto pid = dvbcss::bench::child_pid("tv-device");
     if (ts_url.empty() || wc_port.empty() || !pid) {
         std::fprintf(stderr, "ts_fanout: tv-device printed no endpoints:\n%s\n",
                      tv.output().c_str());
@@ -339,71 +270,17 @@ int run(const options& o) {
         return 1;
     }
 
-    // (b) N companions.
+    // (b) N companions, each sending set-up data for the PTS timeline once connected.
     const auto n = o.n;
-    std::vector<std::int64_t> arrival(n, 0);
-    std::vector<std::atomic<int>> seen_round(n);
-    std::atomic<int> round{0};
-    std::atomic<std::size_t> received{0};
-    std::atomic<std::size_t> opened{0};
-    std::atomic<std::size_t> failed{0};
-    std::atomic<std::size_t> finished{0};
-    io_thread client_io;
-    std::vector<std::unique_ptr<net::websocket_client>> clients;
-    clients.reserve(n);
-
-    struct stopper {
-        io_thread& io;
-
-        ~stopper() { io.stop(); }
-    } stop_thread{client_io};
-
     const std::string setup =
         R"({"contentIdStem":"","timelineSelector":"urn:dvb:css:timeline:pts"})";
     const long rss_before = rss_kib(*pid);
     const auto connect_start = std::chrono::steady_clock::now();
-    constexpr std::size_t batch = 250; // stay inside the listen backlog
-    for (std::size_t i = 0; i < n; ++i) {
-        net::websocket_client_config config;
-        config.url = ts_url;
-        net::websocket_client_callbacks callbacks;
-        auto* client_slot = &clients;
-        callbacks.on_open = [&opened, client_slot, i, &setup] {
-            opened.fetch_add(1, std::memory_order_relaxed);
-            static_cast<void>((*client_slot)[i]->send_text(setup));
-        };
-        callbacks.on_text = [&, i](std::string_view) {
-            const auto r = round.load(std::memory_order_acquire);
-            if (seen_round[i].load(std::memory_order_relaxed) != r + 1) {
-                seen_round[i].store(r + 1, std::memory_order_relaxed);
-                arrival[i] = monotonic_ns();
-                received.fetch_add(1, std::memory_order_release);
-            }
-        };
-        callbacks.on_connect_failed = [&failed](const net::connect_failure&) {
-            failed.fetch_add(1, std::memory_order_relaxed);
-        };
-        callbacks.on_finished = [&finished] {
-            finished.fetch_add(1);
-        };
-        clients.push_back(std::make_unique<net::websocket_client>(client_io.context.get_executor(),
-                                                                  config, std::move(callbacks)));
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-        static_cast<void>(clients[i]->start());
-        if ((i + 1) % batch == 0 || i + 1 == n) {
-            if (!wait_until([&] { return opened.load() + failed.load() >= i + 1; }, 60s)) {
-                std::fprintf(stderr, "ts_fanout: connections stalled at %zu\n", opened.load());
-                return 1;
-            }
-        }
-    }
+    companion_set companions(ts_url, n, [&setup](net::websocket_client& client) {
+        static_cast<void>(client.send_text(setup));
+    });
     // Round 0: every companion's first control timestamp.
-    if (!wait_until([&] { return received.load() >= n; }, 60s) || failed.load() != 0) {
-        std::fprintf(stderr,
-                     "ts_fanout: set-up failed: %zu opened, %zu failed, %zu got a control "
-                     "timestamp\n",
-                     opened.load(), failed.load(), received.load());
+    if (!companions.connect(60s, "ts_fanout", "got a control timestamp")) {
         return 1;
     }
     const auto connect_ms =
@@ -422,23 +299,15 @@ int run(const options& o) {
     std::vector<double> firsts;
     std::vector<std::string> round_lines;
     for (int r = 1; r <= o.rounds; ++r) {
-        received.store(0);
-        round.store(r, std::memory_order_release);
-        const auto from = tv.output().size();
-        tv.write_line("tweak 10");
-        const auto change = tv.read_until(truth, 10s, from);
-        if (change.empty() || !wait_until([&] { return received.load() >= n; }, 30s)) {
+        companions.begin_round(r);
+        const auto change = dvbcss::bench::console_change(tv, "tweak 10", truth, 10s);
+        if (change.empty() || !companions.wait_all(30s)) {
             std::fprintf(stderr, "ts_fanout: round %d: truth line %s, %zu of %zu received\n", r,
-                         change.empty() ? "missing" : "seen", received.load(), n);
+                         change.empty() ? "missing" : "seen", companions.received(), n);
             load.stop();
             return 1;
         }
-        const auto t0 = std::stoll(change);
-        std::vector<double> delays;
-        delays.reserve(n);
-        for (const auto t : arrival) {
-            delays.push_back(static_cast<double>(t - t0) / 1e6);
-        }
+        auto delays = companions.delays_ms(std::stoll(change));
         std::sort(delays.begin(), delays.end());
         char line[200];
         std::snprintf(line, sizeof line,
@@ -481,10 +350,7 @@ int run(const options& o) {
     std::fflush(stdout);
 
     // Clean shutdown: close every companion, then quit the TV.
-    for (auto& c : clients) {
-        c->close();
-    }
-    wait_until([&] { return finished.load() >= n; }, 20s);
+    companions.close_all(20s);
     tv.write_line("quit");
     const int status = tv.wait_exit(10s);
     if (status != 0) {
@@ -507,16 +373,11 @@ int main(int argc, char** argv) {
             return 2;
         }
         const char* value = argv[++i];
-        if (arg == "--n") {
-            o.n = static_cast<std::size_t>(std::strtoul(value, nullptr, 10));
-        } else if (arg == "--rounds") {
-            o.rounds = std::atoi(value);
-        } else if (arg == "--rate") {
-            o.rate = std::strtod(value, nullptr);
-        } else if (arg == "--wc-seconds") {
+        if (dvbcss::bench::fanout_option(arg, value, o)) {
+            continue;
+        }
+        if (arg == "--wc-seconds") {
             o.wc_seconds = std::strtod(value, nullptr);
-        } else if (arg == "--bin") {
-            o.bin_dir = value;
         } else {
             std::fprintf(stderr, "ts_fanout: unknown option %s\n", argv[i - 1]);
             return 2;

@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { firstCii } from "./bbc_cii.mjs";
 import { requireLoopbackOnlyNamespace, presentLoopbackAsExternal } from "./netns_guard.mjs";
 import { binDirArgument, finish, startProgram, stopProgram } from "./support.mjs";
 
@@ -24,8 +25,6 @@ presentLoopbackAsExternal();
 const require = createRequire(import.meta.url);
 const express = require("express");
 const dial = require("peer-dial");
-const WebSocket = require("ws");
-const { CII } = require("dvbcss-protocols");
 
 const HBBTV_NS = "urn:hbbtv:HbbTVCompanionScreen:2014";
 const UUID = "0b6f3c1e-7d2a-4c59-8e4f-5a6b7c8d9e0f";
@@ -48,21 +47,6 @@ function run(program, args, limitMs) {
         child.on("exit", (code, signal) => {
             clearTimeout(limit);
             resolve({ code: code ?? signal, stdout, stderr, ms: Date.now() - started });
-        });
-    });
-}
-
-/** Connects the BBC CII client to `url`; resolves to the first CII message's fields or null. */
-function firstCii(url, ms) {
-    return new Promise((resolve) => {
-        const socket = new WebSocket(url);
-        const client = CII.createCIIClient(socket, {});
-        const limit = setTimeout(() => { socket.terminate(); resolve(null); }, ms);
-        socket.on("error", () => { clearTimeout(limit); resolve(null); });
-        client.on("change", (cii) => {
-            clearTimeout(limit);
-            socket.terminate();
-            resolve({ ...cii });
         });
     });
 }

@@ -9,6 +9,7 @@
 // Runs only in a namespace holding lo alone (checked before anything is sent). Exits 0 on
 // success, 1 on failure (reasons on stderr), 2 on a usage error.
 import { createRequire } from "node:module";
+import { firstCii } from "./bbc_cii.mjs";
 import { requireLoopbackOnlyNamespace, presentLoopbackAsExternal } from "./netns_guard.mjs";
 import { binDirArgument, finish, sleep, startProgram, stopProgram } from "./support.mjs";
 
@@ -19,8 +20,6 @@ presentLoopbackAsExternal();
 
 const require = createRequire(import.meta.url);
 const { Client } = require("node-ssdp");
-const WebSocket = require("ws");
-const { CII } = require("dvbcss-protocols");
 
 const DIAL_ST = "urn:dial-multiscreen-org:service:dial:1";
 const HBBTV_NS = "urn:hbbtv:HbbTVCompanionScreen:2014";
@@ -70,21 +69,6 @@ function searchDial(ms) {
         // SSDP over UDP: repeat the search, as a careful client does.
         const repeat = setInterval(() => client.search(DIAL_ST), 1000);
         const limit = setTimeout(() => end(null), ms);
-    });
-}
-
-/** Connects the BBC CII client to `url`; resolves to the first CII message's fields or null. */
-function firstCii(url, ms) {
-    return new Promise((resolve) => {
-        const socket = new WebSocket(url);
-        const client = CII.createCIIClient(socket, {});
-        const limit = setTimeout(() => { socket.terminate(); resolve(null); }, ms);
-        socket.on("error", () => { clearTimeout(limit); resolve(null); });
-        client.on("change", (cii) => {
-            clearTimeout(limit);
-            socket.terminate();
-            resolve({ ...cii });
-        });
     });
 }
 

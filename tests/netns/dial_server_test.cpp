@@ -3,12 +3,11 @@
 // NOTIFY alive and byebye, the device description, the HbbTV application description and the CII
 // served at the URL it names.
 
+#include "netns_support.hpp"
 #include "support/io_loop.hpp"
 
-#include <dvbcss/cii/message.hpp>
 #include <dvbcss/dial/description.hpp>
 #include <dvbcss/dial/ssdp.hpp>
-#include <dvbcss/net/cii_client.hpp>
 #include <dvbcss/net/cii_server.hpp>
 #include <dvbcss/net/dial_server.hpp>
 #include <dvbcss/net/ssdp_socket.hpp>
@@ -24,13 +23,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdio>
 #include <future>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <net/if.h>
 
 namespace dvbcss::test {
 namespace {
@@ -284,20 +280,9 @@ TEST_F(DialServer, HbbTVApplicationNamesTheRealCiiUrlAndACompanionGetsCiiThere) 
     EXPECT_FALSE(app->app2app_url); // no App2App server
     EXPECT_EQ(app->user_agent, std::optional<std::string>("dvbcss-test"));
 
-    std::vector<cii::message> received;
-    cii::client_handlers handlers;
-    handlers.message_received = [&](const cii::message& m) {
-        received.push_back(m);
-    };
-    net::websocket_client_config config;
-    config.url = *app->inter_dev_sync_url;
-    net::cii_client companion(companion_io.get_executor(), config, handlers);
-    ASSERT_FALSE(companion.start());
-    ASSERT_TRUE(run_until(
-        companion_io, [&] { return !received.empty(); }, 5000ms));
-    EXPECT_EQ(received[0].protocol_version, std::optional<std::string>("1.1"));
-    companion.close();
-    run_for(companion_io, 100ms);
+    const auto first = first_cii(companion_io, *app->inter_dev_sync_url, 5000ms);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->protocol_version, std::optional<std::string>("1.1"));
 }
 
 TEST_F(DialServer, LaunchAndStopAreRefusedOtherMethodsAndAppsAreNot) {
@@ -328,21 +313,5 @@ TEST(DeviceUuid, DerivedUuidIsStableValidAndDiffersByPort) {
 } // namespace dvbcss::test
 
 int main(int argc, char** argv) {
-    // Belt and braces: SSDP must never reach a real network. Refuse to run unless the only
-    // interface is lo (run_in_netns.sh makes such a namespace).
-    if (auto* names = if_nameindex()) {
-        for (auto* n = names; n->if_index != 0; ++n) {
-            if (std::string(n->if_name) != "lo") {
-                std::fprintf(stderr,
-                             "netns_dial_server_test: refusing to run: interface %s exists; "
-                             "run me through tests/netns/run_in_netns.sh\n",
-                             n->if_name);
-                if_freenameindex(names);
-                return 1;
-            }
-        }
-        if_freenameindex(names);
-    }
-    ::testing::InitGoogleTest(&argc, argv);
-    return RUN_ALL_TESTS();
+    return dvbcss::test::run_tests_beside_lo_only(argc, argv, "netns_dial_server_test");
 }

@@ -2,13 +2,12 @@
 // run_in_netns.sh; the program refuses to run anywhere else): its usage errors, and a companion
 // that finds it by SSDP, reads its HbbTV application and gets CII at the URL named there.
 
+#include "netns_support.hpp"
 #include "support/child_process.hpp"
 #include "support/io_loop.hpp"
 
-#include <dvbcss/cii/message.hpp>
 #include <dvbcss/dial/description.hpp>
 #include <dvbcss/dial/ssdp.hpp>
-#include <dvbcss/net/cii_client.hpp>
 #include <dvbcss/net/ssdp_socket.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -19,12 +18,9 @@
 
 #include <chrono>
 #include <csignal>
-#include <cstdio>
 #include <regex>
 #include <string>
 #include <vector>
-
-#include <net/if.h>
 
 namespace dvbcss::test {
 namespace {
@@ -155,20 +151,9 @@ TEST(TvDeviceDial, ACompanionFindsItReadsTheHbbTVApplicationAndGetsCii) {
     ASSERT_TRUE(app->inter_dev_sync_url);
     EXPECT_EQ(*app->inter_dev_sync_url, "ws://" + host + ":" + std::to_string(port) + "/cii");
 
-    std::vector<cii::message> received;
-    cii::client_handlers handlers;
-    handlers.message_received = [&](const cii::message& c) {
-        received.push_back(c);
-    };
-    net::websocket_client_config config;
-    config.url = *app->inter_dev_sync_url;
-    net::cii_client companion(io.get_executor(), config, handlers);
-    ASSERT_FALSE(companion.start());
-    ASSERT_TRUE(run_until(
-        io, [&] { return !received.empty(); }, 5s));
-    EXPECT_TRUE(received[0].content_id.has_value());
-    companion.close();
-    run_for(io, 100ms);
+    const auto first = first_cii(io, *app->inter_dev_sync_url, 5s);
+    ASSERT_TRUE(first);
+    EXPECT_TRUE(first->content_id.has_value());
 
     tv.signal(SIGINT);
     EXPECT_EQ(tv.wait_exit(10s), 0) << tv.output();
@@ -201,21 +186,5 @@ TEST(CiiServerDial, WithoutAnAddressItListensOnTheInterfaceAndNamesItsCii) {
 } // namespace dvbcss::test
 
 int main(int argc, char** argv) {
-    // Belt and braces: SSDP must never reach a real network. Refuse to run unless the only
-    // interface is lo (run_in_netns.sh makes such a namespace).
-    if (auto* names = if_nameindex()) {
-        for (auto* n = names; n->if_index != 0; ++n) {
-            if (std::string(n->if_name) != "lo") {
-                std::fprintf(stderr,
-                             "netns_tv_device_dial_test: refusing to run: interface %s exists; "
-                             "run me through tests/netns/run_in_netns.sh\n",
-                             n->if_name);
-                if_freenameindex(names);
-                return 1;
-            }
-        }
-        if_freenameindex(names);
-    }
-    ::testing::InitGoogleTest(&argc, argv);
-    return RUN_ALL_TESTS();
+    return dvbcss::test::run_tests_beside_lo_only(argc, argv, "netns_tv_device_dial_test");
 }
