@@ -109,6 +109,25 @@ std::optional<json> parse_json(std::string_view text, std::size_t max_bytes, std
         }
         error = at_position(text, index, what);
         return std::nullopt;
+    } catch (const json::out_of_range& e) {
+        // A number beyond the range of a double (e.g. 1e400): well-formed JSON that no field of
+        // a scenario can hold. The library names the token ("number overflow parsing '1e400'").
+        std::string_view what = e.what();
+        std::string token;
+        if (const auto open = what.find(" parsing '"); open != std::string_view::npos) {
+            const auto start = open + 10;
+            if (const auto close = what.find('\'', start); close != std::string_view::npos) {
+                token = std::string(what.substr(start, close - start));
+            }
+        }
+        const std::string message = "number " + (token.empty() ? std::string() : token + " ") +
+                                    "is beyond the range of a double (value out of range)";
+        const auto where = token.empty() ? std::string_view::npos : text.find(token);
+        error = where == std::string_view::npos ? message : at_position(text, where, message);
+        return std::nullopt;
+    } catch (const json::exception& e) {
+        error = std::string("not acceptable JSON: ") + e.what();
+        return std::nullopt;
     }
 }
 

@@ -251,6 +251,11 @@ TEST(TvDeviceScenario, ControlAppliesChangesAllOrNothing) {
     a = http(tv.port, "POST", "/control", "{\"do\":");
     EXPECT_EQ(a.status, 400);
     EXPECT_NE(a.body.find("line 1, column 7: "), std::string::npos) << a.body;
+    // Well-formed JSON with a number no double holds: 400 naming it, and the TV stays up.
+    a = http(tv.port, "POST", "/control", R"({"do":"speed","speed":1e400})");
+    EXPECT_EQ(a.status, 400);
+    EXPECT_NE(a.body.find("number 1e400 is beyond the range of a double"), std::string::npos)
+        << a.body;
     // Other methods.
     a = http(tv.port, "GET", "/control");
     EXPECT_EQ(a.status, 405);

@@ -309,6 +309,17 @@ TEST(Scenario, ChangeObjectsAloneOrInAnArray) {
               "(top level): must be a change object or an array of 1 to 100 of them");
 }
 
+TEST(Scenario, ANumberBeyondTheRangeOfADoubleIsAnErrorNotAnException) {
+    EXPECT_EQ(change_error(R"({"do":"speed","speed":1e400})"),
+              "line 1, column 23: number 1e400 is beyond the range of a double (value out of "
+              "range)");
+    EXPECT_EQ(change_error("{\"do\":\"seek\",\n \"by\":-1e400}"),
+              "line 2, column 7: number -1e400 is beyond the range of a double (value out of "
+              "range)");
+    EXPECT_EQ(error_of(with_script(R"([{"at":1e999,"do":"pause"}])")).rfind("line 1, column ", 0),
+              0U);
+}
+
 TEST(Scenario, ChangesWriteBackInTheSameSyntax) {
     std::string error;
     for (const char* text :
