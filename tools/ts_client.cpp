@@ -464,10 +464,15 @@ private:
     }
 
     void schedule_status() {
+        if (finishing_) {
+            return;
+        }
         status_timer_.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
             std::chrono::duration<double>(o_.interval_s)));
+        // A handler already queued when stop() cancelled the timer still sees success: it must
+        // not re-arm the timer, or io_context::run never runs out of work and the run never ends.
         status_timer_.async_wait([this](const boost::system::error_code& ec) {
-            if (ec) {
+            if (ec || finishing_) {
                 return;
             }
             print_status();
