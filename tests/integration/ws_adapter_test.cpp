@@ -390,6 +390,9 @@ TEST_F(WsAdapterTest, APeerThatQueuesMoreThanTheOwnerHandlesIsClosed) {
     options.max_queued_messages = 4;
     start(options);
     auto& c = connect();
+    // Both ends must have seen the open: the server's side can finish first, and a send before
+    // the client's own open completes is refused.
+    ASSERT_TRUE(eventually([&] { return c.opens() == 1; }));
     ASSERT_TRUE(eventually([&] { return seen->saw_prefix("open "); }));
     // Hold the owner busy while the peer sends.
     std::promise<void> release;
