@@ -10,17 +10,31 @@
 //     --threshold-ms MS   apply a control timestamp when it moves the timeline by more (default 1)
 //     --stem STEM         with --cii: the content id stem (default: the whole content id)
 //     --wcloglevel LEVEL  log level of the wall clock client (default warning)
+//     --reconnect         when the TV goes away (or cannot be reached), keep trying to connect
+//                         again (0.5 s, then every 1 s) instead of exiting, and follow it again
+//                         when it returns
 //     -q, --loglevel, --version, --help
 //
 // With --cii it reads the TV's CII first and takes tsUrl, wcUrl, the content id and the
 // timeline's tick rate from it (the first timeline if no selector is given), as a real companion
 // does. With --discover it first finds the TV by DIAL on IFACE (the first one with a CSS-CII
 // URL, or the one whose friendly name is NAME; --mx and --discover-timeout tune the search) and
-// reads the CII at its InterDevSync URL the same way. Exit status: 0 done, 1 failed (never
-// connected, lost the TV), 2 usage error.
+// reads the CII at its InterDevSync URL the same way.
+//
+// With --reconnect a lost connection makes the timeline unavailable ("timeline became
+// unavailable", then "disconnected" with its close code); each failed attempt is a
+// "connect_failed" event (with "error" and "retry_in_ns"); the return is "connected", and the
+// first control timestamp makes the timeline available again. The wall clock keeps its last
+// estimate meanwhile: a silent wall clock server is asked again at least every 1.5 s, and --json
+// shows its synchronisation as "wall_clock_sync_acquired", "wall_clock_sync_lost" (3 requests
+// in a row unanswered) and "wall_clock_sync_regained" events.
+//
+// Exit status: 0 done, 1 failed (never connected; lost the TV and, with --reconnect, not
+// connected again at the end), 2 usage error.
 
 #include "common/cli.hpp"
 #include "common/discover_options.hpp"
+#include "common/reconnect_policy.hpp"
 
 #include <dvbcss/cii/client.hpp>
 #include <dvbcss/cii/message.hpp>
@@ -40,6 +54,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -72,6 +87,7 @@ struct client_options {
     double threshold_ms = 1.0;
     double apt_ept_lpt_s = 0; ///< Send an actual presentation timestamp this often (0: never).
     std::string wc_log_level = "warning";
+    bool reconnect = false;
 };
 
 /// What the companion follows, from the command line or from the TV's CII.
@@ -200,9 +216,20 @@ public:
         wc_config.server = *server;
         wc_config.bind = *bind;
         wc_config.core.response_timeout = 500ms;
+        // A silent server is asked again at least every 0.5 + 1 s: a TV whose wall clock returns
+        // is heard again within 1.5 s (the library's 2 s cap would make it 2.5 s).
+        wc_config.core.max_backoff = 1s;
         wc_ = std::make_unique<net::wall_clock_client>(
             io_.get_executor(), wall_clock_,
             wc::make_estimator("lowest-dispersion", wall_clock_, est), wc_config);
+        wc_->on_event([this](const net::wall_clock_client_event& e) {
+            // People see these in the wall clock client's own log lines ("wc.client").
+            if (!o_.json || !e.status || e.status->kind == wc::client_event_kind::timeout) {
+                return;
+            }
+            event(std::string("wall_clock_") + wc::to_string(e.status->kind), std::nullopt, {},
+                  ",\"dispersion_ns\":" + json_number(e.status->dispersion_ns));
+        });
         if (auto ec = wc_->start()) {
             std::fprintf(stderr, "ts-client: cannot bind the wall clock client to %s port %u: %s\n",
                          bind_address.c_str(), static_cast<unsigned>(t.bind_port),
@@ -216,6 +243,7 @@ public:
         ts::client_handlers client_callbacks;
         client_callbacks.connected = [this] {
             connected_once_ = true;
+            lost_ = false;
             event("connected");
         };
         client_callbacks.disconnected = [this](std::uint16_t code, std::string_view reason) {
@@ -242,9 +270,13 @@ public:
         net::websocket_client_config ws;
         ws.url = t.ts_url;
         ws.connect_timeout = 10s;
+        if (o_.reconnect) {
+            tools::use_companion_reconnect(ws);
+        }
         net::ws_client_events events;
         events.connect_failed = [this](const net::connect_failure& f) {
-            last_failure_ = f.message; // said once, in the exit line
+            last_failure_ = f.message; // said in the exit line
+            connect_failed(f);
         };
         events.finished = [this] {
             stop();
@@ -416,9 +448,13 @@ public:
         };
         net::websocket_client_config ws;
         ws.url = url;
+        if (o_.reconnect) {
+            tools::use_companion_reconnect(ws);
+        }
         net::ws_client_events events;
         events.connect_failed = [this](const net::connect_failure& f) {
             last_failure_ = "reading the CII: " + f.message;
+            connect_failed(f);
         };
         events.finished = [this] {
             if (!ts_) {
@@ -441,8 +477,9 @@ private:
         return tools::exit_status::usage;
     }
 
+    /// One event: a --json line (with `json_extra`, ",name:value..."), else a log line.
     void event(std::string_view what, std::optional<std::uint16_t> code = std::nullopt,
-               std::string_view reason = {}) {
+               std::string_view reason = {}, const std::string& json_extra = {}) {
         if (o_.common.quiet) {
             return;
         }
@@ -451,7 +488,7 @@ private:
             if (code) {
                 extra = ",\"code\":" + std::to_string(*code);
             }
-            print_json_event(what, extra);
+            print_json_event(what, extra + json_extra);
             return;
         }
         if (code) {
@@ -461,6 +498,20 @@ private:
         } else {
             net::log::write(net::log::level::info, "TSClient", std::string(what));
         }
+    }
+
+    /// With --reconnect, each failed attempt is an event (the transport's own retry log line,
+    /// rate-limited, says it for people); without, the exit line says why.
+    void connect_failed(const net::connect_failure& f) {
+        if (!o_.reconnect || !o_.json || o_.common.quiet) {
+            return;
+        }
+        const nlohmann::json error = f.message;
+        const auto retry_ns =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(f.retry_in).count();
+        print_json_event("connect_failed",
+                         ",\"error\":" + error.dump() + ",\"retry_in_ns\":" +
+                             (retry_ns > 0 ? std::to_string(retry_ns) : std::string("null")));
     }
 
     void schedule_status() {
@@ -717,6 +768,9 @@ int main(int argc, char** argv) {
                        "Every S seconds, tell the TV the actual presentation timestamp (AptEptLpt; "
                        "sent at most once per status line)")
             ->check(tools::number_between(0.01, 3600.0));
+        app.add_flag("--reconnect", o.reconnect,
+                     "Keep reconnecting to the TV (0.5 s, then every 1 s) when the connection "
+                     "fails or ends, and follow it again when it returns");
         app.add_option("--wcloglevel", o.wc_log_level,
                        "Log level of the wall clock client (default warning)")
             ->check([](const std::string& v) -> std::string {
