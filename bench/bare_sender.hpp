@@ -34,7 +34,8 @@ struct sender_command {
 };
 
 /// The child's side: listens, accepts, sends on command. Answers: the port (after start), the
-/// number accepted ('A'), the CLOCK_MONOTONIC ns of the first send ('S').
+/// number accepted ('A'), the CLOCK_MONOTONIC ns of the first send and of the end of the
+/// last ('S').
 inline int bare_sender_main(int channel, std::size_t n, std::size_t bytes) {
     raise_fd_limit();
     const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -91,8 +92,9 @@ inline int bare_sender_main(int channel, std::size_t n, std::size_t bytes) {
             for (auto& s : senders) {
                 s.join();
             }
-            const std::int64_t start = *std::min_element(first.begin(), first.end());
-            write_all(channel, &start, sizeof start);
+            const std::int64_t times[2] = {*std::min_element(first.begin(), first.end()),
+                                           monotonic_ns()};
+            write_all(channel, times, sizeof times);
         } else {
             break;
         }
@@ -134,15 +136,22 @@ public:
         return count;
     }
 
-    /// Sends one buffer to every connection from `threads` threads; the CLOCK_MONOTONIC ns of
-    /// the first send, or nullopt.
-    std::optional<std::int64_t> send_round(int threads) {
-        std::int64_t start = 0;
+    /// When a round of sends began and when every sending thread had finished
+    /// (CLOCK_MONOTONIC ns).
+    struct round_times {
+        std::int64_t first_send_ns = 0;
+        std::int64_t done_ns = 0;
+    };
+
+    /// Sends one buffer to every connection from `threads` threads; nullopt if the process did
+    /// not answer.
+    std::optional<round_times> send_round(int threads) {
+        std::int64_t times[2] = {};
         if (!process_.send(detail::sender_command{'S', threads}) ||
-            !process_.receive(start, std::chrono::seconds(30))) {
+            !process_.receive(times, std::chrono::seconds(30))) {
             return std::nullopt;
         }
-        return start;
+        return round_times{times[0], times[1]};
     }
 
 private:
