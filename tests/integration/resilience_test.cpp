@@ -102,15 +102,22 @@ struct tv_device {
 
 // ---- 1. ts-client follows a TV that restarts ----
 
-TEST(Resilience, TsClientFollowsTheTvAgainAfterItRestarts) {
+/// ts-client --reconnect following tv-device's PTS timeline, given its URLs on the command line
+/// or (`from_cii`) reading them from the CII, through a restart of the TV.
+void follows_the_tv_through_a_restart(bool from_cii) {
     auto tv = std::make_unique<tv_device>("0", "0");
     ASSERT_FALSE(tv->ts_url.empty()) << tv->process->output();
     ASSERT_FALSE(tv->wc_port.empty()) << tv->process->output();
     const auto ws_port = port_of(tv->ts_url);
     const auto wc_port = tv->wc_port;
-    child_process client({bin_dir + "/ts-client", tv->ts_url, "udp://127.0.0.1:" + wc_port,
-                          "dvb://", pts, "90000", "--json", "--interval", "0.05", "--reconnect",
-                          "--loglevel", "error"});
+    std::vector<std::string> args{bin_dir + "/ts-client"};
+    if (from_cii) {
+        args.insert(args.end(), {"--cii", tv->cii_url, pts});
+    } else {
+        args.insert(args.end(), {tv->ts_url, "udp://127.0.0.1:" + wc_port, "dvb://", pts, "90000"});
+    }
+    args.insert(args.end(), {"--json", "--interval", "0.05", "--reconnect", "--loglevel", "error"});
+    child_process client(args);
     ASSERT_FALSE(client.read_until(std::regex(R"("available":true)"), 10s).empty())
         << client.output();
     client.read_for(1s);
@@ -199,6 +206,14 @@ TEST(Resilience, TsClientFollowsTheTvAgainAfterItRestarts) {
     if (first_event(events, "wall_clock_sync_lost", killed_ns)) {
         EXPECT_TRUE(first_event(events, "wall_clock_sync_regained", killed_ns)) << client.output();
     }
+}
+
+TEST(Resilience, TsClientFollowsTheTvAgainAfterItRestarts) {
+    follows_the_tv_through_a_restart(false);
+}
+
+TEST(Resilience, TsClientFromTheCiiFollowsTheTvAgainAfterItRestarts) {
+    follows_the_tv_through_a_restart(true);
 }
 
 // ---- 2. cii-client gets the whole CII again from a TV that restarts ----
