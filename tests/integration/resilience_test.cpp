@@ -22,9 +22,15 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <random>
 #include <regex>
 #include <string>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace {
 
@@ -79,6 +85,32 @@ std::string port_of(const std::string& url) {
     return url.substr(colon + 1, slash - colon - 1);
 }
 
+/// A loopback port that `type` (SOCK_STREAM or SOCK_DATAGRAM) can bind now, below the kernel's
+/// ephemeral range (32768 and up here): no connection of another test running meanwhile takes it
+/// as its local port while the server that owns it is away, so the server can come back on it.
+std::string spare_port(int type) {
+    static std::mt19937 random(std::random_device{}());
+    std::uniform_int_distribution<int> pick(20000, 32000);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const int port = pick(random);
+        const int fd = socket(AF_INET, type, 0);
+        if (fd < 0) {
+            break;
+        }
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool free =
+            bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+        close(fd);
+        if (free) {
+            return std::to_string(port);
+        }
+    }
+    return "0";
+}
+
 /// tv-device on loopback printing its truth (--json); ports "0" for any free ones.
 struct tv_device {
     std::unique_ptr<child_process> process;
@@ -105,7 +137,7 @@ struct tv_device {
 /// ts-client --reconnect following tv-device's PTS timeline, given its URLs on the command line
 /// or (`from_cii`) reading them from the CII, through a restart of the TV.
 void follows_the_tv_through_a_restart(bool from_cii) {
-    auto tv = std::make_unique<tv_device>("0", "0");
+    auto tv = std::make_unique<tv_device>(spare_port(SOCK_STREAM), spare_port(SOCK_DGRAM));
     ASSERT_FALSE(tv->ts_url.empty()) << tv->process->output();
     ASSERT_FALSE(tv->wc_port.empty()) << tv->process->output();
     const auto ws_port = port_of(tv->ts_url);
@@ -219,7 +251,7 @@ TEST(Resilience, TsClientFromTheCiiFollowsTheTvAgainAfterItRestarts) {
 // ---- 2. cii-client gets the whole CII again from a TV that restarts ----
 
 TEST(Resilience, CiiClientGetsTheWholeCiiAgainAfterTheTvRestarts) {
-    auto tv = std::make_unique<tv_device>("0", "0");
+    auto tv = std::make_unique<tv_device>(spare_port(SOCK_STREAM), spare_port(SOCK_DGRAM));
     ASSERT_FALSE(tv->cii_url.empty()) << tv->process->output();
     const auto url = tv->cii_url;
     const auto wc_port = tv->wc_port;
@@ -326,8 +358,8 @@ TEST(Resilience, WallClockClientRegainsASilentServer) {
 }
 
 TEST(Resilience, WallClockClientRegainsAServerStartedAgainOnItsPort) {
-    const std::vector<std::string> server_args{bin_dir + "/wallclock-server", "127.0.0.1", "0",
-                                               "--loglevel", "error"};
+    const std::vector<std::string> server_args{bin_dir + "/wallclock-server", "127.0.0.1",
+                                               spare_port(SOCK_DGRAM), "--loglevel", "error"};
     auto server = std::make_unique<child_process>(server_args);
     const std::regex banner(R"(bound to host 127\.0\.0\.1 on port (\d+))");
     const auto port = server->read_until(banner, 10s);
@@ -342,9 +374,7 @@ TEST(Resilience, WallClockClientRegainsAServerStartedAgainOnItsPort) {
     const auto mark = client->output().size();
     ASSERT_FALSE(client->read_until(std::regex(R"("event":"sync_lost")"), 10s, mark).empty())
         << client->output();
-    auto restart_args = server_args;
-    restart_args[2] = port;
-    server = std::make_unique<child_process>(restart_args);
+    server = std::make_unique<child_process>(server_args);
     ASSERT_EQ(server->read_until(banner, 10s), port) << server->output();
     const auto returned_ns = monotonic_ns();
     const auto mark2 = client->output().size();
