@@ -23,44 +23,40 @@
 
 namespace dvbcss::bench {
 
-/// Writes all of `size` bytes to `fd` (blocking); false on error.
-inline bool write_all(int fd, const void* data, std::size_t size) {
-    const auto* p = static_cast<const char*>(data);
+/// Moves exactly `size` bytes from `data` to `fd` (`writing`) or from `fd` into `data`, waiting
+/// until CLOCK_MONOTONIC `deadline_ns` at most; false on end of file, error or time out.
+inline bool transfer_all(int fd, char* data, std::size_t size, bool writing,
+                         std::int64_t deadline_ns) {
     while (size > 0) {
-        const auto n = ::write(fd, p, size);
+        const auto left_ms = (deadline_ns - monotonic_ns()) / 1'000'000;
+        pollfd waiting{fd, static_cast<short>(writing ? POLLOUT : POLLIN), 0};
+        if (left_ms <= 0 || ::poll(&waiting, 1, static_cast<int>(left_ms)) <= 0) {
+            return false;
+        }
+        const auto n = writing ? ::write(fd, data, size) : ::read(fd, data, size);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
             return false;
         }
-        p += n;
+        data += n;
         size -= static_cast<std::size_t>(n);
     }
     return true;
 }
 
+/// Writes all of `size` bytes to `fd` within 10 s; false on error.
+inline bool write_all(int fd, const void* data, std::size_t size) {
+    // write() does not change the bytes: the cast only lets one loop serve both directions.
+    return transfer_all(fd, static_cast<char*>(const_cast<void*>(data)), size, true,
+                        monotonic_ns() + 10'000'000'000);
+}
+
 /// Reads exactly `size` bytes from `fd`, waiting until CLOCK_MONOTONIC `deadline_ns` at most;
 /// false on end of file, error or time out.
 inline bool read_all(int fd, void* data, std::size_t size, std::int64_t deadline_ns) {
-    auto* p = static_cast<char*>(data);
-    while (size > 0) {
-        const auto left_ms = (deadline_ns - monotonic_ns()) / 1'000'000;
-        pollfd waiting{fd, POLLIN, 0};
-        if (left_ms <= 0 || ::poll(&waiting, 1, static_cast<int>(left_ms)) <= 0) {
-            return false;
-        }
-        const auto n = ::read(fd, p, size);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        p += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
+    return transfer_all(fd, static_cast<char*>(data), size, false, deadline_ns);
 }
 
 /// A forked child running `body(channel)` then `_exit(0)`; the parent talks to it on
