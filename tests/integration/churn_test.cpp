@@ -143,7 +143,9 @@ TEST(Churn, ThousandsOfCompanionsComeAndGoLeavingNothingBehind) {
     EXPECT_GE(tv.source.needed.load(), 1);
     EXPECT_EQ(tv.source.needed.load(), tv.source.not_needed.load());
     EXPECT_LE(fds_after, fds_before + 2);
-    EXPECT_LT(rss_after, rss_before + 4U * 1024 * 1024);
+    if (!sanitized) {
+        EXPECT_LT(rss_after, rss_before + 4U * 1024 * 1024);
+    }
 
     // The TV still serves: one more of each works.
     EXPECT_TRUE(visit(tv, "/ts", leave::closing_handshake));
@@ -178,7 +180,7 @@ TEST(Churn, OurOwnClientsComeAndGoLeavingNothingBehind) {
     std::this_thread::sleep_for(200ms);
     const auto fds_before = open_descriptors();
     const auto rss_before = resident_bytes();
-    constexpr int cycles = 1000;
+    const int cycles = sanitized ? 300 : 1000; // each visit waits on two threads' hops
     int failed = 0;
     for (int i = 0; i < cycles; ++i) {
         if (!visit_with_client(i % 2 == 0 ? "/cii" : "/ts")) {
@@ -201,7 +203,9 @@ TEST(Churn, OurOwnClientsComeAndGoLeavingNothingBehind) {
     EXPECT_EQ(v.pts_use_count, 0U);
     EXPECT_EQ(tv.source.needed.load(), tv.source.not_needed.load());
     EXPECT_LE(fds_after, fds_before + 2);
-    EXPECT_LT(rss_after, rss_before + 4U * 1024 * 1024);
+    if (!sanitized) {
+        EXPECT_LT(rss_after, rss_before + 4U * 1024 * 1024);
+    }
 }
 
 } // namespace

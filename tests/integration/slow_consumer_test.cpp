@@ -179,7 +179,9 @@ TEST(SlowConsumer, CiiNonReadersCostOneMessageEachWhileTwentyOthersGetEveryChang
     // The chatty one is still there, holding one message, not 300: had the server queued every
     // change for the two, it would hold 28 MB.
     EXPECT_FALSE(chatty.closed_by_server(0ms));
-    EXPECT_LT(grown, 12U * 1024 * 1024);
+    if (!sanitized) {
+        EXPECT_LT(grown, 12U * 1024 * 1024);
+    }
     for (const auto& c : others) {
         EXPECT_TRUE(c->open());
         EXPECT_EQ(c->count(), static_cast<std::size_t>(changes) + 1);
@@ -272,7 +274,9 @@ TEST(SlowConsumer, PushedMessagesCloseANonReaderAtItsOutboxLimitWithTheConfigure
               << ms(percentile(latencies, 0.99)) << "; resident memory grew " << grown / 1024
               << " KiB" << std::endl;
     // The server held at most its outbox bound (512 KiB) for the non-reader.
-    EXPECT_LT(grown, 8U * 1024 * 1024);
+    if (!sanitized) {
+        EXPECT_LT(grown, 8U * 1024 * 1024);
+    }
     EXPECT_LT(percentile(latencies, 0.99), 2s);
     for (const auto& c : others) {
         EXPECT_TRUE(c->open());
