@@ -305,7 +305,8 @@ bool connect_group(companion_group& g, std::uint16_t port, pid_t tv_pid, report&
     const long rss_after = tv_rss(tv_pid);
     const bool held = s.opened == g.n && s.first_messages == g.n && s.closed == 0 && rss_after != 0;
     const double per_connection_kib =
-        static_cast<double>(rss_after - rss_before) / static_cast<double>(g.n);
+        s.opened == 0 ? static_cast<double>(NAN)
+                      : static_cast<double>(rss_after - rss_before) / static_cast<double>(s.opened);
     if (held) {
         out.line("  %s: %zu connections open in %.2f s (%.0f per second; first half %.0f, "
                  "second half %.0f per second); all have their first message %.0f ms after the "
@@ -517,30 +518,41 @@ int run(const options& o) {
     report out(o.json);
     out.line("fanout_10k: N=%zu, %d rounds, mode %s, descriptor hard limit %zu; tv-device %s", o.n,
              o.rounds, o.mode.c_str(), fd_hard_limit(), tv_device_description(o.bin_dir).c_str());
+    std::string failed; // the measures that did not complete
+    const auto note = [&failed](bool done, const std::string& measure) {
+        if (!done) {
+            failed += (failed.empty() ? "" : ", ") + measure;
+        }
+    };
     std::map<std::size_t, std::optional<double>> baselines;
     const auto baseline_for = [&](std::size_t n) {
         if (!baselines.contains(n)) {
             baselines[n] = run_baseline(o, n, out);
+            note(baselines[n].has_value(), "baseline for " + std::to_string(n));
         }
         return baselines[n];
     };
-    bool ok = true;
     const bool all = o.mode == "all";
     if (o.mode == "baseline") {
-        ok = baseline_for(o.n).has_value();
+        baseline_for(o.n);
     }
     for (const std::string measure : {"ts", "cii"}) {
         if (all || o.mode == measure) {
             const auto b = baseline_for(o.n);
-            ok = run_tv(o, measure, o.n, b, out) && b && ok;
+            note(run_tv(o, measure, o.n, b, out), measure);
         }
     }
     if (all || o.mode == "both") {
         const auto n = o.n * 9 / 10;
         const auto b = baseline_for(n);
-        ok = run_tv(o, "both", n, b, out) && b && ok;
+        note(run_tv(o, "both", n, b, out), "both");
     }
-    return ok ? 0 : 1;
+    if (!failed.empty()) {
+        std::fprintf(stderr, "fanout_10k: not completed: %s (the lines above say why)\n",
+                     failed.c_str());
+        return 1;
+    }
+    return 0;
 }
 
 } // namespace
