@@ -268,10 +268,14 @@ TEST(HostileHttp, TvDeviceRoutesAnswerHostileRequestsAndCompanionsAreUnaffected)
 }
 
 TEST(HostileHttp, DialRoutesAnswerHostileRequestsAndCompanionsAreUnaffected) {
-    std::unique_ptr<net::dial_server> dial; // destroyed after the TV's server has stopped
+    // Destroyed in reverse: the TV (its server and io thread stop), then the companions, then
+    // DIAL's routes.
+    std::unique_ptr<net::dial_server> dial;
+    std::unique_ptr<good_companions> companions;
     pretend_tv tv;
     ASSERT_TRUE(tv.started);
-    good_companions good(tv);
+    companions = std::make_unique<good_companions>(tv);
+    auto& good = *companions;
     ASSERT_TRUE(good.ok);
     net::dial_server_config config;
     config.iface = net::network_interface{"lo", asio::ip::address_v4::loopback(), true};
