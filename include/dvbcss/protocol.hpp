@@ -9,6 +9,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ struct connection_origin {
     std::string remote;
 };
 
+/// One encoded message, immutable, shared by every connection that is sent the same bytes: a
+/// fan-out to N companions encodes once and holds one copy, whatever N. Null means "nothing".
+using shared_text = std::shared_ptr<const std::string>;
+
 /// A server-side protocol core: one object serves every connection of an endpoint.
 ///
 /// - `on_open(id, origin)`: a connection opened. Anything to send first is pulled later.
@@ -43,6 +48,10 @@ struct connection_origin {
 ///
 /// Output is pulled, never queued by the core, so the state kept per connection is bounded
 /// whatever the rate of change.
+///
+/// A core may also offer `take_pending_shared(id)` (see `shared_pending_protocol`): the same
+/// message as `take_pending`, as a payload shared with every other connection that is sent the
+/// same bytes. Transports use it when present.
 template <class P>
 concept server_protocol = requires(P& p, connection_id id, const connection_origin& origin,
                                    std::string_view text) {
@@ -51,6 +60,14 @@ concept server_protocol = requires(P& p, connection_id id, const connection_orig
     { p.on_close(id) } -> std::same_as<void>;
     { p.take_dirty() } -> std::same_as<std::vector<connection_id>>;
     { p.take_pending(id) } -> std::same_as<std::optional<std::string>>;
+};
+
+/// A server core that hands out shared payloads: `take_pending_shared(id)` has the meaning of
+/// `take_pending(id)` (same bytes, recorded as sent the same way) but returns a payload that
+/// connections sent the same message share (null for nothing).
+template <class P>
+concept shared_pending_protocol = server_protocol<P> && requires(P& p, connection_id id) {
+    { p.take_pending_shared(id) } -> std::same_as<shared_text>;
 };
 
 /// A client-side protocol core: one object per connection to a server.

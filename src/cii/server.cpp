@@ -1,5 +1,7 @@
 #include <dvbcss/cii/server.hpp>
 
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -138,6 +140,7 @@ bool server::set_cii(message cii) {
     if (cii == cii_)
         return false;
     cii_ = std::move(cii);
+    shared_.clear();
     mark_all_dirty();
     return true;
 }
@@ -159,15 +162,45 @@ bool server::is_dirty(connection_id conn) const {
 }
 
 std::optional<std::string> server::take_pending(connection_id conn) {
+    auto text = take_pending_shared(conn);
+    if (!text)
+        return std::nullopt;
+    return *text;
+}
+
+shared_text server::take_pending_shared(connection_id conn) {
     const auto it = connections_.find(conn);
     if (it == connections_.end() || !it->second.dirty)
-        return std::nullopt;
+        return nullptr;
     auto& c = it->second;
     c.dirty = false;
+    std::string rewrite = config_.rewrite_host_port.none() ? std::string() : c.host + " " + c.port;
+    for (const auto& m : shared_) {
+        if (m.full == c.owes_full && m.rewrite == rewrite && (m.full || m.before == c.last_sent)) {
+            c.owes_full = false;
+            c.last_sent = m.after;
+            return m.text;
+        }
+    }
+    shared_message m{
+        c.owes_full, std::move(rewrite), c.owes_full ? message{} : c.last_sent, {}, {}};
+    auto text = compute_pending(c);
+    if (text)
+        m.text = std::make_shared<const std::string>(std::move(*text));
+    if (shared_.size() < max_shared_messages) {
+        m.after = c.last_sent;
+        shared_.push_back(std::move(m));
+        return shared_.back().text;
+    }
+    return m.text;
+}
+
+std::optional<std::string> server::compute_pending(connection& c) {
     const message current = customise(c);
     if (c.owes_full) {
         c.owes_full = false;
         c.last_sent = current;
+        ++encoded_;
         return encode(current);
     }
     message changes = diff(c.last_sent, current);
@@ -182,6 +215,7 @@ std::optional<std::string> server::take_pending(connection_id conn) {
             changes.content_id_status = current.content_id_status;
     }
     cii::update(c.last_sent, changes);
+    ++encoded_;
     return encode(changes);
 }
 

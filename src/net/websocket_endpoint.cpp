@@ -64,6 +64,21 @@ std::shared_ptr<websocket_session_base> websocket_endpoint_state::find(connectio
     return it == sessions_.end() ? nullptr : it->second.lock();
 }
 
+std::vector<std::shared_ptr<websocket_session_base>>
+websocket_endpoint_state::find(std::span<const connection_id> ids) const {
+    std::vector<std::shared_ptr<websocket_session_base>> result;
+    result.reserve(ids.size());
+    const std::lock_guard lock(mutex_);
+    for (const auto id : ids) {
+        if (const auto it = sessions_.find(id); it != sessions_.end()) {
+            if (auto session = it->second.lock()) {
+                result.push_back(std::move(session));
+            }
+        }
+    }
+    return result;
+}
+
 std::vector<std::shared_ptr<websocket_session_base>> websocket_endpoint_state::all() const {
     std::vector<std::shared_ptr<websocket_session_base>> result;
     const std::lock_guard lock(mutex_);
@@ -125,6 +140,18 @@ bool websocket_endpoint::send(connection_id id, std::string text) {
     if (!session) {
         return false;
     }
+    session->post_send(std::make_shared<const std::string>(std::move(text)), false);
+    return true;
+}
+
+bool websocket_endpoint::send(connection_id id, std::shared_ptr<const std::string> text) {
+    if (!text) {
+        return false;
+    }
+    auto session = state_->find(id);
+    if (!session) {
+        return false;
+    }
     session->post_send(std::move(text), false);
     return true;
 }
@@ -134,7 +161,7 @@ bool websocket_endpoint::send_binary(connection_id id, std::string data) {
     if (!session) {
         return false;
     }
-    session->post_send(std::move(data), true);
+    session->post_send(std::make_shared<const std::string>(std::move(data)), true);
     return true;
 }
 
@@ -145,6 +172,14 @@ bool websocket_endpoint::notify(connection_id id) {
     }
     session->post_notify();
     return true;
+}
+
+std::size_t websocket_endpoint::notify(std::span<const connection_id> ids) {
+    const auto sessions = state_->find(ids);
+    for (const auto& session : sessions) {
+        session->post_notify();
+    }
+    return sessions.size();
 }
 
 void websocket_endpoint::notify_all() {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,7 +25,7 @@ public:
     virtual ~websocket_session_base() = default;
 
     /// Queues one message (text, or binary when `binary`) on the session's outbox.
-    virtual void post_send(std::string data, bool binary) = 0;
+    virtual void post_send(std::shared_ptr<const std::string> data, bool binary) = 0;
     virtual void post_notify() = 0;
     virtual void post_close(std::uint16_t code, std::string reason) = 0;
 };
@@ -64,6 +65,9 @@ public:
 
     [[nodiscard]] std::shared_ptr<websocket_session_base> find(connection_id id) const;
     [[nodiscard]] std::vector<std::shared_ptr<websocket_session_base>> all() const;
+    /// The open sessions among `ids`, found under one lock.
+    [[nodiscard]] std::vector<std::shared_ptr<websocket_session_base>>
+    find(std::span<const connection_id> ids) const;
 
     void set_enabled(bool enabled);
     [[nodiscard]] bool enabled() const;

@@ -96,7 +96,7 @@ bool unsafe_field_text(std::string_view text) {
 /// One queued WebSocket message.
 struct outgoing_message {
     bool binary = false;
-    std::string data;
+    std::shared_ptr<const std::string> data; // never null; possibly shared with other sessions
 };
 
 std::string describe(const tcp::endpoint& endpoint) {
@@ -231,7 +231,7 @@ public:
                        });
     }
 
-    void post_send(std::string data, bool binary) override {
+    void post_send(std::shared_ptr<const std::string> data, bool binary) override {
         asio::post(executor_,
                    [self = shared_from_this(), data = std::move(data), binary]() mutable {
                        self->enqueue(outgoing_message{binary, std::move(data)});
@@ -492,11 +492,11 @@ private:
         while (phase_ == phase::open) {
             if (outbox_.empty() && pending_) {
                 pending_ = false;
-                std::optional<std::string> text;
-                guarded_call([&] { text = endpoint_->handler().take_pending(info_.id); });
+                std::shared_ptr<const std::string> text;
+                guarded_call([&] { text = endpoint_->handler().take_pending_shared(info_.id); });
                 if (text && phase_ == phase::open) {
                     outbox_bytes_ += text->size();
-                    outbox_.push_back(outgoing_message{false, std::move(*text)});
+                    outbox_.push_back(outgoing_message{false, std::move(text)});
                 }
             }
             if (outbox_.empty()) {
@@ -507,9 +507,9 @@ private:
             }
             outgoing_message message = std::move(outbox_.front());
             outbox_.pop_front();
-            outbox_bytes_ -= message.data.size();
+            outbox_bytes_ -= message.data->size();
             ws_.binary(message.binary);
-            auto [ec, n] = co_await ws_.async_write(asio::buffer(message.data), use_tuple);
+            auto [ec, n] = co_await ws_.async_write(asio::buffer(*message.data), use_tuple);
             static_cast<void>(n);
             if (ec) {
                 co_return; // the reader sees the failure too and ends the session
@@ -527,7 +527,7 @@ private:
             return;
         }
         if (outbox_.size() + 1 > endpoint_->max_outbox_messages() ||
-            outbox_bytes_ + message.data.size() > endpoint_->max_outbox_bytes()) {
+            outbox_bytes_ + message.data->size() > endpoint_->max_outbox_bytes()) {
             const auto code = endpoint_->overflow_close_code();
             peer_log(peer_event_log::kind::misbehaviour, log::level::warning,
                      who() + ": peer is not reading (outbox full at " +
@@ -537,7 +537,7 @@ private:
             request_close(code, "outbox overflow: peer too slow");
             return;
         }
-        outbox_bytes_ += message.data.size();
+        outbox_bytes_ += message.data->size();
         outbox_.push_back(std::move(message));
         wake_.cancel();
     }

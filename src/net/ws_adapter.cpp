@@ -96,22 +96,51 @@ void ws_server_gate::message_handled(connection_id id) {
     }
 }
 
-bool ws_server_gate::pull_requested(connection_id id) {
+std::vector<connection_id> ws_server_gate::ready_for(std::span<const connection_id> dirty) {
+    std::vector<connection_id> ready;
+    ready.reserve(dirty.size());
     const std::lock_guard lock(mutex_);
-    const auto it = connections_.find(id);
-    if (it == connections_.end() || it->second.pull_queued) {
-        return false;
+    for (const auto id : dirty) {
+        const auto it = connections_.find(id);
+        if (it == connections_.end()) {
+            continue;
+        }
+        if (it->second.slot) {
+            it->second.deferred = true;
+        } else {
+            ready.push_back(id);
+        }
     }
-    it->second.pull_queued = true;
-    return true;
+    return ready;
 }
 
-void ws_server_gate::pull_started(connection_id id) {
+std::vector<connection_id>
+ws_server_gate::fill(std::vector<std::pair<connection_id, shared_text>>& payloads) {
+    std::vector<connection_id> stored;
+    stored.reserve(payloads.size());
+    const std::lock_guard lock(mutex_);
+    for (auto& [id, payload] : payloads) {
+        const auto it = connections_.find(id);
+        if (it == connections_.end()) {
+            continue;
+        }
+        // Only the owner fills, and it filled none of these since ready_for: the slot is empty.
+        it->second.slot = std::move(payload);
+        stored.push_back(id);
+    }
+    return stored;
+}
+
+shared_text ws_server_gate::take(connection_id id, bool& compute_next) {
+    compute_next = false;
     const std::lock_guard lock(mutex_);
     const auto it = connections_.find(id);
-    if (it != connections_.end()) {
-        it->second.pull_queued = false;
+    if (it == connections_.end()) {
+        return nullptr;
     }
+    compute_next = it->second.deferred;
+    it->second.deferred = false;
+    return std::move(it->second.slot);
 }
 
 } // namespace dvbcss::net::detail

@@ -119,20 +119,45 @@ std::vector<connection_id> server::take_dirty() {
 }
 
 std::optional<std::string> server::take_pending(connection_id id) {
+    auto text = take_pending_shared(id);
+    if (!text) {
+        return std::nullopt;
+    }
+    return *text;
+}
+
+shared_text server::take_pending_shared(connection_id id) {
     const auto it = connections_.find(id);
     if (it == connections_.end() || !it->second.setup) {
-        return std::nullopt;
+        return nullptr;
     }
     // current_for may call into a source, which may push and so mark connections; it cannot
     // open or close connections, so `it` stays valid.
     const auto ct = current_for(*it->second.setup);
     auto& c = it->second;
     if (!ct || !changed(c.last_sent, *ct)) {
-        return std::nullopt;
+        return nullptr;
     }
     c.last_sent = *ct;
     ++stats_.control_timestamps_sent;
-    return encode(*ct);
+    return encoded(*ct);
+}
+
+shared_text server::encoded(const control_timestamp& ct) {
+    for (const auto& entry : encoded_cache_) {
+        if (entry.ct == ct) {
+            return entry.text;
+        }
+    }
+    ++stats_.control_timestamps_encoded;
+    auto text = std::make_shared<const std::string>(encode(ct));
+    if (encoded_cache_.size() < encoded_cache_size) {
+        encoded_cache_.push_back({ct, text});
+    } else {
+        encoded_cache_[encoded_next_] = {ct, text};
+        encoded_next_ = (encoded_next_ + 1) % encoded_cache_size;
+    }
+    return text;
 }
 
 // ---- application ----

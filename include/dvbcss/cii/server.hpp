@@ -125,6 +125,11 @@ public:
     /// dirty flag.
     [[nodiscard]] std::optional<std::string> take_pending(connection_id conn);
 
+    /// As `take_pending`, as a payload shared by every connection that is sent the same bytes:
+    /// connections that were told the same CII version through the same host and port get one
+    /// encoding of the change between them. Null for nothing.
+    [[nodiscard]] shared_text take_pending_shared(connection_id conn);
+
     /// take_pending for every dirty connection, in no particular order.
     [[nodiscard]] std::vector<outgoing> drain();
 
@@ -139,6 +144,10 @@ public:
     /// Messages received from companions (and ignored) since construction.
     [[nodiscard]] std::uint64_t messages_ignored() const noexcept { return ignored_; }
 
+    /// Messages encoded by take_pending/take_pending_shared since construction: one per
+    /// distinct message, however many connections share it.
+    [[nodiscard]] std::uint64_t messages_encoded() const noexcept { return encoded_; }
+
 private:
     struct connection {
         std::string host;       ///< As substituted for {{host}} (IPv6 bracketed).
@@ -148,6 +157,21 @@ private:
         bool owes_full = false; ///< Nothing sent yet: the next message is the full CII.
         bool queued = false;    ///< Listed in dirty_queue_ (not yet returned by take_dirty).
     };
+
+    // One computed message, for every connection with the same rewrite key and the same
+    // `last_sent` (or owing the full CII) while the CII stays at one version.
+    struct shared_message {
+        bool full = false;   ///< For connections owing the full CII (then `before` is unused).
+        std::string rewrite; ///< Host and port, or empty when nothing is rewritten.
+        message before;      ///< The connections' last_sent before.
+        shared_text text;    ///< Null: nothing to send.
+        message after;       ///< Their last_sent afterwards.
+    };
+
+    static constexpr std::size_t max_shared_messages = 16;
+
+    // The per-connection computation (no sharing): the message, last_sent updated.
+    [[nodiscard]] std::optional<std::string> compute_pending(connection& c);
 
     void mark_dirty(connection_id id, connection& c);
 
@@ -159,8 +183,10 @@ private:
     std::unordered_map<connection_id, connection> connections_;
     std::vector<connection_id> dirty_queue_;
     std::uint64_t ignored_ = 0;
+    std::uint64_t encoded_ = 0;
+    std::vector<shared_message> shared_; ///< For the current CII; cleared when it changes.
 };
 
-static_assert(dvbcss::server_protocol<server>);
+static_assert(dvbcss::shared_pending_protocol<server>);
 
 } // namespace dvbcss::cii

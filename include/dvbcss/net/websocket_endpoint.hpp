@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,12 +52,18 @@ public:
     /// Queues `text` for connection `id`. Returns false if the connection is not open. A
     /// connection whose outbox overflows is closed (see `websocket_endpoint_config`).
     bool send(connection_id id, std::string text);
+    /// As `send`, with a payload that other connections may share (sent without copying).
+    bool send(connection_id id, std::shared_ptr<const std::string> text);
     /// Queues a binary message for connection `id`; otherwise as `send` (same outbox, same order).
     bool send_binary(connection_id id, std::string data);
 
     /// Marks connection `id` as having pending output: once its outbox is empty, the handler's
     /// `take_pending(id)` is called. Several notifications before then collapse into one call.
     bool notify(connection_id id);
+
+    /// `notify` for each of `ids` (unknown ids are skipped): one registry lookup for all of them,
+    /// the way a fan-out should call it. Returns how many were open.
+    std::size_t notify(std::span<const connection_id> ids);
 
     /// `notify` for every open connection.
     void notify_all();

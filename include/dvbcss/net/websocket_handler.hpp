@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,6 +107,14 @@ public:
     virtual std::optional<std::string> take_pending(connection_id id) {
         static_cast<void>(id);
         return std::nullopt;
+    }
+
+    /// What the server actually calls: `take_pending` as an immutable payload that may be shared
+    /// with other connections (a fan-out sends one buffer to all). The default wraps
+    /// `take_pending`'s text; override it to hand out shared payloads. Null for nothing.
+    virtual std::shared_ptr<const std::string> take_pending_shared(connection_id id) {
+        auto text = take_pending(id);
+        return text ? std::make_shared<const std::string>(std::move(*text)) : nullptr;
     }
 };
 

@@ -21,6 +21,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,14 +52,16 @@ struct ws_connection_description {
 /// handlers one at a time and in order (one io_context thread or a strand): the core is never
 /// guarded by a mutex.
 ///
-/// After every call into the core the adapter drains `core.take_dirty()` and calls
-/// `endpoint.notify(id)` for each. When a notified connection's outbox has drained, the server
-/// calls `take_pending(id)` on that connection's strand; the adapter does not touch the core there
-/// but posts a pull to the owner, which calls `core.take_pending(id)` and `endpoint.send(id,
-/// text)`. The message is therefore computed when the socket can take it, at the cost of one hop to
-/// the owner and one back to the session (tens of microseconds on an idle machine). At most one
-/// pull per connection is on its way at a time, so a connection's outbox holds at most a couple of
-/// pulled messages whatever the update rate.
+/// **Fan-out.** After every call into the core the adapter drains `core.take_dirty()` and, still
+/// on the owner, computes each dirty connection's message (`take_pending_shared` when the core
+/// offers it, so that connections sent the same bytes share one encoded payload), leaves it in
+/// that connection's one-message slot and notifies all of them with one registry lookup
+/// (`websocket_endpoint::notify(span)`). A session whose outbox has drained takes its slot
+/// directly: one hop from the owner to each session per change, no hop back. A connection whose
+/// slot is still full when it changes again (a slow companion) is marked deferred and its next
+/// message is computed, from the state at that moment, when it takes the slot: several changes
+/// collapse into one message and a slow companion costs one message of memory, whatever the
+/// rate of change.
 ///
 /// A message the core does not use (`on_text` returns an error) is logged at
 /// `options.ignored_level` under `options.logger`, rate-limited (a few lines, then at most one per
@@ -66,8 +69,9 @@ struct ws_connection_description {
 /// faster than that. A core that throws (a bug) gets the connection closed with 1011 and an error
 /// line, also rate-limited.
 ///
-/// Threads: session callbacks (`on_open`, `on_text`, `on_close`, `take_pending`) run on session
-/// strands and touch only the gate (`detail::ws_server_gate`, its own mutex) and the owner queue;
+/// Threads: session callbacks (`on_open`, `on_text`, `on_close`, `take_pending_shared`) run on
+/// session strands and touch only the gate (`detail::ws_server_gate`, its own mutex: the slots and
+/// input counts) and the owner queue;
 /// the core, the dirty drain and the per-connection descriptions are touched only on the owner;
 /// the endpoint is safe from anywhere.
 ///
@@ -199,23 +203,22 @@ public:
         });
     }
 
-    /// Never calls the core: posts a pull to the owner (see the class comment) and returns nothing.
-    std::optional<std::string> take_pending(connection_id id) override {
-        if (state_->gate.pull_requested(id)) {
+    /// Never calls the core: takes the message the owner left in the connection's slot; if the
+    /// connection changed again meanwhile, asks the owner to compute its next one.
+    shared_text take_pending_shared(connection_id id) override {
+        bool compute_next = false;
+        auto text = state_->gate.take(id, compute_next);
+        if (compute_next) {
             boost::asio::post(state_->owner, [s = state_, id] {
-                s->gate.pull_started(id);
                 if (!s->alive.load()) {
                     return;
                 }
-                std::optional<std::string> text;
-                s->guarded(id, "take_pending", [&] { text = s->core.take_pending(id); });
-                if (text) {
-                    static_cast<void>(s->gate.endpoint().send(id, std::move(*text)));
-                }
+                const connection_id ids[] = {id};
+                s->push(ids);
                 s->flush();
             });
         }
-        return std::nullopt;
+        return text;
     }
 
 private:
@@ -240,12 +243,45 @@ private:
             , log(options.logger, options.log_burst, options.log_interval)
             , ignored_level(options.ignored_level) {}
 
-        // Owner only.
+        // Owner only. Bounded: a core whose sources mark connections while they are computed
+        // gets a few rounds here; anything left is pushed by the next flush.
         void flush() {
-            std::vector<connection_id> dirty;
-            guarded(std::nullopt, "take_dirty", [&] { dirty = core.take_dirty(); });
-            for (const auto id : dirty) {
-                static_cast<void>(gate.endpoint().notify(id));
+            for (int round = 0; round < 4; ++round) {
+                std::vector<connection_id> dirty;
+                guarded(std::nullopt, "take_dirty", [&] { dirty = core.take_dirty(); });
+                if (dirty.empty()) {
+                    return;
+                }
+                push(dirty);
+            }
+        }
+
+        // Owner only: computes the messages of `ids` that have room and notifies them at once.
+        void push(std::span<const connection_id> ids) {
+            const auto ready = gate.ready_for(ids);
+            std::vector<std::pair<connection_id, shared_text>> payloads;
+            payloads.reserve(ready.size());
+            for (const auto id : ready) {
+                shared_text text;
+                guarded(id, "take_pending", [&] { text = take(id); });
+                if (text) {
+                    payloads.emplace_back(id, std::move(text));
+                }
+            }
+            if (payloads.empty()) {
+                return;
+            }
+            const auto stored = gate.fill(payloads);
+            static_cast<void>(gate.endpoint().notify(std::span<const connection_id>(stored)));
+        }
+
+        // Owner only.
+        shared_text take(connection_id id) {
+            if constexpr (shared_pending_protocol<Core>) {
+                return core.take_pending_shared(id);
+            } else {
+                auto text = core.take_pending(id);
+                return text ? std::make_shared<const std::string>(std::move(*text)) : nullptr;
             }
         }
 

@@ -28,7 +28,9 @@ struct server_stats {
     std::uint64_t setups_accepted = 0;         ///< Valid setup-data messages (one per connection).
     std::uint64_t apt_ept_lpts_received = 0;   ///< Valid AptEptLpt messages.
     std::uint64_t control_timestamps_sent = 0; ///< Messages returned by take_pending.
-    std::uint64_t ignored_invalid_setup = 0;   ///< Undecodable first messages (still waiting).
+    /// Control timestamps encoded: one per distinct message, however many connections share it.
+    std::uint64_t control_timestamps_encoded = 0;
+    std::uint64_t ignored_invalid_setup = 0;       ///< Undecodable first messages (still waiting).
     std::uint64_t ignored_invalid_apt_ept_lpt = 0; ///< Undecodable messages after set-up.
     std::uint64_t ignored_repeated_setup = 0;      ///< A second valid setup-data on a connection.
     std::uint64_t ignored_unknown_connection = 0;  ///< Text for a connection that is not open.
@@ -120,6 +122,11 @@ public:
     /// last one sent. Works whether or not `id` was dirty.
     [[nodiscard]] std::optional<std::string> take_pending(connection_id id);
 
+    /// As `take_pending`, as a payload shared by every connection sent the same control
+    /// timestamp: a change followed by N companions on one timeline is encoded once (the last
+    /// few distinct timestamps are kept encoded). Null for nothing.
+    [[nodiscard]] shared_text take_pending_shared(connection_id id);
+
     // ---- application ----
 
     /// Sets the current content id (nullopt: none). Cheap and idempotent: an equal value changes
@@ -206,6 +213,16 @@ private:
     void selector_removed(const std::string& selector);
     [[nodiscard]] std::optional<control_timestamp> current_for(const setup_data& setup);
     [[nodiscard]] std::int64_t wall_clock_ns() const;
+    [[nodiscard]] shared_text encoded(const control_timestamp& ct);
+
+    // The most recently encoded control timestamps (a change reaches every companion of a
+    // timeline in turn, and a few timelines change together), newest overwriting the oldest.
+    static constexpr std::size_t encoded_cache_size = 8;
+
+    struct encoded_entry {
+        control_timestamp ct;
+        shared_text text;
+    };
 
     const clock::clock_base* wall_clock_;
     std::optional<std::string> content_id_;
@@ -214,9 +231,11 @@ private:
     std::map<std::string, std::size_t, std::less<>> selector_counts_;
     apt_ept_lpt_handler on_apt_ept_lpt_;
     server_stats stats_;
+    std::vector<encoded_entry> encoded_cache_;
+    std::size_t encoded_next_ = 0;
     sink sink_{*this}; // Last: detached first when the server dies.
 };
 
-static_assert(server_protocol<server>);
+static_assert(shared_pending_protocol<server>);
 
 } // namespace dvbcss::ts
