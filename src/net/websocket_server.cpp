@@ -94,6 +94,10 @@ bool unsafe_field_text(std::string_view text) {
 }
 
 /// One queued WebSocket message.
+// The read buffer an open connection keeps between messages; a larger one (after a large
+// message) is freed, so idle connections cost little whatever they were once sent.
+constexpr std::size_t retained_read_bytes = 2048;
+
 struct outgoing_message {
     bool binary = false;
     std::shared_ptr<const std::string> data; // never null; possibly shared with other sessions
@@ -341,7 +345,9 @@ private:
             // 2. Routing: WebSocket endpoints, then HTTP routes (exact, then longest prefix).
             endpoint_ = server_->find_endpoint(info_.path);
             if (endpoint_) {
-                co_await open_websocket(parser, config);
+                if (co_await open_websocket(parser, config)) {
+                    break; // the parser and its header fields are freed before the session runs
+                }
                 co_return;
             }
             const auto route = server_->find_route(info_.path);
@@ -356,10 +362,15 @@ private:
                 co_return;
             }
         }
+        // What the HTTP phase read into the buffer is gone; an idle connection keeps no more
+        // than the read in progress needs.
+        buffer_.shrink_to_fit();
+        co_await run_websocket();
     }
 
-    /// Answers a request for a WebSocket endpoint: the upgrade, or a refusal.
-    asio::awaitable<void> open_websocket(const http::request_parser<http::empty_body>& parser,
+    /// Answers a request for a WebSocket endpoint: true once the upgrade is done and the
+    /// connection registered (the caller then runs it), false after a refusal or failure.
+    asio::awaitable<bool> open_websocket(const http::request_parser<http::empty_body>& parser,
                                          const websocket_server_config& config) {
         const auto& request = parser.get();
         if (!parser.is_done()) {
@@ -373,26 +384,26 @@ private:
                     "Upgrade Required. This end-point only accepts WebSocket connections", {},
                     true);
             }
-            co_return;
+            co_return false;
         }
         buffer_.consume(buffer_.size());
         if (!websocket::is_upgrade(request)) {
             co_await refuse(request, http::status::upgrade_required,
                             "Upgrade Required. This end-point only accepts WebSocket connections");
-            co_return;
+            co_return false;
         }
         switch (endpoint_->try_reserve()) {
         case detail::websocket_endpoint_state::admission::disabled:
             co_await refuse(request, http::status::forbidden,
                             "Forbidden. This end-point is currently unavailable");
-            co_return;
+            co_return false;
         case detail::websocket_endpoint_state::admission::full:
             co_await refuse(request, http::status::service_unavailable,
                             "Service Unavailable. No more connections to end-point permitted. "
                             "Maximum limit reached.",
                             "connection limit " + std::to_string(endpoint_->max_connections()) +
                                 " reached");
-            co_return;
+            co_return false;
         case detail::websocket_endpoint_state::admission::accepted:
             break;
         }
@@ -417,7 +428,7 @@ private:
                 peer_log(peer_event_log::kind::handshake, log::level::info,
                          "WebSocket handshake from " + describe(info_.remote) + " on " +
                              info_.path + " failed: " + ec.message());
-                co_return;
+                co_return false;
             }
         }
         if (!endpoint_->attach(info_.id, weak_from_this())) {
@@ -426,9 +437,14 @@ private:
                 websocket::close_reason(websocket::close_code::going_away, "endpoint disabled"),
                 use_tuple);
             static_cast<void>(ec);
-            co_return;
+            co_return false;
         }
         phase_ = phase::open;
+        co_return true;
+    }
+
+    /// The open WebSocket session: on_open, the reader here and the writer beside it, on_close.
+    asio::awaitable<void> run_websocket() {
         peer_log(peer_event_log::kind::session, log::level::info, who() + " opened");
         guarded_call([&] { endpoint_->handler().on_open(info_); });
 
@@ -484,6 +500,9 @@ private:
                 guarded_call([&] { endpoint_->handler().on_message(info_.id, message); });
             }
             buffer_.consume(buffer_.size());
+            if (buffer_.capacity() > retained_read_bytes) {
+                buffer_.shrink_to_fit(); // one large message does not cost memory for good
+            }
         }
     }
 
