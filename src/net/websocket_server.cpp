@@ -220,7 +220,6 @@ public:
         : server_(std::move(server))
         , executor_(socket.get_executor())
         , ws_(std::move(socket))
-        , wake_(executor_)
         , deadline_(executor_)
         , response_timer_(executor_) {
         info_.id = id;
@@ -246,7 +245,7 @@ public:
         asio::post(executor_, [self = shared_from_this()] {
             if (self->phase_ == phase::open) {
                 self->pending_ = true;
-                self->wake_.cancel();
+                self->write_next();
             }
         });
     }
@@ -448,19 +447,13 @@ private:
         peer_log(peer_event_log::kind::session, log::level::info, who() + " opened");
         guarded_call([&] { endpoint_->handler().on_open(info_); });
 
-        asio::co_spawn(executor_, write_loop(shared_from_this()),
-                       [id = info_.id](const std::exception_ptr& e) {
-                           if (e) {
-                               log_exception(id, e);
-                           }
-                       });
+        write_next(); // anything the handler queued or left pending in on_open
         co_await read_loop();
 
         // 4. The end: exactly one on_close for the one on_open.
         const auto end = final_close();
         const auto& info = end.info;
         phase_ = phase::ended;
-        wake_.cancel();
         deadline_.cancel();
         endpoint_->detach(info_.id);
         log_end(end);
@@ -506,39 +499,63 @@ private:
         }
     }
 
-    asio::awaitable<void> write_loop(std::shared_ptr<server_session> self) {
-        static_cast<void>(self);
-        while (phase_ == phase::open) {
-            if (outbox_.empty() && pending_) {
-                pending_ = false;
-                std::shared_ptr<const std::string> text;
-                guarded_call([&] { text = endpoint_->handler().take_pending_shared(info_.id); });
-                if (text && phase_ == phase::open) {
-                    outbox_bytes_ += text->size();
-                    outbox_.push_back(outgoing_message{false, std::move(text)});
-                }
-            }
-            if (outbox_.empty()) {
-                wake_.expires_at(asio::steady_timer::time_point::max());
-                auto [ec] = co_await wake_.async_wait(use_tuple);
-                static_cast<void>(ec); // cancelled on purpose: something to do
-                continue;
-            }
-            outgoing_message message = std::move(outbox_.front());
-            outbox_.pop_front();
-            outbox_bytes_ -= message.data->size();
-            ws_.binary(message.binary);
-            auto [ec, n] = co_await ws_.async_write(asio::buffer(*message.data), use_tuple);
-            static_cast<void>(n);
-            if (ec) {
-                co_return; // the reader sees the failure too and ends the session
-            }
+    // The writer: at most one write (or the closing handshake) in flight, started from whatever
+    // made something sendable (a notify, a queued message, the previous write's completion), so a
+    // fan-out's write goes out in the same handler as its notify.
+    void write_next() {
+        if (writing_) {
+            return; // the write in flight continues here when it completes
         }
         if (phase_ == phase::closing) {
-            // request_close left only sendable codes, or 1005: a close frame without a code.
-            auto [ec] = co_await ws_.async_close(wire_close(close_request_), use_tuple);
-            static_cast<void>(ec); // the reader reports how the close ended
+            start_close();
+            return;
         }
+        if (phase_ != phase::open) {
+            return;
+        }
+        if (outbox_.empty() && pending_) {
+            pending_ = false;
+            std::shared_ptr<const std::string> text;
+            guarded_call([&] { text = endpoint_->handler().take_pending_shared(info_.id); });
+            if (text && phase_ == phase::open) {
+                outbox_bytes_ += text->size();
+                outbox_.push_back(outgoing_message{false, std::move(text)});
+            }
+        }
+        if (outbox_.empty() || phase_ != phase::open) {
+            if (phase_ == phase::closing) {
+                start_close();
+            }
+            return;
+        }
+        outgoing_message message = std::move(outbox_.front());
+        outbox_.pop_front();
+        outbox_bytes_ -= message.data->size();
+        ws_.binary(message.binary);
+        writing_ = true;
+        const auto& bytes = *message.data;
+        ws_.async_write(asio::buffer(bytes),
+                        [self = shared_from_this(),
+                         data = std::move(message.data)](error_code ec, std::size_t /*n*/) {
+                            self->writing_ = false;
+                            if (ec) {
+                                return; // the reader sees the failure too and ends the session
+                            }
+                            self->write_next();
+                        });
+    }
+
+    void start_close() {
+        if (close_started_) {
+            return;
+        }
+        close_started_ = true;
+        writing_ = true;
+        // request_close left only sendable codes, or 1005: a close frame without a code.
+        ws_.async_close(wire_close(close_request_), [self = shared_from_this()](error_code ec) {
+            static_cast<void>(ec); // the reader reports how the close ended
+            self->writing_ = false;
+        });
     }
 
     void enqueue(outgoing_message message) {
@@ -558,7 +575,7 @@ private:
         }
         outbox_bytes_ += message.data->size();
         outbox_.push_back(std::move(message));
-        wake_.cancel();
+        write_next();
     }
 
     void request_close(std::uint16_t code, const std::string& reason) {
@@ -578,7 +595,7 @@ private:
         outbox_.clear();
         outbox_bytes_ = 0;
         pending_ = false;
-        wake_.cancel();
+        write_next(); // the closing handshake, now or when the write in flight completes
         // A peer that does not take the close frame (or stalls a write) is dropped.
         deadline_.expires_after(server_->config.close_timeout);
         deadline_.async_wait([self = shared_from_this()](error_code ec) {
@@ -879,7 +896,6 @@ private:
     const asio::any_io_executor executor_;
     websocket::stream<beast::tcp_stream> ws_;
     beast::flat_buffer buffer_;
-    asio::steady_timer wake_;           // the writer sleeps on it while there is nothing to send
     asio::steady_timer deadline_;       // bounds the closing handshake we start
     asio::steady_timer response_timer_; // waits for a route handler's answer
     connection_info info_;
@@ -887,7 +903,9 @@ private:
     phase phase_ = phase::http;
     std::deque<outgoing_message> outbox_;
     std::size_t outbox_bytes_ = 0;
-    bool pending_ = false; // the handler has something to take when the outbox drains
+    bool pending_ = false;       // the handler has something to take when the outbox drains
+    bool writing_ = false;       // a write or the closing handshake is in flight
+    bool close_started_ = false; // the closing handshake has been started
     close_info close_request_;
     error_code read_error_;
     std::uint64_t request_number_ = 0;      // HTTP requests read on this connection
