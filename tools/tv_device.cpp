@@ -24,6 +24,7 @@
 // available SEL, content ID, status partial|final, presentation TOKENS, stats, help, quit).
 
 #include "common/cli.hpp"
+#include "common/descriptor_limit.hpp"
 #include "common/dial_options.hpp"
 #include "common/net_setup.hpp"
 #include "common/timeline_control.hpp"
@@ -289,6 +290,16 @@ private:
 };
 
 int run(const device_options& o, const tv::scenario& scenario) {
+    // Every companion is a descriptor: take all this process may have, and say when the
+    // companions it was told to allow cannot all fit.
+    const auto descriptors = tools::raise_descriptor_limit();
+    if (descriptors && o.max_cii >= 0 && o.max_ts >= 0) {
+        if (const auto why = tools::descriptor_shortfall(
+                *descriptors, static_cast<std::int64_t>(o.max_cii) + o.max_ts)) {
+            std::fprintf(stderr, "tv-device: warning: --max-cii %d and --max-ts %d: %s\n",
+                         o.max_cii, o.max_ts, why->c_str());
+        }
+    }
     boost::asio::io_context io;
     const auto addresses = tools::resolve_server_addresses(io, "tv-device", o.ws_address, o.ws_port,
                                                            o.wc_address, o.wc_port);
@@ -502,6 +513,15 @@ int run(const device_options& o, const tv::scenario& scenario) {
             dial ? "DIAL on " + dial_iface->name + ": device description " + dial->location() +
                        " (uuid:" + dial->uuid() + "), CII for companions " + dial->cii_url() + "\n"
                  : std::string();
+        const std::string descriptor_line =
+            descriptors && descriptors->soft != UINT64_MAX
+                ? "Descriptor limit: " + std::to_string(descriptors->soft) + " (about " +
+                      std::to_string(descriptors->soft > tools::descriptors_besides_connections
+                                         ? descriptors->soft -
+                                               tools::descriptors_besides_connections
+                                         : 0) +
+                      " companions at once)\n"
+                : std::string();
         std::printf("----\n%s%s%s"
                     "CSS-WC over WebSocket: ws://%s:%u/wc\n"
                     "Companion page: http://%s:%u/\n"
@@ -510,12 +530,12 @@ int run(const device_options& o, const tv::scenario& scenario) {
                     "Content ID: %s\n"
                     "Timelines: %s\n"
                     "A companion follows it with: ts-client --cii ws://%s:%u/cii\n"
-                    "%s"
+                    "%s%s"
                     "----\n",
                     cii_urls.c_str(), ts_urls.c_str(), wc_line.c_str(), host.c_str(), port,
                     host.c_str(), port, host.c_str(), port, host.c_str(), port,
                     id ? id->c_str() : "(none)", timelines.empty() ? "(none)" : timelines.c_str(),
-                    host.c_str(), port, dial_line.c_str());
+                    host.c_str(), port, descriptor_line.c_str(), dial_line.c_str());
         std::fflush(stdout);
     }
     truth("start");
