@@ -112,6 +112,7 @@ TEST(HostileFd, PastItsDescriptorLimitTheTvKeepsServingItsCompanionsAndRecovers)
         c->client->close();
     }
     io.stop(1s);
+    companions.clear(); // while their io_context exists, no longer running
     tv.signal(SIGTERM);
     EXPECT_EQ(tv.wait_exit(10s), 0) << tv.output();
 }

@@ -310,6 +310,8 @@ TEST(HostileHttp, DialRoutesAnswerHostileRequestsAndCompanionsAreUnaffected) {
     EXPECT_EQ(s.description_requests, 1U);
     EXPECT_GE(s.launch_refused, 1U);
     tv.server().stop();
+    tv.io.stop(1s);
+    companions.reset(); // while their io_context exists, no longer running
 }
 
 } // namespace

@@ -83,8 +83,13 @@ protected:
         if (good) {
             good->close();
         }
+        // The companions' clients go while their io_context exists but no longer runs.
+        if (tv) {
+            tv->server().stop();
+            tv->io.stop(1s);
+        }
+        good.reset();
         tv.reset();
-        good.reset(); // its clients' io_context has stopped
     }
 
     std::unique_ptr<pretend_tv> tv;

@@ -189,6 +189,9 @@ TEST(SlowConsumer, CiiNonReadersCostOneMessageEachWhileTwentyOthersGetEveryChang
     for (auto& c : others) {
         c->client->close();
     }
+    tv.server().stop();
+    tv.io.stop(1s);
+    others.clear(); // while their io_context exists, no longer running
 }
 
 /// Sends every text it is asked to, to every open connection (a pushing protocol).
@@ -288,6 +291,7 @@ TEST(SlowConsumer, PushedMessagesCloseANonReaderAtItsOutboxLimitWithTheConfigure
     }
     server.stop();
     io.stop(1s);
+    others.clear(); // while their io_context exists, no longer running
 }
 
 } // namespace
