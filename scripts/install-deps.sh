@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev       # unit and integration tests
   libbenchmark-dev                # microbenchmarks in bench/
   clang-format                    # style check in CI
+  clang libclang-rt-14-dev        # libFuzzer targets (fuzz preset, CI's fuzz phase): clang's runtimes
   nodejs npm                      # the BBC JavaScript peer for interoperability tests
   chromium                        # headless browser for the companion page test (tests/browser)
 )
