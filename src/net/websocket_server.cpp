@@ -93,11 +93,11 @@ bool unsafe_field_text(std::string_view text) {
     return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
-/// One queued WebSocket message.
 // The read buffer an open connection keeps between messages; a larger one (after a large
 // message) is freed, so idle connections cost little whatever they were once sent.
 constexpr std::size_t retained_read_bytes = 2048;
 
+/// One queued WebSocket message.
 struct outgoing_message {
     bool binary = false;
     std::shared_ptr<const std::string> data; // never null; possibly shared with other sessions
