@@ -37,6 +37,11 @@ bool ts_at(const recording_client& c, double seconds) {
 }
 
 TEST(HostileFd, PastItsDescriptorLimitTheTvKeepsServingItsCompanionsAndRecovers) {
+    if (sanitized) {
+        // The sanitizers' runtimes need descriptors of their own (UBSan tests memory through a
+        // pipe): in a process with none left they report errors that are not there.
+        GTEST_SKIP() << "a sanitized tv-device cannot run at its descriptor limit";
+    }
     child_process tv({"/bin/sh", "-c", "ulimit -n 64 && exec \"$0\" \"$@\" 2>&1",
                       bin_dir + "/tv-device", "127.0.0.1", "0", "127.0.0.1", "0", "--cycle", "0",
                       "--loglevel", "warning"},

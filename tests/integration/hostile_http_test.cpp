@@ -311,7 +311,10 @@ TEST(HostileHttp, DialRoutesAnswerHostileRequestsAndCompanionsAreUnaffected) {
     EXPECT_GE(s.launch_refused, 1U);
     tv.server().stop();
     tv.io.stop(1s);
-    companions.reset(); // while their io_context exists, no longer running
+    // While the TV's io_context exists, no longer running: the companions' clients and DIAL's
+    // routes hold timers of it.
+    companions.reset();
+    dial.reset();
 }
 
 } // namespace
