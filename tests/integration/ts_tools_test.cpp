@@ -2,6 +2,7 @@
 // timeline must match the TV's own timeline (both read CLOCK_MONOTONIC, so the truth is known)
 // through pause, resume, jumps and unavailability.
 #include "support/child_process.hpp"
+#include "support/timeline_truth.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -21,42 +22,11 @@ namespace {
 using namespace std::chrono_literals;
 using dvbcss::test::child_process;
 using dvbcss::test::lines_of;
+using dvbcss::test::truth_of;
+using dvbcss::test::truth_point;
 
 const std::string bin_dir = DVBCSS_BIN_DIR;
 constexpr auto pts = "urn:dvb:css:timeline:pts";
-
-/// One state of the TV's timeline from its --json truth lines.
-struct truth_point {
-    std::int64_t monotonic_ns = 0;
-    std::int64_t wall_clock_ns = 0;
-    std::optional<std::int64_t> content_time;
-    double speed = 0;
-    double tick_rate = 0;
-};
-
-std::vector<truth_point> truth_of(const std::string& output, const std::string& selector) {
-    std::vector<truth_point> points;
-    for (const auto& line : lines_of(output)) {
-        if (line.empty() || line.front() != '{') {
-            continue;
-        }
-        const auto j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded() || j.value("event", "") != "timeline" ||
-            j.value("selector", "") != selector) {
-            continue;
-        }
-        truth_point p;
-        p.monotonic_ns = j.at("monotonic_ns").get<std::int64_t>();
-        p.wall_clock_ns = j.at("wall_clock_ns").get<std::int64_t>();
-        if (!j.at("content_time").is_null()) {
-            p.content_time = j.at("content_time").get<std::int64_t>();
-            p.speed = j.at("speed").get<double>();
-        }
-        p.tick_rate = j.at("tick_rate").get<double>();
-        points.push_back(p);
-    }
-    return points;
-}
 
 /// One status line of ts-client --json.
 struct estimate {
