@@ -16,6 +16,12 @@ packages=(
   clang libclang-rt-14-dev        # libFuzzer targets (fuzz preset, CI's fuzz phase): clang's runtimes
   nodejs npm                      # the BBC JavaScript peer for interoperability tests
   chromium                        # headless browser for the companion page test (tests/browser)
+  # real media (dvbcss::media, tv-device --media, ts-client --play) and its tests
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev   # GStreamer: pipelines, clocks, segments
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good    # demuxers (qtdemux), audio sinks, panning
+  gstreamer1.0-plugins-bad gstreamer1.0-libav            # tsdemux, mpegtsmux; AAC/MP2 codecs
+  gstreamer1.0-tools gstreamer1.0-pulseaudio             # gst-launch-1.0 (test media), pulsesink/src
+  pulseaudio pulseaudio-utils                            # the media tests' own null-sink sound server
 )
 
 missing=()

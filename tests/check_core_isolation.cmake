@@ -17,7 +17,7 @@ if(NOT DEFINED ROOT)
   message(FATAL_ERROR "usage: cmake -DROOT=<source tree> -P check_core_isolation.cmake")
 endif()
 
-set(core_areas clock wc cii ts json tv dial)
+set(core_areas clock wc cii ts json tv dial media)
 
 # The one place that reads the OS clock: clock::monotonic_time_source, the root every clock tree
 # is given in production (tests give a fake one). Everything else gets time through it.
