@@ -1,0 +1,66 @@
+#pragma once
+/// Recovers the stream's own PES presentation timestamps (PTS) from MPEG transport stream bytes
+/// (ISO/IEC 13818-1 clauses 2.4.3 and 2.4.3.6), as a TV needs for `urn:dvb:css:timeline:pts`:
+/// GStreamer's tsdemux outputs timestamps that are not the stream's PTS, so the bytes are read
+/// before the demuxer.
+///
+/// Fed bytes in any pieces; works on 188-byte packets, resynchronising on the 0x47 sync byte
+/// (a sync byte is trusted when the byte 188 further is one too, or when no more is buffered).
+/// No PAT/PMT needed: every packet that starts a PES (payload_unit_start_indicator) whose header
+/// carries a PTS is reported. Hostile-input safe: memory is bounded (one partial packet and at
+/// most `max_tracked_pids` first PTS values), every length is checked against the packet.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace dvbcss::media {
+
+/// One PES start: the packet's PID, the PES stream_id (0xC0-0xDF audio, 0xE0-0xEF video, ...)
+/// and its 33-bit PTS (90 kHz ticks).
+struct pes_pts {
+    std::uint16_t pid = 0;
+    std::uint8_t stream_id = 0;
+    std::int64_t pts = 0;
+
+    friend bool operator==(const pes_pts&, const pes_pts&) = default;
+};
+
+/// Thread safety: distinct objects safe; shared objects unsafe.
+class pts_scanner {
+public:
+    /// PIDs whose first PTS is remembered (later new PIDs are still reported by `feed`).
+    static constexpr std::size_t max_tracked_pids = 64;
+
+    /// Scans `bytes` (the next bytes of the stream) and returns the PES starts with a PTS found
+    /// in the packets completed by them, in stream order.
+    std::vector<pes_pts> feed(std::span<const std::uint8_t> bytes);
+
+    /// The first PTS seen on `pid`, if any.
+    [[nodiscard]] std::optional<std::int64_t> first_pts(std::uint16_t pid) const noexcept;
+
+    /// The first PES start with a PTS seen on any PID.
+    [[nodiscard]] std::optional<pes_pts> first() const noexcept {
+        return firsts_.empty() ? std::nullopt : std::optional<pes_pts>(firsts_.front());
+    }
+
+    /// Whole packets scanned, and bytes skipped looking for a sync byte.
+    [[nodiscard]] std::uint64_t packets() const noexcept { return packets_; }
+
+    [[nodiscard]] std::uint64_t skipped_bytes() const noexcept { return skipped_; }
+
+private:
+    void packet(std::span<const std::uint8_t, 188> p, std::vector<pes_pts>& out);
+
+    std::vector<std::uint8_t> pending_; // < 2 packets of not yet scanned bytes
+    std::vector<pes_pts> firsts_;       // first PTS per PID, in the order PIDs appeared
+    std::uint64_t packets_ = 0;
+    std::uint64_t skipped_ = 0;
+};
+
+/// The 33-bit PTS in the 5 bytes `b` of a PES header (marker bits not checked), or nullopt if
+/// the 4-bit prefix is neither '0010' nor '0011'.
+[[nodiscard]] std::optional<std::int64_t> decode_pts(std::span<const std::uint8_t, 5> b) noexcept;
+
+} // namespace dvbcss::media
