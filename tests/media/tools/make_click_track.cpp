@@ -4,17 +4,18 @@
 //
 //   make_click_track OUT.wav [--seconds S] [--rate HZ] [--seed N] [--onsets OUT.txt]
 //
-// Each click is a 3 kHz sine under a 1 ms raised-cosine attack and a 4 ms decay (5 ms long),
-// amplitude 0.5 of full scale; the first starts at 0.5 s, each next 300-700 ms after the previous
-// one (uniform, seeded). --onsets writes each click's start in seconds, one a line. Exit status:
-// 0 written, 1 the file could not be written, 2 usage error.
+// Each click is tests/media/support/click_synth.hpp's (5 ms of 3 kHz, half full scale); the first
+// starts at 0.5 s, each next 300-700 ms after the previous one (uniform, seeded). --onsets writes
+// each click's start in seconds, one a line. Exit status: 0 written, 1 the file could not be
+// written, 2 usage error.
+
+#include "../support/click_synth.hpp"
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <numbers>
 #include <random>
 #include <string>
 #include <vector>
@@ -77,23 +78,14 @@ int main(int argc, char** argv) {
     std::vector<double> onsets;
     std::mt19937_64 random(seed);
     std::uniform_real_distribution<double> gap(0.300, 0.700);
-    const double attack = 0.001;
-    const double length = 0.005;
-    const double pi = std::numbers::pi;
-    for (double t = 0.5; t + length + 0.1 < seconds; t += gap(random)) {
+    std::vector<double> track(frames, 0.0);
+    for (double t = 0.5; t + dvbcss::test::media::click_length_s + 0.1 < seconds;
+         t += gap(random)) {
         onsets.push_back(t);
-        const auto first = static_cast<std::size_t>(std::ceil(t * static_cast<double>(rate)));
-        for (std::size_t n = first;; ++n) {
-            const double dt = static_cast<double>(n) / static_cast<double>(rate) - t;
-            if (dt >= length || n >= frames) {
-                break;
-            }
-            const double envelope =
-                dt < attack ? 0.5 - 0.5 * std::cos(pi * dt / attack)
-                            : 0.5 + 0.5 * std::cos(pi * (dt - attack) / (length - attack));
-            const double v = 0.5 * envelope * std::sin(2.0 * pi * 3000.0 * dt);
-            samples[n] = static_cast<std::int16_t>(std::lround(v * 32767.0));
-        }
+        dvbcss::test::media::add_click(track, 1, 0, static_cast<double>(rate), t);
+    }
+    for (std::size_t n = 0; n < frames; ++n) {
+        samples[n] = static_cast<std::int16_t>(std::lround(track[n] * 32767.0));
     }
 
     std::ofstream out(out_path, std::ios::binary);

@@ -1,0 +1,66 @@
+// The end-to-end harness proven without tv-device or ts-client: the test's own PulseAudio server,
+// the monitor recording and the click analysis measure stand-ins with a known offset. The
+// stand-ins are one gst-launch-1.0 pipeline decoding clicks.ts twice, one copy panned left (the
+// "TV") and one panned right (the "companion"), mixed into one pulsesink with the companion's
+// mixer pad offset by a known amount: the offset the analysis reports must be that amount.
+
+#include "media/support/e2e_session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <thread>
+
+namespace {
+
+using namespace dvbcss::test::media;
+
+const std::string media_dir = DVBCSS_TEST_MEDIA_DIR;
+
+// Plays `file` for `seconds` with the right copy `delay_ms` late, recorded by `session`.
+void play_stand_ins(e2e_session& session, const std::string& file, double delay_ms,
+                    double seconds) {
+    const auto offset_ns = static_cast<long long>(delay_ms * 1e6);
+    const std::string copy = "filesrc location=" + file + " ! decodebin ! audioconvert ! ";
+    const std::string log = session.server().directory() + "/stand-ins.log";
+    const pid_t pid = spawn_logged(
+        {"sh", "-c",
+         "exec gst-launch-1.0 -q audiomixer name=mix sink_1::offset=" + std::to_string(offset_ns) +
+             " ! audio/x-raw,rate=48000,channels=2 ! pulsesink " + copy +
+             "audiopanorama panorama=-1 ! mix.sink_0 " + copy +
+             "audiopanorama panorama=1 ! mix.sink_1"},
+        log);
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop_process(pid, SIGINT, std::chrono::milliseconds(3000));
+    const std::string text = file_text(log);
+    EXPECT_EQ(text.find("ERROR"), std::string::npos) << text;
+}
+
+class E2eStandIn : public ::testing::TestWithParam<double> {};
+
+TEST_P(E2eStandIn, KnownOffsetIsMeasuredWithinFifthOfAMillisecond) {
+    const double delay_ms = GetParam();
+    e2e_session session;
+    const std::string why = session.start();
+    ASSERT_TRUE(why.empty()) << why;
+    play_stand_ins(session, media_dir + "/clicks.ts", delay_ms, 6.0);
+    const auto pairs = session.finish();
+    const auto f = figures_of(pairs, 0.0);
+    print_figures("stand-ins " + std::to_string(delay_ms) + " ms", f);
+    ASSERT_GE(f.paired, 8u) << "clicks found: left " << session.tv_onsets().size() << ", right "
+                            << session.companion_onsets().size();
+    EXPECT_LE(f.tv_only + f.companion_only, 1u);
+    EXPECT_NEAR(f.median_signed_ms, delay_ms, 0.2);
+    for (const auto& p : pairs) {
+        if (p.offset_ms) {
+            EXPECT_NEAR(*p.offset_ms, delay_ms, 0.2) << "click at " << p.time_s() << " s";
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Delays, E2eStandIn, ::testing::Values(0.0, 10.0, 2.5));
+
+} // namespace
