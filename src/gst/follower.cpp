@@ -1,0 +1,192 @@
+#include <dvbcss/gst/follower.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+namespace dvbcss::gst {
+namespace {
+
+media::timeline_mapping choose_timeline(const media_pipeline& pipeline,
+                                        const follower_options& options) {
+    if (options.timeline) {
+        return *options.timeline;
+    }
+    std::string carried;
+    for (const auto& t : pipeline.timelines()) {
+        if (t.selector == options.selector) {
+            return t;
+        }
+        carried += (carried.empty() ? "" : ", ") + t.selector;
+    }
+    throw std::invalid_argument("the TV's timeline " + options.selector + " is not carried by " +
+                                pipeline.uri() + " (it carries " +
+                                (carried.empty() ? std::string("none") : carried) + ")");
+}
+
+bool is(const char* a, const char* b) {
+    return std::strcmp(a, b) == 0;
+}
+
+} // namespace
+
+follower::follower(media_pipeline& pipeline, wall_clock_gst_clock& clock,
+                   boost::asio::any_io_executor owner, follower_options options,
+                   report_handler on_report)
+    : pipeline_(&pipeline)
+    , clock_(&clock)
+    , options_(std::move(options))
+    , on_report_(std::move(on_report))
+    , timeline_(choose_timeline(pipeline, options_))
+    , preroll_ns_(options_.preroll_ns)
+    , timeout_(std::move(owner)) {}
+
+follower::~follower() {
+    timeout_.cancel();
+}
+
+media_pipeline_options follower::pipeline_options(media_pipeline_options base,
+                                                  const wall_clock_gst_clock& clock) {
+    base.clock = clock.native();
+    base.manage_base_time = true;
+    return base;
+}
+
+void follower::on_control_timestamp(const ts::control_timestamp& ct) {
+    tv_ = ct;
+    plan_and_apply("control_timestamp");
+}
+
+void follower::on_media_event(const media_event& e) {
+    switch (e.kind) {
+    case media_event_kind::timelines_known:
+    case media_event_kind::error:
+        return;
+    default:
+        plan_and_apply(to_string(e.kind));
+    }
+}
+
+void follower::on_wall_clock_changed() {
+    plan_and_apply("wall_clock");
+}
+
+follower_report follower::make_report(const char* trigger) const {
+    follower_report r;
+    r.trigger = trigger;
+    const auto now = clock_->now();
+    r.clock_offset_ns = now.pipeline_ns - now.wall_clock_ns;
+    if (!tv_) {
+        return r;
+    }
+    media::follow_input in;
+    in.tv = *tv_;
+    in.timeline = timeline_;
+    in.player = pipeline_->state();
+    in.now_ns = now.wall_clock_ns;
+    in.render_delay_ns = options_.render_delay_ns;
+    in.preroll_ns = preroll_ns_;
+    in.duration_ns = pipeline_->duration_ns();
+    r.plan = media::plan_follow(in, options_.thresholds);
+    if (r.plan.offset_ns) {
+        // The pipeline renders by its own clock: ahead of the estimate by clock_offset_ns, so the
+        // player is that much (times its rate) further on than the plan saw.
+        const double rate = in.player.playing ? in.player.seg.effective_rate() : 0.0;
+        r.offset_ns = *r.plan.offset_ns +
+                      static_cast<std::int64_t>(static_cast<double>(r.clock_offset_ns) * rate);
+    }
+    return r;
+}
+
+follower_report follower::measure() const {
+    return make_report("measure");
+}
+
+void follower::wait_for(waiting_for w) {
+    waiting_ = w;
+    timeout_.expires_after(std::chrono::nanoseconds(options_.settle_timeout_ns));
+    timeout_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec && waiting_ != waiting_for::nothing) {
+            waiting_ = waiting_for::nothing;
+            plan_and_apply("timeout");
+        }
+    });
+}
+
+void follower::plan_and_apply(const char* trigger) {
+    if (!tv_) {
+        return;
+    }
+    if (waiting_ != waiting_for::nothing) {
+        // A seek, pause or rate change is under way: plan again only once the pipeline says it
+        // is done (prerolled and paused for a seek or a pause, the new rate at the sink).
+        const auto player = pipeline_->state();
+        bool done = false;
+        switch (waiting_) {
+        case waiting_for::seek:
+        case waiting_for::pause:
+            done = (is(trigger, "seek_done") || is(trigger, "paused")) && !player.playing &&
+                   player.paused_position_ns.has_value();
+            break;
+        case waiting_for::rate:
+            done = is(trigger, "rate_changed") || is(trigger, "seek_done");
+            break;
+        case waiting_for::nothing:
+            break;
+        }
+        if (!done) {
+            return;
+        }
+        if (waiting_ == waiting_for::seek) {
+            const auto took = clock_->now().wall_clock_ns - seek_started_ns_;
+            preroll_ns_ = std::max(preroll_ns_, took + took / 2);
+        }
+        waiting_ = waiting_for::nothing;
+        timeout_.cancel();
+    }
+    auto report = make_report(trigger);
+    const auto& plan = report.plan;
+    switch (plan.action) {
+    case media::follow_action::nothing:
+        break;
+    case media::follow_action::set_base_time:
+        pipeline_->set_base_time(*plan.base_time_ns);
+        ++rebases_;
+        break;
+    case media::follow_action::play:
+        pipeline_->set_base_time(*plan.base_time_ns);
+        pipeline_->play();
+        ++rebases_;
+        break;
+    case media::follow_action::seek:
+        pipeline_->pause();
+        seek_started_ns_ = clock_->now().wall_clock_ns;
+        if (pipeline_->seek(std::max<std::int64_t>(0, *plan.stream_time_ns), true)) {
+            ++seeks_;
+            wait_for(waiting_for::seek);
+        }
+        break;
+    case media::follow_action::pause:
+        pipeline_->pause();
+        break;
+    case media::follow_action::pause_at:
+        pipeline_->pause();
+        if (plan.stream_time_ns &&
+            pipeline_->seek(std::max<std::int64_t>(0, *plan.stream_time_ns), true)) {
+            ++seeks_;
+            wait_for(waiting_for::pause);
+        }
+        break;
+    case media::follow_action::change_rate:
+        if (pipeline_->set_rate(*plan.rate)) {
+            wait_for(waiting_for::rate);
+        }
+        break;
+    }
+    if (on_report_) {
+        on_report_(report);
+    }
+}
+
+} // namespace dvbcss::gst
