@@ -30,6 +30,18 @@ inline constexpr std::chrono::seconds websocket_ping_timeout{30};
 /// Time allowed for a WebSocket/HTTP handshake to complete.
 inline constexpr std::chrono::seconds handshake_timeout{10};
 
+/// WebSocket/HTTP connections a server lets be in their HTTP phase (request or upgrade under way)
+/// at once. Each holds a descriptor and up to 8 KiB of request header; past this many the server
+/// stops accepting (new connections wait in the kernel's listen backlog) until one finishes or
+/// times out, so a slowloris crowd cannot take every descriptor. Handshakes finish in well under
+/// a millisecond, so 1 024 in flight still admits thousands of companions a second.
+inline constexpr std::size_t max_pending_handshakes = 1024;
+
+/// A write to a WebSocket peer that has not completed after this long means the peer stopped
+/// reading (its receive window and our send buffer are full): the socket is dropped. A peer that
+/// only sends never goes idle, so the idle timeout alone would keep it for ever.
+inline constexpr std::chrono::seconds websocket_write_timeout{30};
+
 /// Longest a CSS-WC client waits for a follow-up after a type-2 response (as the BBC JS client).
 inline constexpr std::chrono::seconds wc_followup_timeout{3};
 

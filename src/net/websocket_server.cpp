@@ -10,6 +10,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
@@ -151,9 +152,13 @@ struct websocket_server::impl : std::enable_shared_from_this<websocket_server::i
         : io_executor(std::move(executor))
         , acceptor_strand(asio::make_strand(io_executor))
         , acceptor(acceptor_strand)
+        , write_watch(acceptor_strand)
         , config(std::move(cfg)) {}
 
     asio::awaitable<void> accept_loop(std::shared_ptr<impl> self);
+    /// Drops the sockets of open sessions whose write has been in flight for longer than
+    /// `config.write_timeout` (peers that stopped reading), checking twice per timeout.
+    asio::awaitable<void> watch_writes(std::shared_ptr<impl> self);
     void do_stop();
 
     std::shared_ptr<detail::websocket_endpoint_state> find_endpoint(std::string_view path) const {
@@ -196,9 +201,13 @@ struct websocket_server::impl : std::enable_shared_from_this<websocket_server::i
 
     const asio::any_io_executor io_executor;
     const asio::strand<asio::any_io_executor> acceptor_strand;
-    tcp::acceptor acceptor; // used on acceptor_strand only
+    tcp::acceptor acceptor;         // used on acceptor_strand only
+    asio::steady_timer write_watch; // used on acceptor_strand only
     const websocket_server_config config;
     std::atomic<connection_id> next_id{1};
+    /// Sessions still in their HTTP phase (counted from accept until the upgrade completes or
+    /// the connection ends); the accept loop pauses at `config.max_pending_handshakes`.
+    std::atomic<std::size_t> pending_handshakes{0};
     peer_event_log peer_log;
 
     mutable std::mutex mutex;
@@ -223,6 +232,33 @@ public:
         , deadline_(executor_)
         , response_timer_(executor_) {
         info_.id = id;
+        server_->pending_handshakes.fetch_add(1);
+    }
+
+    ~server_session() override { leave_http_phase(); }
+
+    server_session(const server_session&) = delete;
+    server_session& operator=(const server_session&) = delete;
+
+    /// Called by the server's write watch (any thread): drops the socket if the write in flight
+    /// started before `stalled_since_ns` (monotonic ns) and is still in flight.
+    void drop_if_write_stalled(std::int64_t stalled_since_ns) {
+        asio::post(executor_, [self = shared_from_this(), stalled_since_ns] {
+            const auto since = self->write_since_ns_.load(std::memory_order_relaxed);
+            if (since == 0 || since > stalled_since_ns || self->phase_ != phase::open) {
+                return;
+            }
+            self->peer_log(peer_event_log::kind::misbehaviour, log::level::warning,
+                           self->who() + ": peer stopped reading (a write has waited " +
+                               std::to_string((monotonic_now_ns() - since) / 1'000'000) +
+                               " ms); dropping the socket");
+            beast::get_lowest_layer(self->ws_).close();
+        });
+    }
+
+    /// Monotonic ns at which the write in flight started, 0 if none (read by the write watch).
+    [[nodiscard]] std::int64_t write_since_ns() const noexcept {
+        return write_since_ns_.load(std::memory_order_relaxed);
     }
 
     void start() {
@@ -314,7 +350,22 @@ private:
         server_->untrack(info_.id);
     }
 
+    /// Ends this connection's count among the server's pending handshakes (once).
+    void leave_http_phase() noexcept {
+        if (counted_pending_) {
+            counted_pending_ = false;
+            server_->pending_handshakes.fetch_sub(1);
+        }
+    }
+
     asio::awaitable<void> serve(const websocket_server_config& config) {
+        // Leaves the pending-handshake count however the HTTP phase ends.
+        struct http_phase_guard {
+            server_session& session;
+
+            ~http_phase_guard() { session.leave_http_phase(); }
+        } const guard{*this};
+
         // HTTP requests, one after another while the peer keeps the connection alive, until one
         // is a WebSocket upgrade (which ends in `open_websocket`) or the connection ends.
         for (unsigned served = 0;;) {
@@ -328,6 +379,10 @@ private:
                 auto [ec, n] =
                     co_await http::async_read_header(ws_.next_layer(), buffer_, parser, use_tuple);
                 static_cast<void>(n);
+                if (ec == http::error::header_limit) {
+                    co_await refuse_oversized_header(config);
+                    co_return;
+                }
                 if (ec) {
                     if (served == 0 || parser.got_some()) {
                         peer_log(peer_event_log::kind::http, log::level::debug,
@@ -364,7 +419,31 @@ private:
         // What the HTTP phase read into the buffer is gone; an idle connection keeps no more
         // than the read in progress needs.
         buffer_.shrink_to_fit();
+        leave_http_phase();
         co_await run_websocket();
+    }
+
+    /// HTTP 431 for a request header over `max_http_header_bytes`, then a bounded drain so the
+    /// peer reads the answer rather than a reset.
+    asio::awaitable<void> refuse_oversized_header(const websocket_server_config& config) {
+        peer_log(peer_event_log::kind::http, log::level::info,
+                 "refused a request from " + describe(info_.remote) + ": HTTP 431 (header over " +
+                     std::to_string(config.max_http_header_bytes) + " bytes)");
+        http::response<http::string_body> response{http::status::request_header_fields_too_large,
+                                                   11};
+        response.set(http::field::server, server_header);
+        response.set(http::field::content_type, "text/plain");
+        response.body() = "Request Header Fields Too Large";
+        response.keep_alive(false);
+        response.prepare_payload();
+        beast::get_lowest_layer(ws_).expires_after(config.handshake_timeout);
+        auto [ec, n] = co_await http::async_write(ws_.next_layer(), response, use_tuple);
+        static_cast<void>(n);
+        if (ec) {
+            beast::get_lowest_layer(ws_).close();
+            co_return;
+        }
+        co_await drain_and_close();
     }
 
     /// Answers a request for a WebSocket endpoint: true once the upgrade is done and the
@@ -533,11 +612,13 @@ private:
         outbox_bytes_ -= message.data->size();
         ws_.binary(message.binary);
         writing_ = true;
+        write_since_ns_.store(monotonic_now_ns(), std::memory_order_relaxed);
         const auto& bytes = *message.data;
         ws_.async_write(asio::buffer(bytes),
                         [self = shared_from_this(),
                          data = std::move(message.data)](error_code ec, std::size_t /*n*/) {
                             self->writing_ = false;
+                            self->write_since_ns_.store(0, std::memory_order_relaxed);
                             if (ec) {
                                 return; // the reader sees the failure too and ends the session
                             }
@@ -903,9 +984,11 @@ private:
     phase phase_ = phase::http;
     std::deque<outgoing_message> outbox_;
     std::size_t outbox_bytes_ = 0;
-    bool pending_ = false;       // the handler has something to take when the outbox drains
-    bool writing_ = false;       // a write or the closing handshake is in flight
-    bool close_started_ = false; // the closing handshake has been started
+    bool pending_ = false;        // the handler has something to take when the outbox drains
+    bool writing_ = false;        // a write or the closing handshake is in flight
+    bool counted_pending_ = true; // still counted in the server's pending handshakes
+    std::atomic<std::int64_t> write_since_ns_{0}; // start of the message write in flight, or 0
+    bool close_started_ = false;                  // the closing handshake has been started
     close_info close_request_;
     error_code read_error_;
     std::uint64_t request_number_ = 0;      // HTTP requests read on this connection
@@ -930,7 +1013,22 @@ void websocket_server::impl::untrack(connection_id id) {
 
 asio::awaitable<void> websocket_server::impl::accept_loop(std::shared_ptr<impl> self) {
     asio::steady_timer backoff(acceptor_strand);
+    const std::size_t max_pending = std::max<std::size_t>(config.max_pending_handshakes, 1);
     for (;;) {
+        // Too many connections in their HTTP phase: stop accepting until one finishes (new ones
+        // wait in the kernel's listen backlog), checking every 5 ms.
+        if (pending_handshakes.load() >= max_pending) {
+            peer_log.write(peer_event_log::kind::http, log::level::warning,
+                           std::to_string(max_pending) +
+                               " connections are in their HTTP handshake; accepting paused");
+            while (pending_handshakes.load() >= max_pending && acceptor.is_open()) {
+                backoff.expires_after(std::chrono::milliseconds(5));
+                co_await backoff.async_wait(use_tuple);
+            }
+            if (!acceptor.is_open()) {
+                co_return;
+            }
+        }
         // Each connection gets its own strand, so sessions never need locks among themselves.
         const asio::any_io_executor session_executor = asio::make_strand(io_executor);
         auto [ec, socket] = co_await acceptor.async_accept(session_executor, use_tuple);
@@ -955,6 +1053,41 @@ asio::awaitable<void> websocket_server::impl::accept_loop(std::shared_ptr<impl> 
     }
 }
 
+asio::awaitable<void> websocket_server::impl::watch_writes(std::shared_ptr<impl> self) {
+    static_cast<void>(self); // keeps this impl alive while the watch runs
+    const auto timeout = config.write_timeout;
+    const auto period = std::clamp<std::chrono::milliseconds>(
+        timeout / 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    for (;;) {
+        write_watch.expires_after(period);
+        auto [ec] = co_await write_watch.async_wait(use_tuple);
+        if (ec) {
+            co_return; // stopped
+        }
+        const std::int64_t stalled_since =
+            monotonic_now_ns() -
+            std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+        std::vector<std::shared_ptr<server_session>> stalled;
+        {
+            const std::lock_guard lock(mutex);
+            if (stopping) {
+                co_return;
+            }
+            for (const auto& entry : sessions) {
+                if (auto session = entry.second.lock()) {
+                    const auto since = session->write_since_ns();
+                    if (since != 0 && since <= stalled_since) {
+                        stalled.push_back(std::move(session));
+                    }
+                }
+            }
+        }
+        for (const auto& session : stalled) {
+            session->drop_if_write_stalled(stalled_since);
+        }
+    }
+}
+
 void websocket_server::impl::do_stop() {
     std::vector<std::shared_ptr<server_session>> live;
     {
@@ -972,6 +1105,7 @@ void websocket_server::impl::do_stop() {
     asio::post(acceptor_strand, [self = shared_from_this()] {
         error_code ignored;
         self->acceptor.close(ignored);
+        self->write_watch.cancel();
     });
     for (const auto& session : live) {
         session->post_shutdown();
@@ -1056,6 +1190,9 @@ error_code websocket_server::start() {
                            log::write(log::level::error, log_name, "accept loop failed");
                        }
                    });
+    if (impl_->config.write_timeout.count() > 0) {
+        asio::co_spawn(impl_->acceptor_strand, impl_->watch_writes(impl_), asio::detached);
+    }
     log::write(log::level::info, log_name, "listening on " + describe(impl_->bound));
     return {};
 }

@@ -374,7 +374,7 @@ TEST_F(HostileWs, SlowlorisUpgradesAreDroppedAtTheHandshakeTimeout) {
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, UpgradeWithAHundredKibHeaderIsRefused) {
+TEST_F(HostileWs, UpgradeWithAHundredKibHeaderGets431) {
     start();
     hostile_peer peer(tv->endpoint());
     ASSERT_TRUE(peer.connected());
@@ -384,15 +384,15 @@ TEST_F(HostileWs, UpgradeWithAHundredKibHeaderIsRefused) {
         "X-Padding: " +
             std::string(100 * 1024, 'a') + "\r\n\r\n",
         3s);
-    // The header limit (8 KiB) is passed: the server drops the connection without an answer
-    // (and a rate-limited debug line); nothing is upgraded.
+    // The header limit (8 KiB) is passed: HTTP 431 (and a rate-limited line), then the server
+    // closes; nothing is upgraded.
     EXPECT_TRUE(peer.closed_by_server(5s));
-    EXPECT_EQ(peer.received(), "");
+    EXPECT_EQ(peer.received().rfind("HTTP/1.1 431", 0), 0U) << peer.received().substr(0, 200);
     EXPECT_EQ(tv->ts.endpoint().connection_count(), 1U);
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, UpgradeWithTenThousandHeadersIsRefused) {
+TEST_F(HostileWs, UpgradeWithTenThousandHeadersGets431) {
     start();
     hostile_peer peer(tv->endpoint());
     ASSERT_TRUE(peer.connected());
@@ -404,11 +404,37 @@ TEST_F(HostileWs, UpgradeWithTenThousandHeadersIsRefused) {
     }
     request += "\r\n";
     peer.write(request, 3s);
-    // The header limit (8 KiB) is passed: the server drops the connection without an answer
-    // (and a rate-limited debug line); nothing is upgraded.
+    // The header limit (8 KiB) is passed: HTTP 431, then the server closes; nothing is upgraded.
     EXPECT_TRUE(peer.closed_by_server(5s));
-    EXPECT_EQ(peer.received(), "");
+    EXPECT_EQ(peer.received().rfind("HTTP/1.1 431", 0), 0U) << peer.received().substr(0, 200);
     EXPECT_EQ(tv->cii.endpoint().connection_count(), 1U);
+    EXPECT_TRUE(good->still_served());
+}
+
+TEST_F(HostileWs, HandshakesPastTheLimitWaitInTheBacklogUntilOneEnds) {
+    net::websocket_server_config transport;
+    transport.handshake_timeout = 1s;
+    transport.max_pending_handshakes = 4;
+    start(transport);
+    // Four silent connections hold every handshake slot until the handshake timeout drops them.
+    std::vector<std::unique_ptr<hostile_peer>> silent;
+    for (int i = 0; i < 4; ++i) {
+        silent.push_back(std::make_unique<hostile_peer>(tv->endpoint()));
+        ASSERT_TRUE(silent.back()->connected());
+    }
+    std::this_thread::sleep_for(200ms); // the server has accepted all four
+    const auto started = clock_type::now();
+    hostile_peer waiting(tv->endpoint()); // connects: the kernel's backlog holds it
+    ASSERT_TRUE(waiting.connected());
+    const auto answer = waiting.upgrade("/ts");
+    const auto waited = clock_type::now() - started;
+    EXPECT_EQ(answer.rfind("HTTP/1.1 101", 0), 0U) << answer;
+    EXPECT_GE(waited, 500ms) << "answered while every handshake slot was taken";
+    EXPECT_LT(waited, 5s);
+    for (const auto& peer : silent) {
+        EXPECT_TRUE(peer->closed_by_server(3s));
+    }
+    EXPECT_EQ(tv->ts.endpoint().connection_count(), 2U);
     EXPECT_TRUE(good->still_served());
 }
 

@@ -294,5 +294,50 @@ TEST(SlowConsumer, PushedMessagesCloseANonReaderAtItsOutboxLimitWithTheConfigure
     others.clear(); // while their io_context exists, no longer running
 }
 
+TEST(SlowConsumer, APeerThatStopsReadingButKeepsSendingIsDroppedAtTheWriteTimeout) {
+    broadcaster handler;
+    io_threads io(1);
+    net::websocket_server_config transport;
+    transport.write_timeout = 500ms;
+    net::websocket_server server(io.context.get_executor(), transport);
+    net::websocket_endpoint_config config;
+    config.max_outbox_messages = 1000;          // the outbox never overflows here:
+    config.max_outbox_bytes = 64 * 1024 * 1024; // only the write timeout can end it
+    auto& endpoint = server.add_endpoint("/push", handler, config);
+    ASSERT_FALSE(server.start());
+
+    hostile_peer stalled(server.local_endpoint(), 4096);
+    ASSERT_EQ(stalled.upgrade("/push").rfind("HTTP/1.1 101", 0), 0U);
+    ASSERT_TRUE(eventually([&] { return endpoint.connection_count() == 1; }));
+    const auto id = endpoint.connections().at(0);
+    // 8 MiB in four messages: more than the kernel buffers between the two ends hold, so the
+    // first write cannot complete while the peer does not read.
+    const std::string payload(2 * 1024 * 1024, 'x');
+    for (int i = 0; i < 4; ++i) {
+        endpoint.send(id, payload);
+    }
+    const auto started = clock_type::now();
+    // The peer keeps sending (pings), so it never looks idle; it just never reads.
+    bool closed = false;
+    while (!closed && clock_type::now() - started < 10s) {
+        stalled.write(ws_frame(opcode::ping, "still here"), 100ms);
+        std::this_thread::sleep_for(50ms);
+        const std::lock_guard lock(handler.mutex);
+        closed = handler.closed.count(id) == 1;
+    }
+    const auto after = clock_type::now() - started;
+    ASSERT_TRUE(closed) << "the non-reader was never dropped";
+    {
+        const std::lock_guard lock(handler.mutex);
+        EXPECT_EQ(handler.closed.at(id), 1006); // dropped: no closing handshake possible
+    }
+    std::cout << "[ figures ] non-reader dropped " << ms(after) << " after its write stalled"
+              << std::endl;
+    EXPECT_GE(after, 400ms);
+    EXPECT_LT(after, 5s);
+    server.stop();
+    io.stop(1s);
+}
+
 } // namespace
 } // namespace dvbcss::test

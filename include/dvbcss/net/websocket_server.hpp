@@ -36,8 +36,15 @@ struct websocket_server_config {
     bool keep_alive_pings = true;
     /// Largest message accepted (bytes); a bigger one closes the connection with 1009.
     std::size_t read_message_max = limits::max_json_message_bytes;
-    /// Largest HTTP request header accepted (bytes).
+    /// Largest HTTP request header accepted (bytes); a larger one gets HTTP 431.
     std::size_t max_http_header_bytes = 8 * 1024;
+    /// Connections allowed in their HTTP phase at once (request or upgrade under way); past it
+    /// the server stops accepting until one finishes, so further connections wait in the listen
+    /// backlog. At least 1.
+    std::size_t max_pending_handshakes = limits::max_pending_handshakes;
+    /// A write to an open WebSocket connection that has not completed in this time (the peer
+    /// stopped reading) drops the socket; `on_close` then reports 1006. Zero: no limit.
+    std::chrono::milliseconds write_timeout = limits::websocket_write_timeout;
     /// After the server asks to close a connection (disable, stop, overflow, protocol error),
     /// the socket is dropped if the closing handshake has not finished within this time.
     std::chrono::milliseconds close_timeout{2000};
