@@ -1,0 +1,794 @@
+#include "gst/mp4_file.hpp"
+
+#include <dvbcss/gst/init.hpp>
+#include <dvbcss/gst/media_pipeline.hpp>
+#include <dvbcss/media/pts_scanner.hpp>
+#include <dvbcss/media/segment.hpp>
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include <gst/audio/audio.h>
+#include <gst/gst.h>
+
+namespace dvbcss::gst {
+
+const char* to_string(container_kind k) noexcept {
+    switch (k) {
+    case container_kind::mpeg_ts:
+        return "mpeg_ts";
+    case container_kind::mp4:
+        return "mp4";
+    case container_kind::other:
+        return "other";
+    case container_kind::unknown:
+        break;
+    }
+    return "unknown";
+}
+
+const char* to_string(media_event_kind k) noexcept {
+    switch (k) {
+    case media_event_kind::playing:
+        return "playing";
+    case media_event_kind::paused:
+        return "paused";
+    case media_event_kind::seek_done:
+        return "seek_done";
+    case media_event_kind::rate_changed:
+        return "rate_changed";
+    case media_event_kind::latency_changed:
+        return "latency_changed";
+    case media_event_kind::looped:
+        return "looped";
+    case media_event_kind::end_of_stream:
+        return "end_of_stream";
+    case media_event_kind::timelines_known:
+        return "timelines_known";
+    case media_event_kind::error:
+        break;
+    }
+    return "error";
+}
+
+namespace {
+
+template <class T>
+struct g_deleter {
+    void operator()(T* p) const noexcept { g_free(p); }
+};
+
+using g_string = std::unique_ptr<gchar, g_deleter<gchar>>;
+
+struct error_deleter {
+    void operator()(GError* e) const noexcept { g_error_free(e); }
+};
+
+using g_error = std::unique_ptr<GError, error_deleter>;
+
+struct object_deleter {
+    void operator()(gpointer p) const noexcept { gst_object_unref(p); }
+};
+template <class T>
+using gst_ptr = std::unique_ptr<T, object_deleter>;
+
+std::string path_part(const std::string& uri) {
+    const auto slash = uri.find_last_of('/');
+    return slash == std::string::npos ? uri : uri.substr(slash + 1);
+}
+
+media::segment from_gst(const GstSegment& s) {
+    media::segment out;
+    out.rate = s.rate;
+    out.applied_rate = s.applied_rate;
+    out.start = static_cast<std::int64_t>(s.start);
+    if (GST_CLOCK_TIME_IS_VALID(s.stop)) {
+        out.stop = static_cast<std::int64_t>(s.stop);
+    }
+    out.time = GST_CLOCK_TIME_IS_VALID(s.time) ? static_cast<std::int64_t>(s.time) : 0;
+    out.base = static_cast<std::int64_t>(s.base);
+    out.offset = static_cast<std::int64_t>(s.offset);
+    return out;
+}
+
+/// The PID in a tsdemux source pad's name ("audio_0_0041" -> 0x41), if any.
+std::optional<std::uint16_t> pid_of_pad(const std::string& name) {
+    const auto underscore = name.find_last_of('_');
+    if (underscore == std::string::npos || underscore + 1 >= name.size()) {
+        return std::nullopt;
+    }
+    char* end = nullptr;
+    const auto hex = name.substr(underscore + 1);
+    const auto v = std::strtoul(hex.c_str(), &end, 16);
+    if (end == hex.c_str() || *end != '\0' || v > 0x1FFF) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint16_t>(v);
+}
+
+/// The state shared with GStreamer's streaming threads (pad probes, the bus sync handler).
+struct shared {
+    std::mutex m;
+
+    // One per rendering sink bin: 0 audio, 1 video.
+    struct sink_seen {
+        std::optional<GstSegment> segment;
+        std::optional<std::int64_t> last_end_ns; // end of the last buffer that reached it
+    };
+
+    std::array<sink_seen, 2> sinks;
+    container_kind container = container_kind::unknown;
+    media::pts_scanner scanner;
+    bool scanning = true;
+
+    struct first_output {
+        std::int64_t position_ns;
+        bool audio;
+    };
+
+    std::map<std::uint16_t, first_output> first_outputs; // PID -> first buffer out of tsdemux
+    std::int64_t drift_tolerance_us = 1000;
+    std::vector<std::string> missing; // missing plugins, described
+
+    // Owner side (the bus sync handler posts here).
+    boost::asio::any_io_executor owner;
+    std::function<void(GstMessage*)> on_message; // set on the owner; called on the owner
+};
+
+void set_drift_tolerance(GstElement* e, std::int64_t us) {
+    if (GST_IS_AUDIO_BASE_SINK(e)) {
+        g_object_set(e, "drift-tolerance", static_cast<gint64>(us), nullptr);
+    }
+}
+
+GstPadProbeReturn on_ts_input(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* s = static_cast<shared*>(data);
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    std::lock_guard lock(s->m);
+    if (!s->scanning || buffer == nullptr) {
+        return GST_PAD_PROBE_REMOVE;
+    }
+    GstMapInfo map;
+    if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+        static_cast<void>(s->scanner.feed(std::span<const std::uint8_t>(map.data, map.size)));
+        gst_buffer_unmap(buffer, &map);
+    }
+    // Enough once every stream has given its first buffer and far enough in any case.
+    if (s->scanner.packets() > 200'000) {
+        s->scanning = false;
+        return GST_PAD_PROBE_REMOVE;
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn on_ts_output(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+    auto* s = static_cast<shared*>(data);
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (buffer == nullptr || !GST_BUFFER_PTS_IS_VALID(buffer)) {
+        return GST_PAD_PROBE_OK;
+    }
+    const g_string name(gst_pad_get_name(pad));
+    const auto pid = pid_of_pad(name ? name.get() : "");
+    if (pid) {
+        std::lock_guard lock(s->m);
+        s->first_outputs.emplace(
+            *pid, shared::first_output{static_cast<std::int64_t>(GST_BUFFER_PTS(buffer)),
+                                       std::string(name.get()).rfind("audio", 0) == 0});
+    }
+    return GST_PAD_PROBE_REMOVE;
+}
+
+void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+    if (GST_PAD_IS_SRC(pad)) {
+        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_ts_output, data, nullptr);
+    }
+}
+
+void on_deep_element_added(GstBin*, GstBin*, GstElement* element, gpointer data) {
+    auto* s = static_cast<shared*>(data);
+    GstElementFactory* factory = gst_element_get_factory(element);
+    const std::string kind = factory ? GST_OBJECT_NAME(factory) : "";
+    std::int64_t tolerance = 0;
+    {
+        std::lock_guard lock(s->m);
+        tolerance = s->drift_tolerance_us;
+        if (kind == "tsdemux") {
+            s->container = container_kind::mpeg_ts;
+        } else if (kind == "qtdemux") {
+            s->container = container_kind::mp4;
+        } else if (s->container == container_kind::unknown && factory &&
+                   gst_element_factory_list_is_type(factory, GST_ELEMENT_FACTORY_TYPE_DEMUXER)) {
+            s->container = container_kind::other;
+        }
+    }
+    if (kind == "tsdemux") {
+        const gst_ptr<GstPad> sink(gst_element_get_static_pad(element, "sink"));
+        if (sink) {
+            gst_pad_add_probe(sink.get(), GST_PAD_PROBE_TYPE_BUFFER, on_ts_input, s, nullptr);
+        }
+        g_signal_connect(element, "pad-added", G_CALLBACK(on_pad_added), s);
+    }
+    set_drift_tolerance(element, tolerance);
+}
+
+GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* seen = static_cast<std::pair<shared*, int>*>(data);
+    auto* s = seen->first;
+    auto& sink = s->sinks.at(static_cast<std::size_t>(seen->second));
+    if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
+        GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+        if (buffer != nullptr && GST_BUFFER_PTS_IS_VALID(buffer)) {
+            auto end = static_cast<std::int64_t>(GST_BUFFER_PTS(buffer));
+            if (GST_BUFFER_DURATION_IS_VALID(buffer)) {
+                end += static_cast<std::int64_t>(GST_BUFFER_DURATION(buffer));
+            }
+            std::lock_guard lock(s->m);
+            sink.last_end_ns = end;
+        }
+        return GST_PAD_PROBE_OK;
+    }
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (event != nullptr && GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
+        const GstSegment* segment = nullptr;
+        gst_event_parse_segment(event, &segment);
+        if (segment != nullptr && segment->format == GST_FORMAT_TIME) {
+            std::lock_guard lock(s->m);
+            sink.segment = *segment;
+        }
+    } else if (event != nullptr && GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
+        std::lock_guard lock(s->m);
+        sink.last_end_ns.reset();
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+GstBusSyncReply on_bus(GstBus*, GstMessage* message, gpointer data) {
+    auto* weak = static_cast<std::weak_ptr<shared>*>(data);
+    if (auto s = weak->lock()) {
+        boost::asio::post(s->owner, [w = *weak, m = gst_message_ref(message)] {
+            if (auto alive = w.lock(); alive && alive->on_message) {
+                alive->on_message(m);
+            }
+            gst_message_unref(m);
+        });
+    }
+    return GST_BUS_DROP;
+}
+
+/// "element: message" for an error message.
+std::string describe_error(GstMessage* message) {
+    GError* raw = nullptr;
+    gchar* debug = nullptr;
+    gst_message_parse_error(message, &raw, &debug);
+    const g_error error(raw);
+    const g_string debug_text(debug);
+    const g_string source(message->src ? gst_object_get_name(message->src) : nullptr);
+    return std::string(source ? source.get() : "pipeline") + ": " +
+           (error ? error->message : "unknown error");
+}
+
+/// A missing-plugin element message, described ("decoder for audio/mpeg, mpegversion=(int)4").
+std::optional<std::string> missing_plugin(GstMessage* message) {
+    const GstStructure* st = gst_message_get_structure(message);
+    if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT || st == nullptr ||
+        !gst_structure_has_name(st, "missing-plugin")) {
+        return std::nullopt;
+    }
+    const gchar* name = gst_structure_get_string(st, "name");
+    const gchar* type = gst_structure_get_string(st, "type");
+    std::string detail;
+    if (const GValue* v = gst_structure_get_value(st, "detail")) {
+        if (G_VALUE_HOLDS_STRING(v)) {
+            detail = g_value_get_string(v);
+        } else if (GST_VALUE_HOLDS_CAPS(v)) {
+            const g_string caps(gst_caps_to_string(gst_value_get_caps(v)));
+            detail = caps ? caps.get() : "";
+        }
+    }
+    if (name != nullptr) {
+        return std::string(name) + (detail.empty() ? "" : " (" + detail + ")");
+    }
+    return std::string(type ? type : "element") + " for " + detail;
+}
+
+class pipeline_impl final : public media_pipeline {
+public:
+    pipeline_impl(const media_pipeline_options& options, boost::asio::any_io_executor owner,
+                  event_handler on_event)
+        : options_(options)
+        , on_event_(std::move(on_event))
+        , shared_(std::make_shared<shared>()) {
+        shared_->owner = std::move(owner);
+        shared_->drift_tolerance_us = (options.audio_drift_tolerance_ns + 500) / 1000;
+        audio_seen_ = {shared_.get(), 0};
+        video_seen_ = {shared_.get(), 1};
+    }
+
+    ~pipeline_impl() override {
+        if (pipeline_ != nullptr) {
+            gst_element_set_state(pipeline_, GST_STATE_NULL);
+            if (bus_) {
+                gst_bus_set_sync_handler(bus_.get(), nullptr, nullptr, nullptr);
+            }
+            gst_object_unref(pipeline_);
+        }
+        if (clock_ != nullptr) {
+            gst_object_unref(clock_);
+        }
+        shared_->on_message = nullptr;
+    }
+
+    void build() {
+        ensure_initialized();
+        uri_ = options_.uri;
+        if (uri_.find("://") == std::string::npos) {
+            if (!g_file_test(uri_.c_str(), G_FILE_TEST_EXISTS)) {
+                throw media_error(media_failure::not_found, uri_ + ": no such file");
+            }
+            GError* raw = nullptr;
+            const g_string converted(gst_filename_to_uri(uri_.c_str(), &raw));
+            const g_error error(raw);
+            if (!converted) {
+                throw media_error(media_failure::not_found,
+                                  uri_ + ": " + (error ? error->message : "not a file name"));
+            }
+            local_path_ = options_.uri;
+            uri_ = converted.get();
+        } else if (uri_.rfind("file://", 0) == 0) {
+            const g_string path(g_filename_from_uri(uri_.c_str(), nullptr, nullptr));
+            if (path) {
+                local_path_ = path.get();
+                if (!g_file_test(path.get(), G_FILE_TEST_EXISTS)) {
+                    throw media_error(media_failure::not_found, local_path_ + ": no such file");
+                }
+            }
+        }
+        pipeline_ = gst_element_factory_make("playbin", nullptr);
+        if (pipeline_ == nullptr) {
+            throw media_error(media_failure::missing_plugin,
+                              "GStreamer element playbin not found: install "
+                              "gstreamer1.0-plugins-base");
+        }
+        gst_object_ref_sink(pipeline_);
+        g_object_set(pipeline_, "uri", uri_.c_str(), nullptr);
+        g_signal_connect(pipeline_, "deep-element-added", G_CALLBACK(on_deep_element_added),
+                         shared_.get());
+        audio_bin_ = make_sink(options_.audio_sink, "autoaudiosink", "audio");
+        g_object_set(pipeline_, "audio-sink", audio_bin_, nullptr);
+        video_bin_ = make_sink(options_.video_sink, "autovideosink", "video");
+        g_object_set(pipeline_, "video-sink", video_bin_, nullptr);
+        watch_sink(audio_bin_, &audio_seen_);
+        watch_sink(video_bin_, &video_seen_);
+        if (options_.clock != nullptr) {
+            clock_ = GST_CLOCK(gst_object_ref(options_.clock));
+        } else {
+            clock_ = gst_system_clock_obtain(); // GST_CLOCK_TYPE_MONOTONIC by default
+        }
+        gst_pipeline_use_clock(GST_PIPELINE(pipeline_), clock_);
+        if (options_.manage_base_time) {
+            gst_element_set_start_time(pipeline_, GST_CLOCK_TIME_NONE);
+        }
+        bus_.reset(gst_element_get_bus(pipeline_));
+        preroll();
+        // From here on, every message goes to the owner.
+        shared_->on_message = [this](GstMessage* m) {
+            handle(m);
+        };
+        gst_bus_set_sync_handler(bus_.get(), on_bus, new std::weak_ptr<shared>(shared_),
+                                 [](gpointer p) { delete static_cast<std::weak_ptr<shared>*>(p); });
+        while (GstMessage* m = gst_bus_pop(bus_.get())) {
+            boost::asio::post(shared_->owner, [w = std::weak_ptr<shared>(shared_), m] {
+                if (auto alive = w.lock(); alive && alive->on_message) {
+                    alive->on_message(m);
+                }
+                gst_message_unref(m);
+            });
+        }
+        find_timelines();
+        query_latency();
+        post_event(media_event{media_event_kind::timelines_known, {}});
+    }
+
+    void play() override {
+        eos_ = false;
+        gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+    }
+
+    void pause() override { gst_element_set_state(pipeline_, GST_STATE_PAUSED); }
+
+    bool seek(std::int64_t position_ns, bool accurate) override {
+        return do_seek(std::max<std::int64_t>(position_ns, 0), rate_, accurate, seek_kind::user);
+    }
+
+    bool set_rate(double rate) override {
+        if (!(rate > 0)) {
+            return false;
+        }
+        const auto now = current_position();
+        if (!do_seek(now.value_or(0), rate, true, seek_kind::rate)) {
+            return false;
+        }
+        rate_ = rate;
+        return true;
+    }
+
+    void set_base_time(std::int64_t base_time_ns) override {
+        gst_element_set_base_time(pipeline_, static_cast<GstClockTime>(base_time_ns));
+    }
+
+    [[nodiscard]] media::playback_state state() const override {
+        media::playback_state st;
+        std::optional<GstSegment> segment;
+        std::optional<std::int64_t> last_end;
+        {
+            std::lock_guard lock(shared_->m);
+            const auto& seen = shared_->sinks.at(rendering_sink());
+            segment = seen.segment;
+            last_end = seen.last_end_ns;
+        }
+        if (!segment) {
+            return st;
+        }
+        st.seg = from_gst(*segment);
+        st.base_time_ns = static_cast<std::int64_t>(gst_element_get_base_time(pipeline_));
+        st.latency_ns = latency_ns_;
+        GstState current = GST_STATE_VOID_PENDING;
+        GstState pending = GST_STATE_VOID_PENDING;
+        gst_element_get_state(pipeline_, &current, &pending, 0);
+        st.playing = current == GST_STATE_PLAYING && pending == GST_STATE_VOID_PENDING && !eos_;
+        if (!st.playing) {
+            if (eos_) {
+                st.paused_position_ns = last_end;
+            } else {
+                // Shown while paused: what the running time at the pause had reached at the
+                // sink (start time minus latency), not before the segment's beginning.
+                const auto start = gst_element_get_start_time(pipeline_);
+                std::int64_t running = st.seg.base;
+                if (GST_CLOCK_TIME_IS_VALID(start)) {
+                    running = std::max(running, static_cast<std::int64_t>(start) - st.latency_ns);
+                }
+                st.paused_position_ns = media::position_from_running_time(st.seg, running);
+            }
+        }
+        return st;
+    }
+
+    [[nodiscard]] std::vector<media::timeline_mapping> timelines() const override {
+        return timelines_;
+    }
+
+    [[nodiscard]] container_kind container() const override {
+        std::lock_guard lock(shared_->m);
+        return shared_->container;
+    }
+
+    [[nodiscard]] std::optional<std::int64_t> duration_ns() const override {
+        gint64 d = 0;
+        if (gst_element_query_duration(pipeline_, GST_FORMAT_TIME, &d) && d >= 0) {
+            return d;
+        }
+        return std::nullopt;
+    }
+
+    [[nodiscard]] const std::string& uri() const override { return uri_; }
+
+    [[nodiscard]] GstClock* clock() const override { return clock_; }
+
+    [[nodiscard]] GstElement* native() const override { return pipeline_; }
+
+private:
+    enum class seek_kind {
+        none,
+        user,
+        rate,
+        loop
+    };
+
+    GstElement* make_sink(const std::string& description, const char* automatic, const char* what) {
+        const std::string text = description.empty()     ? std::string(automatic)
+                                 : description == "none" ? std::string("fakesink sync=true")
+                                                         : description;
+        GError* raw = nullptr;
+        GstElement* bin = gst_parse_bin_from_description(text.c_str(), TRUE, &raw);
+        const g_error error(raw);
+        if (error) {
+            if (bin != nullptr) {
+                gst_object_unref(bin);
+            }
+            const bool missing =
+                error->domain == GST_PARSE_ERROR && error->code == GST_PARSE_ERROR_NO_SUCH_ELEMENT;
+            throw media_error(missing ? media_failure::missing_plugin : media_failure::cannot_play,
+                              std::string(what) + " sink \"" + text + "\": " + error->message);
+        }
+        if (bin == nullptr) {
+            throw media_error(media_failure::cannot_play,
+                              std::string(what) + " sink \"" + text + "\" does not parse");
+        }
+        // Audio sinks inside the description: drift tolerance now (deep-element-added also
+        // covers sinks an automatic sink creates later).
+        GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+        GValue item = G_VALUE_INIT;
+        while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+            set_drift_tolerance(GST_ELEMENT(g_value_get_object(&item)),
+                                shared_->drift_tolerance_us);
+            g_value_reset(&item);
+        }
+        g_value_unset(&item);
+        gst_iterator_free(it);
+        return bin;
+    }
+
+    void watch_sink(GstElement* bin, std::pair<shared*, int>* seen) {
+        const gst_ptr<GstPad> pad(gst_element_get_static_pad(bin, "sink"));
+        if (pad) {
+            gst_pad_add_probe(pad.get(),
+                              static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                           GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+                                                           GST_PAD_PROBE_TYPE_EVENT_FLUSH),
+                              on_sink_pad, seen, nullptr);
+        }
+    }
+
+    void preroll() {
+        const auto change = gst_element_set_state(pipeline_, GST_STATE_PAUSED);
+        const auto name = path_part(uri_);
+        std::vector<std::string> missing;
+        if (change == GST_STATE_CHANGE_SUCCESS || change == GST_STATE_CHANGE_NO_PREROLL) {
+            return;
+        }
+        const gint64 deadline = g_get_monotonic_time() + options_.preroll_timeout_ns / 1000;
+        for (;;) {
+            const gint64 left_us = deadline - g_get_monotonic_time();
+            if (left_us <= 0) {
+                throw media_error(media_failure::timeout,
+                                  name + ": did not start within " +
+                                      std::to_string(options_.preroll_timeout_ns / 1'000'000) +
+                                      " ms");
+            }
+            GstMessage* raw = gst_bus_timed_pop_filtered(
+                bus_.get(), static_cast<GstClockTime>(left_us) * 1000,
+                static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_ASYNC_DONE |
+                                            GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS));
+            if (raw == nullptr) {
+                continue;
+            }
+            const std::unique_ptr<GstMessage, decltype(&gst_message_unref)> m(raw,
+                                                                              gst_message_unref);
+            if (const auto what = missing_plugin(m.get())) {
+                missing.push_back(*what);
+                continue;
+            }
+            switch (GST_MESSAGE_TYPE(m.get())) {
+            case GST_MESSAGE_ASYNC_DONE:
+                if (GST_MESSAGE_SRC(m.get()) == GST_OBJECT(pipeline_)) {
+                    return;
+                }
+                break;
+            case GST_MESSAGE_EOS:
+                return; // an empty stream: prerolled on nothing
+            case GST_MESSAGE_ERROR: {
+                GError* raw_error = nullptr;
+                gst_message_parse_error(m.get(), &raw_error, nullptr);
+                const g_error error(raw_error);
+                if (!missing.empty()) {
+                    throw media_error(media_failure::missing_plugin,
+                                      name + ": missing GStreamer plugin: " + missing.front() +
+                                          " (scripts/install-deps.sh installs the plugin "
+                                          "packages)");
+                }
+                if (error && error->domain == GST_CORE_ERROR &&
+                    error->code == GST_CORE_ERROR_MISSING_PLUGIN) {
+                    throw media_error(media_failure::missing_plugin,
+                                      name + ": missing GStreamer plugin: " + error->message);
+                }
+                if (error && error->domain == GST_RESOURCE_ERROR &&
+                    (error->code == GST_RESOURCE_ERROR_NOT_FOUND ||
+                     error->code == GST_RESOURCE_ERROR_OPEN_READ)) {
+                    throw media_error(media_failure::not_found, name + ": " + error->message);
+                }
+                throw media_error(media_failure::cannot_play,
+                                  name + ": cannot be played: " + describe_error(m.get()));
+            }
+            default:
+                break;
+            }
+        }
+    }
+
+    void find_timelines() {
+        const auto kind = container();
+        if (kind == container_kind::mpeg_ts) {
+            std::lock_guard lock(shared_->m);
+            // The PID the first output buffer came from, audio preferred; its first PES PTS.
+            std::optional<std::pair<std::uint16_t, shared::first_output>> chosen;
+            for (const auto& [pid, out] : shared_->first_outputs) {
+                if (!shared_->scanner.first_pts(pid)) {
+                    continue;
+                }
+                if (!chosen || (out.audio && !chosen->second.audio)) {
+                    chosen = std::make_pair(pid, out);
+                }
+            }
+            if (chosen) {
+                timelines_.push_back(media::pts_timeline(*shared_->scanner.first_pts(chosen->first),
+                                                         chosen->second.position_ns));
+            }
+        } else if (kind == container_kind::mp4 && !local_path_.empty()) {
+            const auto tracks = read_mp4_tracks(local_path_);
+            const media::mp4_track* chosen = nullptr;
+            for (const auto& t : tracks) {
+                if (chosen == nullptr || (t.handler == "soun" && chosen->handler != "soun")) {
+                    chosen = &t;
+                }
+            }
+            if (chosen != nullptr) {
+                timelines_.push_back(media::ct_timeline(chosen->timescale, chosen->origin_ct,
+                                                        chosen->origin_position_ns));
+            }
+        }
+    }
+
+    [[nodiscard]] std::size_t rendering_sink() const {
+        gint audio = 0;
+        g_object_get(pipeline_, "n-audio", &audio, nullptr);
+        return audio > 0 ? 0 : 1;
+    }
+
+    std::optional<std::int64_t> current_position() const {
+        const auto st = state();
+        if (!st.playing) {
+            return st.paused_position_ns;
+        }
+        // Position rendered now: running time now minus latency.
+        const auto now = static_cast<std::int64_t>(gst_clock_get_time(clock_));
+        return media::position_from_running_time(
+            st.seg, std::max(st.seg.base, now - st.base_time_ns - st.latency_ns));
+    }
+
+    bool do_seek(std::int64_t position_ns, double rate, bool accurate, seek_kind kind) {
+        if (const auto d = duration_ns()) {
+            position_ns = std::min(position_ns, *d);
+        }
+        const auto flags = static_cast<GstSeekFlags>(
+            GST_SEEK_FLAG_FLUSH | (accurate ? GST_SEEK_FLAG_ACCURATE : GST_SEEK_FLAG_KEY_UNIT));
+        const bool ok = gst_element_seek(pipeline_, rate, GST_FORMAT_TIME, flags, GST_SEEK_TYPE_SET,
+                                         static_cast<gint64>(position_ns), GST_SEEK_TYPE_NONE,
+                                         GST_CLOCK_TIME_NONE) != 0;
+        if (ok) {
+            seeking_ = kind;
+            eos_ = false;
+        }
+        return ok;
+    }
+
+    void query_latency() {
+        GstQuery* q = gst_query_new_latency();
+        std::int64_t latency = 0;
+        if (gst_element_query(pipeline_, q)) {
+            gboolean live = FALSE;
+            GstClockTime min = 0;
+            GstClockTime max = 0;
+            gst_query_parse_latency(q, &live, &min, &max);
+            if (live && GST_CLOCK_TIME_IS_VALID(min)) {
+                latency = static_cast<std::int64_t>(min);
+            }
+        }
+        gst_query_unref(q);
+        const auto configured = gst_pipeline_get_latency(GST_PIPELINE(pipeline_));
+        if (GST_CLOCK_TIME_IS_VALID(configured)) {
+            latency = static_cast<std::int64_t>(configured);
+        }
+        latency_ns_ = latency;
+    }
+
+    void post_event(media_event e) {
+        boost::asio::post(shared_->owner,
+                          [w = std::weak_ptr<shared>(shared_), this, e = std::move(e)] {
+                              if (auto alive = w.lock(); alive && alive->on_message && on_event_) {
+                                  on_event_(e);
+                              }
+                          });
+    }
+
+    void emit(media_event_kind kind, std::string message = {}) {
+        if (on_event_) {
+            on_event_(media_event{kind, std::move(message)});
+        }
+    }
+
+    // On the owner.
+    void handle(GstMessage* m) {
+        const bool from_pipeline = GST_MESSAGE_SRC(m) == GST_OBJECT(pipeline_);
+        switch (GST_MESSAGE_TYPE(m)) {
+        case GST_MESSAGE_STATE_CHANGED: {
+            if (!from_pipeline) {
+                return;
+            }
+            GstState old_state = GST_STATE_VOID_PENDING;
+            GstState new_state = GST_STATE_VOID_PENDING;
+            GstState pending = GST_STATE_VOID_PENDING;
+            gst_message_parse_state_changed(m, &old_state, &new_state, &pending);
+            if (new_state == GST_STATE_PLAYING) {
+                emit(media_event_kind::playing);
+            } else if (new_state == GST_STATE_PAUSED && old_state == GST_STATE_PLAYING &&
+                       seeking_ == seek_kind::none) {
+                emit(media_event_kind::paused);
+            }
+            return;
+        }
+        case GST_MESSAGE_ASYNC_DONE: {
+            if (!from_pipeline) {
+                return;
+            }
+            const auto kind = std::exchange(seeking_, seek_kind::none);
+            query_latency();
+            if (kind == seek_kind::user) {
+                emit(media_event_kind::seek_done);
+            } else if (kind == seek_kind::rate) {
+                emit(media_event_kind::rate_changed);
+            } else if (kind == seek_kind::loop) {
+                emit(media_event_kind::looped);
+            }
+            return;
+        }
+        case GST_MESSAGE_LATENCY: {
+            gst_bin_recalculate_latency(GST_BIN(pipeline_));
+            const auto before = latency_ns_;
+            query_latency();
+            if (latency_ns_ != before) {
+                emit(media_event_kind::latency_changed);
+            }
+            return;
+        }
+        case GST_MESSAGE_EOS:
+            if (options_.loop && do_seek(0, rate_, true, seek_kind::loop)) {
+                return;
+            }
+            eos_ = true;
+            emit(media_event_kind::end_of_stream);
+            return;
+        case GST_MESSAGE_ERROR:
+            eos_ = true;
+            gst_element_set_state(pipeline_, GST_STATE_PAUSED);
+            emit(media_event_kind::error, path_part(uri_) + ": " + describe_error(m));
+            return;
+        default:
+            return;
+        }
+    }
+
+    media_pipeline_options options_;
+    event_handler on_event_;
+    std::shared_ptr<shared> shared_;
+    std::pair<shared*, int> audio_seen_;
+    std::pair<shared*, int> video_seen_;
+    std::string uri_;
+    std::string local_path_;
+    GstElement* pipeline_ = nullptr;
+    GstElement* audio_bin_ = nullptr;
+    GstElement* video_bin_ = nullptr;
+    GstClock* clock_ = nullptr;
+    gst_ptr<GstBus> bus_;
+    std::vector<media::timeline_mapping> timelines_;
+    std::int64_t latency_ns_ = 0;
+    double rate_ = 1.0;
+    seek_kind seeking_ = seek_kind::none;
+    bool eos_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<media_pipeline> media_pipeline::create(const media_pipeline_options& options,
+                                                       boost::asio::any_io_executor owner,
+                                                       event_handler on_event) {
+    auto p = std::make_unique<pipeline_impl>(options, std::move(owner), std::move(on_event));
+    p->build();
+    return p;
+}
+
+} // namespace dvbcss::gst
