@@ -5,6 +5,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <gst/gst.h>
+
 namespace dvbcss::gst {
 namespace {
 
@@ -23,6 +25,32 @@ media::timeline_mapping choose_timeline(const media_pipeline& pipeline,
     throw std::invalid_argument("the TV's timeline " + options.selector + " is not carried by " +
                                 pipeline.uri() + " (it carries " +
                                 (carried.empty() ? std::string("none") : carried) + ")");
+}
+
+/// Sets the base time on the pipeline and every element inside it: a bin hands its base time to
+/// its children only on PAUSED->PLAYING, and a playing sink reads its own at each buffer.
+void set_base_time_everywhere(media_pipeline& pipeline, std::int64_t base_ns) {
+    pipeline.set_base_time(base_ns);
+    GstElement* top = pipeline.native();
+    if (top == nullptr || !GST_IS_BIN(top)) {
+        return;
+    }
+    const auto base = static_cast<GstClockTime>(base_ns);
+    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(top));
+    GValue item = G_VALUE_INIT;
+    for (;;) {
+        const auto r = gst_iterator_next(it, &item);
+        if (r == GST_ITERATOR_OK) {
+            gst_element_set_base_time(GST_ELEMENT(g_value_get_object(&item)), base);
+            g_value_reset(&item);
+        } else if (r == GST_ITERATOR_RESYNC) {
+            gst_iterator_resync(it);
+        } else {
+            break;
+        }
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
 }
 
 bool is(const char* a, const char* b) {
@@ -151,11 +179,11 @@ void follower::plan_and_apply(const char* trigger) {
     case media::follow_action::nothing:
         break;
     case media::follow_action::set_base_time:
-        pipeline_->set_base_time(*plan.base_time_ns);
+        set_base_time_everywhere(*pipeline_, *plan.base_time_ns);
         ++rebases_;
         break;
     case media::follow_action::play:
-        pipeline_->set_base_time(*plan.base_time_ns);
+        set_base_time_everywhere(*pipeline_, *plan.base_time_ns);
         pipeline_->play();
         ++rebases_;
         break;

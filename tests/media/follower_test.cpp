@@ -1,0 +1,242 @@
+// The companion's follower against GStreamer itself: a "TV" whose control timestamps are computed
+// by hand (it renders position p0 at wall clock time w0, at a speed), and a companion pipeline
+// playing clicks.ts into `fakesink sync=true` on a wall_clock_gst_clock, steered by gst::follower.
+// Each buffer's handoff time is read from the pipeline clock (the wall clock estimate) and
+// compared with the time the TV renders that position: after settling, within 1 ms. Followed:
+// start, pause, seek, rate 2.0, unavailable, and a timeline the file does not carry.
+#include <dvbcss/clock/correlated_clock.hpp>
+#include <dvbcss/clock/sys_clock.hpp>
+#include <dvbcss/gst/follower.hpp>
+#include <dvbcss/gst/media_pipeline.hpp>
+#include <dvbcss/gst/wall_clock_gst_clock.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include <gst/gst.h>
+
+namespace dvbcss {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr std::int64_t ms = 1'000'000;
+constexpr std::int64_t s = 1'000'000'000;
+
+std::string media_file(const char* name) {
+    return std::string(DVBCSS_TEST_MEDIA_DIR) + "/" + name;
+}
+
+struct handoff {
+    std::int64_t clock_ns;
+    std::int64_t position_ns;
+};
+
+struct recorder {
+    std::mutex m;
+    std::vector<handoff> seen;
+    GstClock* clock = nullptr;
+
+    static void on_handoff(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) {
+        auto* r = static_cast<recorder*>(data);
+        const auto now = static_cast<std::int64_t>(gst_clock_get_time(r->clock));
+        if (!GST_BUFFER_PTS_IS_VALID(buffer)) {
+            return;
+        }
+        std::lock_guard lock(r->m);
+        r->seen.push_back({now, static_cast<std::int64_t>(GST_BUFFER_PTS(buffer))});
+    }
+
+    std::vector<handoff> take() {
+        std::lock_guard lock(m);
+        return std::exchange(seen, {});
+    }
+};
+
+/// The TV: renders position `p0` (of the companion's file, through its timeline) at wall clock
+/// time `w0`, at `speed`.
+struct tv_timeline {
+    std::int64_t ticks = 0;
+    std::int64_t w0 = 0;
+    double speed = 1.0;
+    std::int64_t p0 = 0; ///< position_at(ticks), exactly
+
+    ts::control_timestamp control_timestamp() const { return {ticks, w0, speed}; }
+
+    /// Wall clock time at which the TV renders position `p`.
+    [[nodiscard]] double render_time(std::int64_t p) const {
+        return static_cast<double>(w0) + static_cast<double>(p - p0) / speed;
+    }
+};
+
+class fixture {
+public:
+    fixture()
+        : keep(io.get_executor())
+        , sys(clock::monotonic_time_source::instance(), 1e9, 500)
+        , wall(sys, 1e9, clock::correlation{0, 1000 * s}) // the TV's wall clock: +1000 s
+        , gst_clock(wall, io.get_executor()) {}
+
+    void start(const std::string& file, const std::string& selector) {
+        gst::media_pipeline_options o;
+        o.uri = file;
+        o.audio_sink = "fakesink sync=true signal-handoffs=true name=probe";
+        o.video_sink = "none";
+        pipeline =
+            gst::media_pipeline::create(gst::follower::pipeline_options(o, gst_clock),
+                                        io.get_executor(), [this](const gst::media_event& e) {
+                                            if (follow) {
+                                                follow->on_media_event(e);
+                                            }
+                                        });
+        rec.clock = pipeline->clock();
+        GstElement* probe = gst_bin_get_by_name(GST_BIN(pipeline->native()), "probe");
+        ASSERT_NE(probe, nullptr);
+        g_signal_connect(probe, "handoff", G_CALLBACK(recorder::on_handoff), &rec);
+        gst_object_unref(probe);
+        gst::follower_options fo;
+        fo.selector = selector;
+        follow = std::make_unique<gst::follower>(
+            *pipeline, gst_clock, io.get_executor(), fo, [this](const gst::follower_report& r) {
+                if (r.plan.action != media::follow_action::nothing) {
+                    actions.push_back(r.plan.action);
+                }
+            });
+    }
+
+    std::int64_t wall_now() const { return static_cast<std::int64_t>(wall.ticks()); }
+
+    /// A TV at position `p` now + `lead`, at `speed`; sent to the follower.
+    tv_timeline tv_at(std::int64_t p, double speed, std::int64_t lead = 0) {
+        tv_timeline tv;
+        tv.ticks = follow->timeline().ticks_at(p);
+        tv.p0 = follow->timeline().position_at(tv.ticks);
+        tv.w0 = wall_now() + lead;
+        tv.speed = speed;
+        follow->on_control_timestamp(tv.control_timestamp());
+        return tv;
+    }
+
+    void run_for(std::chrono::milliseconds d) {
+        io.restart();
+        io.run_for(d);
+    }
+
+    /// Errors (ns) of the handoffs seen from now for `d`, skipping the first `settle`.
+    std::vector<double> errors(const tv_timeline& tv, std::chrono::milliseconds settle,
+                               std::chrono::milliseconds d) {
+        run_for(settle);
+        rec.take();
+        run_for(d);
+        std::vector<double> out;
+        for (const auto& h : rec.take()) {
+            out.push_back(static_cast<double>(h.clock_ns) - tv.render_time(h.position_ns));
+        }
+        return out;
+    }
+
+    boost::asio::io_context io;
+    // run_for runs for the whole time even while nothing is queued (events arrive from GStreamer).
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep;
+    clock::sys_clock sys;
+    clock::correlated_clock wall;
+    gst::wall_clock_gst_clock gst_clock;
+    std::unique_ptr<gst::media_pipeline> pipeline;
+    std::unique_ptr<gst::follower> follow;
+    recorder rec;
+    std::vector<media::follow_action> actions;
+};
+
+/// Each buffer is rendered when the TV renders its position: never early by more than 1 ms, and
+/// the median within 1 ms. A handoff runs when the streaming thread wakes up after the clock wait,
+/// so on a loaded machine single buffers come late by the scheduler's delay (not the follower's
+/// doing): those are counted, and bounded loosely (`late_ms`).
+void expect_in_step(std::vector<double> errors, const char* what, double late_ms = 20) {
+    ASSERT_GE(errors.size(), 20U) << what << ": too few buffers rendered";
+    std::sort(errors.begin(), errors.end());
+    const double lo = errors.front();
+    const double median = errors[errors.size() / 2];
+    const double p90 = errors[errors.size() * 9 / 10];
+    const double hi = errors.back();
+    std::printf("%s: %zu buffers, error (ms) min %.3f median %.3f p90 %.3f max %.3f\n", what,
+                errors.size(), lo / 1e6, median / 1e6, p90 / 1e6, hi / 1e6);
+    EXPECT_GE(lo, -1e6) << what << ": rendered early";
+    EXPECT_LE(std::fabs(median), 1e6) << what;
+    EXPECT_LE(hi, late_ms * 1e6) << what;
+}
+
+TEST(FollowerTest, RendersEachPositionWhenTheTvDoesThroughPauseSeekAndRate) {
+    fixture f;
+    f.start(media_file("clicks.ts"), "urn:dvb:css:timeline:pts");
+    ASSERT_EQ(f.follow->timeline().units_per_second, 90'000U);
+
+    // Start: the TV is at 2 s now; the follower seeks (it is prerolled at 0) and plays.
+    auto tv = f.tv_at(2 * s, 1.0);
+    expect_in_step(f.errors(tv, 1500ms, 2000ms), "start");
+    EXPECT_GE(f.follow->seeks(), 1U);
+
+    // Pause at 6 s: the player holds that position.
+    tv = f.tv_at(6 * s, 0.0);
+    f.run_for(1000ms);
+    auto st = f.pipeline->state();
+    EXPECT_FALSE(st.playing);
+    ASSERT_TRUE(st.paused_position_ns);
+    EXPECT_NEAR(static_cast<double>(*st.paused_position_ns), 6e9, 25e6);
+    f.rec.take();
+    f.run_for(300ms);
+    EXPECT_TRUE(f.rec.take().empty()) << "rendered while the TV is paused";
+
+    // Play again from there, then a seek to 15 s.
+    tv = f.tv_at(6 * s, 1.0, 200 * ms);
+    expect_in_step(f.errors(tv, 1500ms, 1000ms), "resume");
+    tv = f.tv_at(15 * s, 1.0);
+    expect_in_step(f.errors(tv, 1500ms, 1000ms), "seek");
+
+    // Rate 2.0 from 18 s.
+    tv = f.tv_at(18 * s, 2.0);
+    expect_in_step(f.errors(tv, 1500ms, 1000ms), "rate 2");
+    EXPECT_NEAR(f.pipeline->state().seg.effective_rate(), 2.0, 1e-9);
+
+    // Unavailable: paused.
+    f.follow->on_control_timestamp(ts::control_timestamp::unavailable(f.wall_now()));
+    f.run_for(500ms);
+    EXPECT_FALSE(f.pipeline->state().playing);
+}
+
+TEST(FollowerTest, SmallErrorsAreRemovedByTheBaseTimeAlone) {
+    fixture f;
+    f.start(media_file("clicks.ts"), "urn:dvb:css:timeline:pts");
+    auto tv = f.tv_at(1 * s, 1.0);
+    expect_in_step(f.errors(tv, 1500ms, 500ms), "start");
+    const auto seeks = f.follow->seeks();
+    // The TV moves 5 ms (its next control timestamp says it renders 5 ms later): no seek.
+    tv.w0 += 5 * ms;
+    f.follow->on_control_timestamp(tv.control_timestamp());
+    expect_in_step(f.errors(tv, 300ms, 1000ms), "moved 5 ms");
+    EXPECT_EQ(f.follow->seeks(), seeks);
+    EXPECT_GE(f.follow->base_time_changes(), 2U);
+}
+
+TEST(FollowerTest, ContentOutsideTheFileIsReportedAndATimelineNotCarriedRefused) {
+    fixture f;
+    EXPECT_THROW(f.start(media_file("clicks.ts"), "urn:dvb:css:timeline:ct"),
+                 std::invalid_argument);
+    fixture g;
+    g.start(media_file("clicks.ts"), "urn:dvb:css:timeline:pts");
+    g.tv_at(600 * s, 1.0);
+    const auto m = g.follow->measure();
+    EXPECT_TRUE(m.plan.outside_media);
+    g.run_for(300ms);
+    EXPECT_FALSE(g.pipeline->state().playing);
+}
+
+} // namespace
+} // namespace dvbcss
