@@ -14,6 +14,11 @@
 //     --dial --interface IFACE [--friendly-name NAME] [--uuid UUID]
 //                           be found by DIAL on IFACE (docs/dial.md, "TV side")
 //     --no-console          do not read commands from standard input
+//     --media FILE_OR_URI [--loop] [--audio-sink DESC] [--video-sink DESC] [--content-id ID]
+//                           play the media and serve the timelines it carries (PTS for MPEG-TS,
+//                           CT for MP4) instead of the pretend ones (docs/media.md, "TV side");
+//                           the console's pause, play, speed X (or rate R), seek to S (or
+//                           seek S), seek +S then steer the player
 //     -Q, --quiet-transport no WebSocket/HTTP transport log lines
 //     -q, --loglevel, --version, --help
 //
@@ -32,6 +37,7 @@
 #include "common/web_assets.hpp"
 #include "tv/control_route.hpp"
 #include "tv/default_scenario.hpp"
+#include "tv/media_timeline_source.hpp"
 #include "tv/screen.hpp"
 #include "tv/status_board.hpp"
 
@@ -51,6 +57,10 @@
 #include <dvbcss/ts/server.hpp>
 #include <dvbcss/tv/scenario.hpp>
 
+#ifdef DVBCSS_HAVE_MEDIA
+#include <dvbcss/gst/media_pipeline.hpp>
+#endif
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
@@ -58,6 +68,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -98,7 +109,31 @@ struct device_options {
     bool no_console = false;
     bool quiet_transport = false;
     tools::dial_options dial;
+    // --media
+    std::string media;
+    bool loop = false;
+    std::string audio_sink;
+    std::string video_sink;
+    std::string content_id;
 };
+
+/// The content a TV playing `uri` shows: `content_id` (else the URI), the media's timelines at
+/// their tick rates, no script.
+tv::scenario media_scenario(const std::string& uri, const std::string& content_id,
+                            const std::vector<media::timeline_mapping>& timelines) {
+    tv::scenario s;
+    tv::content_spec content;
+    content.id = content_id.empty() ? uri : content_id;
+    for (const auto& m : timelines) {
+        tv::timeline_spec t;
+        t.selector = m.selector;
+        t.tick_rate = m.units_per_second / m.units_per_tick;
+        content.timelines.push_back(t);
+    }
+    s.contents.push_back(content);
+    s.first = 0;
+    return s;
+}
 
 /// The CII the TV starts with (URLs are rewritten per companion).
 cii::server_config initial_cii(const tv::content_spec& content, std::uint16_t wc_port) {
@@ -289,7 +324,7 @@ private:
     std::string fixed_;
 };
 
-int run(const device_options& o, const tv::scenario& scenario) {
+int run(const device_options& o, const tv::scenario& given_scenario) {
     // Every companion is a descriptor: take all this process may have, and say when the
     // companions it was told to allow cannot all fit.
     const auto descriptors = tools::raise_descriptor_limit();
@@ -301,6 +336,47 @@ int run(const device_options& o, const tv::scenario& scenario) {
         }
     }
     boost::asio::io_context io;
+
+    // --media: the player first (prerolled), so that the content's timelines are known.
+    tv::scenario played;
+#ifdef DVBCSS_HAVE_MEDIA
+    std::function<void(const gst::media_event&)> on_media_event;
+    std::unique_ptr<gst::media_pipeline> player;
+    if (!o.media.empty()) {
+        gst::media_pipeline_options mo;
+        mo.uri = o.media;
+        mo.loop = o.loop;
+        mo.audio_sink = o.audio_sink;
+        mo.video_sink = o.video_sink;
+        try {
+            player = gst::media_pipeline::create(mo, io.get_executor(),
+                                                 [&on_media_event](const gst::media_event& e) {
+                                                     if (on_media_event) {
+                                                         on_media_event(e);
+                                                     }
+                                                 });
+        } catch (const gst::media_error& e) {
+            std::fprintf(stderr, "tv-device: %s\n", e.what());
+            return e.why() == gst::media_failure::not_found ? tools::exit_status::usage
+                                                            : tools::exit_status::failed;
+        }
+        const auto timelines = player->timelines();
+        const auto kind = player->container();
+        const char* expected = kind == gst::container_kind::mpeg_ts ? "urn:dvb:css:timeline:pts"
+                               : kind == gst::container_kind::mp4   ? "urn:dvb:css:timeline:ct"
+                                                                    : nullptr;
+        if (timelines.empty()) {
+            std::fprintf(stderr,
+                         "tv-device: %s: %s%s (TEMI timelines are not parsed); companions are "
+                         "told its timelines are unavailable\n",
+                         o.media.c_str(),
+                         expected ? "no timeline recovered for " : "carries no timeline we read",
+                         expected ? expected : " (MPEG-TS: PTS, MP4: CT)");
+        }
+        played = media_scenario(player->uri(), o.content_id, timelines);
+    }
+#endif
+    const tv::scenario& scenario = o.media.empty() ? given_scenario : played;
     const auto addresses = tools::resolve_server_addresses(io, "tv-device", o.ws_address, o.ws_port,
                                                            o.wc_address, o.wc_port);
     if (!addresses) {
@@ -371,6 +447,27 @@ int run(const device_options& o, const tv::scenario& scenario) {
         return out;
     });
 
+    // --media: the media's timelines, attached after the screen's pretend clocks for the same
+    // selectors (the last attached source wins), pushed on each pipeline event.
+    std::vector<std::unique_ptr<tools::media_timeline_source>> media_sources;
+#ifdef DVBCSS_HAVE_MEDIA
+    if (player) {
+        for (const auto& m : player->timelines()) {
+            media_sources.push_back(std::make_unique<tools::media_timeline_source>(m));
+            ts_endpoint.core().attach(*media_sources.back());
+        }
+        status.set_timelines([&media_sources] {
+            std::vector<tools::timeline_status> out;
+            for (const auto& t : media_sources) {
+                const auto& ct = t->current();
+                out.push_back(
+                    {t->mapping().selector, t->mapping().tick_rate(), ct && ct->available(), ct});
+            }
+            return out;
+        });
+    }
+#endif
+
     // What companions say they present (remote input: rate-limited, 5 lines then 1 a second).
     net::detail::limited_log presented("tv-device", 5, std::chrono::seconds(1));
     ts_endpoint.core().set_apt_ept_lpt_handler(
@@ -393,7 +490,35 @@ int run(const device_options& o, const tv::scenario& scenario) {
         status.record_event(line);
     };
     const bool print_truth = o.json && !o.common.quiet;
+    // --media: the media's timelines as the same truth lines ({"event":"timeline",...}), the
+    // control timestamp each one serves now.
+    const auto media_truth = [&](std::string_view cause) {
+        for (const auto& t : media_sources) {
+            const auto& ct = t->current();
+            if (!print_truth || !ct) {
+                continue;
+            }
+            char speed[32] = "null";
+            if (ct->available()) {
+                std::snprintf(speed, sizeof speed, "%.17g", *ct->timeline_speed_multiplier);
+            }
+            std::printf("{\"event\":\"timeline\",\"selector\":\"%s\",\"monotonic_ns\":%lld,"
+                        "\"wall_clock_ns\":%lld,\"content_time\":%s,\"speed\":%s,"
+                        "\"tick_rate\":%.17g,\"available\":%s,\"cause\":\"%.*s\"}\n",
+                        t->mapping().selector.c_str(),
+                        static_cast<long long>(clock::monotonic_time_source::instance().now_ns()),
+                        static_cast<long long>(ct->wall_clock_time),
+                        ct->content_time ? std::to_string(*ct->content_time).c_str() : "null",
+                        speed, t->mapping().tick_rate(), ct->available() ? "true" : "false",
+                        static_cast<int>(cause.size()), cause.data());
+        }
+        std::fflush(stdout);
+    };
     const auto truth = [&](std::string_view cause) {
+        if (!media_sources.empty() || !o.media.empty()) {
+            media_truth(cause);
+            return;
+        }
         if (print_truth) {
             for (const auto& t : screen.timelines()) {
                 tools::print_timeline_truth(t.selector, wall_clock, *t.clock, cause);
@@ -418,6 +543,68 @@ int run(const device_options& o, const tv::scenario& scenario) {
                     tools::json_string(tokens).c_str());
         std::fflush(stdout);
     };
+    // --media: pause, play, speed, seek and tweak steer the player (seek positions are seconds
+    // of the media from its start); the pipeline's events then move the timelines.
+    const auto media_change = [&](const tv::change& c) -> std::optional<std::string> {
+#ifdef DVBCSS_HAVE_MEDIA
+        if (!player) {
+            return std::nullopt;
+        }
+        const auto position_s = [&] {
+            return static_cast<double>(player->position_ns().value_or(0)) / 1e9;
+        };
+        bool ok = true;
+        std::string said;
+        switch (c.kind) {
+        case tv::change_kind::pause:
+            player->pause();
+            said = "media: pause";
+            break;
+        case tv::change_kind::play:
+        case tv::change_kind::speed: {
+            const double speed = c.kind == tv::change_kind::play ? 1.0 : c.speed;
+            if (speed < 0) {
+                return "reverse playback is not supported with --media";
+            }
+            if (speed == 0) {
+                player->pause();
+                said = "media: pause";
+                break;
+            }
+            const auto rate = player->state().seg.rate;
+            if (rate != speed) {
+                ok = player->set_rate(speed);
+            }
+            player->play();
+            said = "media: play at rate " + std::to_string(speed);
+            break;
+        }
+        case tv::change_kind::seek:
+        case tv::change_kind::tweak: {
+            const double to = c.to_seconds ? *c.to_seconds : position_s() + c.by_seconds;
+            ok = player->seek(std::llround(std::max(0.0, to) * 1e9));
+            said = "media: seek to " + std::to_string(std::max(0.0, to)) + " s";
+            break;
+        }
+        default:
+            return std::nullopt;
+        }
+        if (!ok) {
+            return "the player refused it (" + said + ")";
+        }
+        say(said);
+        return std::nullopt;
+#else
+        static_cast<void>(c);
+        return std::nullopt;
+#endif
+    };
+    const auto steers_media = [&](const tv::change& c) {
+        return !o.media.empty() &&
+               (c.kind == tv::change_kind::pause || c.kind == tv::change_kind::play ||
+                c.kind == tv::change_kind::speed || c.kind == tv::change_kind::seek ||
+                c.kind == tv::change_kind::tweak);
+    };
     // Every change, whatever its source: checked as a whole, applied, told, flushed once.
     const auto apply_changes = [&](std::span<const tv::change> changes,
                                    bool indexed) -> std::optional<std::string> {
@@ -425,6 +612,12 @@ int run(const device_options& o, const tv::scenario& scenario) {
             return why;
         }
         for (const auto& c : changes) {
+            if (steers_media(c)) {
+                if (auto why = media_change(c)) {
+                    return why;
+                }
+                continue;
+            }
             const auto outcome = screen.apply(c);
             say(outcome.said);
             if (outcome.content_changed) {
@@ -538,6 +731,45 @@ int run(const device_options& o, const tv::scenario& scenario) {
                     host.c_str(), port, descriptor_line.c_str(), dial_line.c_str());
         std::fflush(stdout);
     }
+#ifdef DVBCSS_HAVE_MEDIA
+    if (player) {
+        on_media_event = [&](const gst::media_event& e) {
+            const auto now = clock::monotonic_time_source::instance().now_ns();
+            const auto st = player->state();
+            if (e.kind == gst::media_event_kind::error) {
+                std::fprintf(stderr, "tv-device: %s\n", e.message.c_str());
+                for (const auto& t : media_sources) {
+                    t->set_unavailable(now);
+                }
+                static_cast<void>(apply_changes(
+                    std::vector<tv::change>{tv::change{tv::change_kind::presentation_status,
+                                                       std::nullopt,
+                                                       1.0,
+                                                       std::nullopt,
+                                                       0,
+                                                       std::nullopt,
+                                                       std::nullopt,
+                                                       {"fault"}}},
+                    false));
+            } else {
+                for (const auto& t : media_sources) {
+                    t->update(st, now);
+                }
+            }
+            if (e.kind == gst::media_event_kind::latency_changed ||
+                e.kind == gst::media_event_kind::playing) {
+                status.record_event("media: render latency accounted " +
+                                    std::to_string(st.latency_ns) + " ns");
+            }
+            if (e.kind != gst::media_event_kind::timelines_known) {
+                say(std::string("media: ") + gst::to_string(e.kind));
+            }
+            flush();
+            media_truth(gst::to_string(e.kind));
+        };
+        player->play();
+    }
+#endif
     truth("start");
 
     // The scenario's script, timed from now.
@@ -588,7 +820,17 @@ int run(const device_options& o, const tv::scenario& scenario) {
         }
     });
 
-    const auto on_command = [&](const std::string& line) {
+    const auto on_command = [&](const std::string& typed) {
+        // --media's own spellings: "rate R" is "speed R", "seek S" (a number) is "seek to S".
+        std::string line = typed;
+        if (!o.media.empty()) {
+            if (line.rfind("rate ", 0) == 0) {
+                line = "speed " + line.substr(5);
+            } else if (line.rfind("seek ", 0) == 0 && line.size() > 5 &&
+                       (std::isdigit(static_cast<unsigned char>(line[5])) != 0 || line[5] == '.')) {
+                line = "seek to " + line.substr(5);
+            }
+        }
         std::string error;
         const auto parsed = tv::parse_console_line(line, error);
         if (!parsed) {
@@ -679,10 +921,38 @@ int main(int argc, char** argv) {
         app.add_flag("-Q,--quiet-transport", o.quiet_transport,
                      "No WebSocket/HTTP transport log lines");
         tools::add_dial_options(app, o.dial);
+        auto* media = app.add_option("--media", o.media,
+                                     "Play this file or URI and serve the timelines it carries "
+                                     "(docs/media.md)");
+        app.add_flag("--loop", o.loop, "--media: play again from the start at the end")
+            ->needs(media);
+        app.add_option("--audio-sink", o.audio_sink,
+                       "--media: GStreamer bin description of the audio output (default "
+                       "autoaudiosink; none: discard)")
+            ->needs(media);
+        app.add_option("--video-sink", o.video_sink,
+                       "--media: GStreamer bin description of the video output (default "
+                       "autovideosink; none: discard)")
+            ->needs(media);
+        app.add_option("--content-id", o.content_id,
+                       "--media: the CII content id (default: the media's URI)")
+            ->needs(media);
         if (const auto exit_code = tools::parse_command_line(app, argc, argv, o.common)) {
             return *exit_code;
         }
         o.cycle_given = cycle->count() > 0;
+        if (!o.media.empty() && (!o.scenario_file.empty() || o.cycle_given)) {
+            std::fprintf(stderr, "tv-device: --media plays real media: --scenario and --cycle "
+                                 "describe pretend content and cannot be combined with it\n");
+            return tools::exit_status::usage;
+        }
+#ifndef DVBCSS_HAVE_MEDIA
+        if (!o.media.empty()) {
+            std::fprintf(stderr, "tv-device: --media: this tv-device was built without "
+                                 "GStreamer (scripts/install-deps.sh installs it)\n");
+            return tools::exit_status::usage;
+        }
+#endif
         if (o.cycle_given && !o.scenario_file.empty()) {
             std::fprintf(stderr, "tv-device: --cycle applies to the built-in scenario only; "
                                  "write the cycle as the scenario's script (docs/scenarios.md)\n");

@@ -467,6 +467,14 @@ public:
         return shared_->container;
     }
 
+    [[nodiscard]] std::optional<std::int64_t> position_ns() const override {
+        gint64 p = 0;
+        if (gst_element_query_position(pipeline_, GST_FORMAT_TIME, &p) && p >= 0) {
+            return p;
+        }
+        return std::nullopt;
+    }
+
     [[nodiscard]] std::optional<std::int64_t> duration_ns() const override {
         gint64 d = 0;
         if (gst_element_query_duration(pipeline_, GST_FORMAT_TIME, &d) && d >= 0) {

@@ -152,6 +152,9 @@ public:
     /// not parsed. Empty when the media carries none of these.
     [[nodiscard]] virtual std::vector<media::timeline_mapping> timelines() const = 0;
     [[nodiscard]] virtual container_kind container() const = 0;
+    /// The position (stream time, ns) rendered now, as GStreamer's position query answers it
+    /// (for relative seeks and display; not evidence of sync), if known.
+    [[nodiscard]] virtual std::optional<std::int64_t> position_ns() const = 0;
     /// Duration (ns), if known.
     [[nodiscard]] virtual std::optional<std::int64_t> duration_ns() const = 0;
     /// The URI playing (a path turned into a file:// URI).

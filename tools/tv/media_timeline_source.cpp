@@ -1,0 +1,47 @@
+#include "tv/media_timeline_source.hpp"
+
+#include <dvbcss/media/control_timestamps.hpp>
+
+#include <utility>
+
+namespace dvbcss::tools {
+
+media_timeline_source::media_timeline_source(media::timeline_mapping mapping)
+    : mapping_(std::move(mapping)) {}
+
+bool media_timeline_source::recognises(std::string_view selector) const {
+    return selector == mapping_.selector;
+}
+
+std::optional<ts::control_timestamp>
+media_timeline_source::control_timestamp_for(std::string_view /*selector*/) {
+    return current_;
+}
+
+bool media_timeline_source::update(const media::playback_state& state, std::int64_t now_wall_ns,
+                                   std::int64_t clock_to_wall_ns) {
+    const auto ct = media::control_timestamp_from(state, mapping_, now_wall_ns, clock_to_wall_ns);
+    // A paused timeline's timestamp is stamped "now": the same pause re-reported is no change.
+    if (current_ && current_->content_time == ct.content_time &&
+        current_->timeline_speed_multiplier == ct.timeline_speed_multiplier &&
+        (current_->wall_clock_time == ct.wall_clock_time || ct.timeline_speed_multiplier == 0.0 ||
+         !ct.available())) {
+        return false;
+    }
+    set(ct);
+    return true;
+}
+
+void media_timeline_source::set_unavailable(std::int64_t now_wall_ns) {
+    if (current_ && !current_->available()) {
+        return;
+    }
+    set(ts::control_timestamp::unavailable(now_wall_ns));
+}
+
+void media_timeline_source::set(const ts::control_timestamp& ct) {
+    current_ = ct;
+    notify_changed(mapping_.selector);
+}
+
+} // namespace dvbcss::tools

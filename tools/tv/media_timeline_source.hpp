@@ -1,0 +1,52 @@
+#pragma once
+
+/// tv-device --media: one timeline the playing media carries (urn:dvb:css:timeline:pts or
+/// urn:dvb:css:timeline:ct), served over CSS-TS. Its control timestamp is computed from the
+/// pipeline's timing when the pipeline reports a change (play, pause, seek, rate, latency, loop,
+/// end of stream) and pushed to the servers it is attached to; nothing is computed or sent
+/// between changes (docs/media.md, "TV side").
+
+#include <dvbcss/media/playback_state.hpp>
+#include <dvbcss/media/timeline_mapping.hpp>
+#include <dvbcss/ts/timeline_source.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace dvbcss::tools {
+
+/// A timeline source for one media timeline. Before the first `update` it answers "not yet".
+///
+/// Thread safety: as `ts::timeline_source` (the owner executor only).
+class media_timeline_source final : public ts::timeline_source {
+public:
+    explicit media_timeline_source(media::timeline_mapping mapping);
+
+    [[nodiscard]] bool recognises(std::string_view selector) const override;
+    [[nodiscard]] std::optional<ts::control_timestamp>
+    control_timestamp_for(std::string_view selector) override;
+
+    /// Recomputes the control timestamp from `state` (`media::control_timestamp_from`, wall
+    /// clock = pipeline clock + `clock_to_wall_ns`; `now_wall_ns` stamps a paused or unavailable
+    /// timestamp) and pushes it if it differs from the last one. Returns true if it changed.
+    bool update(const media::playback_state& state, std::int64_t now_wall_ns,
+                std::int64_t clock_to_wall_ns = 0);
+
+    /// The timeline stops being available (the pipeline failed): pushes the unavailable form.
+    void set_unavailable(std::int64_t now_wall_ns);
+
+    [[nodiscard]] const media::timeline_mapping& mapping() const noexcept { return mapping_; }
+
+    [[nodiscard]] const std::optional<ts::control_timestamp>& current() const noexcept {
+        return current_;
+    }
+
+private:
+    void set(const ts::control_timestamp& ct);
+
+    media::timeline_mapping mapping_;
+    std::optional<ts::control_timestamp> current_;
+};
+
+} // namespace dvbcss::tools
