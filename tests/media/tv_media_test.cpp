@@ -1,0 +1,235 @@
+// tv-device --media over loopback: a TS client (ts-client --json) follows the PTS timeline of
+// clicks.ts and the CT timeline of clicks.mp4 through play, pause, seek and rate changes, against
+// the control timestamps tv-device says it serves (its --json truth lines); the failure cases
+// give one clear line and the documented exit status, and a timeline the media does not carry
+// is unavailable while the one it carries keeps being served.
+#include "support/child_process.hpp"
+#include "support/timeline_truth.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using dvbcss::test::child_process;
+using dvbcss::test::lines_of;
+using dvbcss::test::truth_of;
+using dvbcss::test::truth_point;
+
+const std::string bin_dir = DVBCSS_BIN_DIR;
+const std::string media_dir = DVBCSS_TEST_MEDIA_DIR;
+constexpr auto pts = "urn:dvb:css:timeline:pts";
+constexpr auto ct = "urn:dvb:css:timeline:ct";
+
+struct estimate {
+    std::int64_t monotonic_ns = 0;
+    std::optional<double> ticks;
+};
+
+/// ts-client --json status lines (those without "event").
+std::vector<estimate> estimates_of(const std::string& output) {
+    std::vector<estimate> out;
+    for (const auto& line : lines_of(output)) {
+        if (line.empty() || line.front() != '{') {
+            continue;
+        }
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || j.contains("event") || !j.contains("position_s")) {
+            continue;
+        }
+        estimate e;
+        e.monotonic_ns = j.at("monotonic_ns").get<std::int64_t>();
+        if (!j.at("position_s").is_null()) {
+            e.ticks = j.at("position_s").get<double>() * j.at("tick_rate").get<double>();
+        }
+        out.push_back(e);
+    }
+    return out;
+}
+
+/// The worst difference (ms) between the client's estimates and the truth in force, over the
+/// estimates made more than `settle` after the truth changed; `compared` counts them.
+struct comparison {
+    int compared = 0;
+    int paused = 0;
+    int mismatched_availability = 0;
+    double worst_ms = 0;
+};
+
+comparison compare(const std::vector<truth_point>& truth, const std::vector<estimate>& estimates,
+                   std::chrono::nanoseconds settle) {
+    comparison c;
+    for (const auto& e : estimates) {
+        const truth_point* now = nullptr;
+        for (const auto& t : truth) {
+            if (t.monotonic_ns <= e.monotonic_ns) {
+                now = &t;
+            }
+        }
+        if (now == nullptr || e.monotonic_ns - now->monotonic_ns < settle.count()) {
+            continue;
+        }
+        ++c.compared;
+        if (now->content_time.has_value() != e.ticks.has_value()) {
+            ++c.mismatched_availability;
+            continue;
+        }
+        if (!e.ticks) {
+            continue;
+        }
+        c.paused += now->speed == 0 ? 1 : 0;
+        const double expected = static_cast<double>(*now->content_time) +
+                                static_cast<double>(e.monotonic_ns - now->wall_clock_ns) *
+                                    now->speed * now->tick_rate / 1e9;
+        c.worst_ms = std::max(c.worst_ms, std::fabs(*e.ticks - expected) / now->tick_rate * 1e3);
+    }
+    return c;
+}
+
+struct media_tv {
+    std::unique_ptr<child_process> process;
+    std::string ts_url;
+    std::string wc_port;
+
+    explicit media_tv(const std::string& file) {
+        process = std::make_unique<child_process>(
+            std::vector<std::string>{bin_dir + "/tv-device", "127.0.0.1", "0", "127.0.0.1", "0",
+                                     "--json", "--loglevel", "warning", "--media", file,
+                                     "--audio-sink", "fakesink sync=true", "--video-sink", "none"},
+            true);
+        ts_url = process->read_until(std::regex(R"(CSS-TS  endpoint URL: (ws://\S+))"), 15s);
+        wc_port = process->read_until(
+            std::regex(R"(CSS-WC  endpoint bound to host \S+ on port (\d+))"), 10s);
+    }
+
+    std::unique_ptr<child_process> client(const char* selector, const char* tick_rate) const {
+        return std::make_unique<child_process>(std::vector<std::string>{
+            bin_dir + "/ts-client", ts_url, "udp://127.0.0.1:" + wc_port, "", selector, tick_rate,
+            "--json", "--interval", "0.05", "--loglevel", "error"});
+    }
+};
+
+void follow(const std::string& file, const char* selector, const char* tick_rate,
+            double first_seconds) {
+    media_tv tv(file);
+    ASSERT_FALSE(tv.ts_url.empty()) << tv.process->output();
+    const auto client = tv.client(selector, tick_rate);
+    ASSERT_FALSE(client->read_until(std::regex(R"("available":true)"), 10s).empty())
+        << client->output() << tv.process->output();
+    client->read_for(1s);
+    for (const char* command : {"pause", "play", "seek 10", "rate 2", "rate 1", "seek +3"}) {
+        ASSERT_TRUE(tv.process->write_line(command));
+        client->read_for(800ms);
+    }
+    client->signal(SIGINT);
+    EXPECT_EQ(client->wait_exit(10s), 0) << client->output();
+    tv.process->signal(SIGINT);
+    EXPECT_EQ(tv.process->wait_exit(10s), 0) << tv.process->output();
+
+    const auto truth = truth_of(tv.process->output(), selector);
+    ASSERT_GE(truth.size(), 7U) << tv.process->output();
+    // The timeline is the stream's own: its first control timestamp is at the media's start.
+    ASSERT_TRUE(truth.front().content_time);
+    EXPECT_NEAR(static_cast<double>(*truth.front().content_time) / truth.front().tick_rate,
+                first_seconds, 0.5);
+    bool rate_two = false;
+    for (const auto& t : truth) {
+        rate_two = rate_two || t.speed == 2.0;
+    }
+    EXPECT_TRUE(rate_two) << tv.process->output();
+    const auto c = compare(truth, estimates_of(client->output()), 150ms);
+    std::printf("{\"event\":\"tv_media_follow\",\"selector\":\"%s\",\"compared\":%d,"
+                "\"worst_ms\":%.3f}\n",
+                selector, c.compared, c.worst_ms);
+    EXPECT_GT(c.compared, 50);
+    EXPECT_GT(c.paused, 3);
+    EXPECT_EQ(c.mismatched_availability, 0);
+    EXPECT_LT(c.worst_ms, 1.0) << client->output();
+}
+
+TEST(TvMedia, ClientFollowsThePtsTimelineOfATransportStream) {
+    // make-test-media.sh: mpegtsmux starts the PTS at 3600 s.
+    follow(media_dir + "/clicks.ts", pts, "90000", 3600.0);
+}
+
+TEST(TvMedia, ClientFollowsTheCtTimelineOfAnMp4) {
+    follow(media_dir + "/clicks.mp4", ct, "48000", 0.0);
+}
+
+TEST(TvMedia, ATimelineTheMediaDoesNotCarryIsUnavailableAndTheOtherIsStillServed) {
+    media_tv tv(media_dir + "/clicks.ts");
+    ASSERT_FALSE(tv.ts_url.empty()) << tv.process->output();
+    const auto ct_client = tv.client(ct, "1000");
+    const auto pts_client = tv.client(pts, "90000");
+    ASSERT_FALSE(pts_client->read_until(std::regex(R"("available":true)"), 10s).empty())
+        << pts_client->output();
+    ct_client->read_for(1500ms);
+    EXPECT_EQ(ct_client->output().find(R"("available":true)"), std::string::npos)
+        << ct_client->output();
+    EXPECT_NE(ct_client->output().find(R"("available":false)"), std::string::npos)
+        << ct_client->output();
+    tv.process->signal(SIGINT);
+    EXPECT_EQ(tv.process->wait_exit(10s), 0);
+}
+
+/// tv-device --media FILE's exit status and standard error.
+/// `ranks`: GST_PLUGIN_FEATURE_RANK for tv-device (e.g. decoders ranked out of use).
+std::pair<int, std::string> failing(const std::string& file,
+                                    const std::string& audio_sink = "fakesink sync=true",
+                                    const std::string& ranks = "") {
+    child_process tv({"/bin/sh", "-c",
+                      "GST_PLUGIN_FEATURE_RANK=\"$3\" exec \"$0\" 127.0.0.1 0 127.0.0.1 0 "
+                      "--no-console --media \"$1\" --audio-sink \"$2\" --video-sink none 2>&1",
+                      bin_dir + "/tv-device", file, audio_sink, ranks});
+    const int status = tv.wait_exit(20s);
+    return {status, tv.output()};
+}
+
+TEST(TvMedia, FailuresSayWhyAndExitWithTheDocumentedStatus) {
+    const auto missing = failing("/nonexistent/clicks.ts");
+    EXPECT_EQ(missing.first, 2) << missing.second;
+    EXPECT_NE(missing.second.find("no such file"), std::string::npos) << missing.second;
+
+    const auto text = std::filesystem::temp_directory_path() / "dvbcss-tv-not-media.ts";
+    {
+        std::FILE* f = std::fopen(text.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        for (int i = 0; i < 2000; ++i) {
+            std::fputs("not media, only text\n", f);
+        }
+        std::fclose(f);
+    }
+    const auto not_media = failing(text.string());
+    std::filesystem::remove(text);
+    EXPECT_EQ(not_media.first, 1) << not_media.second;
+    EXPECT_NE(not_media.second.find("cannot be played"), std::string::npos) << not_media.second;
+
+    const auto no_sink = failing(media_dir + "/clicks.ts", "nosuchaudiosink_xyz");
+    EXPECT_EQ(no_sink.first, 1) << no_sink.second;
+    EXPECT_NE(no_sink.second.find("nosuchaudiosink_xyz"), std::string::npos) << no_sink.second;
+
+    // A missing codec: every AAC decoder ranked out of use, as if none were installed.
+    const auto no_codec = failing(media_dir + "/clicks.ts", "fakesink sync=true",
+                                  "avdec_aac:NONE,avdec_aac_fixed:NONE,faad:NONE,fdkaacdec:NONE");
+    EXPECT_EQ(no_codec.first, 1) << no_codec.second;
+    EXPECT_NE(no_codec.second.find("missing GStreamer plugin: MPEG-4 AAC decoder"),
+              std::string::npos)
+        << no_codec.second;
+
+    child_process usage({bin_dir + "/tv-device", "--loop"});
+    EXPECT_EQ(usage.wait_exit(10s), 2) << usage.output();
+}
+
+} // namespace
