@@ -10,6 +10,14 @@
 //     --threshold-ms MS   apply a control timestamp when it moves the timeline by more (default 1)
 //     --stem STEM         with --cii: the content id stem (default: the whole content id)
 //     --wcloglevel LEVEL  log level of the wall clock client (default warning)
+//     --play FILE_OR_URI  also play this media in step with the TV (its pipeline clock is the
+//                         wall clock estimate); --audio-sink DESC, --video-sink DESC (GStreamer
+//                         bin descriptions, default automatic (video: "none" without a
+//                         display), "none" renders nothing) and
+//                         --render-delay MS (render each moment MS later than the TV; negative:
+//                         earlier) tune it. --json status lines then carry "offset_ms" (player
+//                         position minus the timeline's, > 0 ahead) and each correction is a
+//                         "player_action" event
 //     --reconnect         when the TV goes away (or cannot be reached), keep trying to connect
 //                         again (0.5 s, then every 1 s) instead of exiting, and follow it again
 //                         when it returns
@@ -34,6 +42,7 @@
 
 #include "common/cli.hpp"
 #include "common/discover_options.hpp"
+#include "common/play_session.hpp"
 #include "common/reconnect_policy.hpp"
 
 #include <dvbcss/cii/client.hpp>
@@ -52,6 +61,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
@@ -88,6 +98,7 @@ struct client_options {
     double apt_ept_lpt_s = 0; ///< Send an actual presentation timestamp this often (0: never).
     std::string wc_log_level = "warning";
     bool reconnect = false;
+    tools::play_options play; ///< --play and its tuning; play.uri empty: no player.
 };
 
 /// What the companion follows, from the command line or from the TV's CII.
@@ -191,9 +202,34 @@ public:
         , status_timer_(io)
         , end_timer_(io) {}
 
+    /// --play: makes the player and checks the media can be played. An exit status if not.
+    std::optional<int> enable_play() {
+        if (o_.play.uri.empty()) {
+            return std::nullopt;
+        }
+        std::string error;
+        play_ = tools::make_play_session(io_, wall_clock_, o_.play, error);
+        if (!play_) {
+            return fail_usage(error);
+        }
+        if (auto problem = play_->check({})) {
+            std::fprintf(stderr, "ts-client: %s\n", problem->c_str());
+            return tools::exit_status::failed;
+        }
+        play_->on_failure([this](const std::string& why) { fail_play(why); });
+        return std::nullopt;
+    }
+
     /// Starts following `t`. Returns an exit status if it cannot start.
     std::optional<int> follow(const target& t) {
         target_ = t;
+        if (play_) {
+            if (auto problem = play_->check(t.selector)) {
+                std::fprintf(stderr, "ts-client: %s\n", problem->c_str());
+                play_failed_ = true;
+                return tools::exit_status::failed;
+            }
+        }
         auto server = net::resolve_udp_endpoint(t.wc_host, t.wc_port);
         if (!server) {
             return fail_usage("cannot resolve the wall clock server " + t.wc_host);
@@ -223,6 +259,7 @@ public:
             io_.get_executor(), wall_clock_,
             wc::make_estimator("lowest-dispersion", wall_clock_, est), wc_config);
         wc_->on_event([this](const net::wall_clock_client_event& e) {
+            start_player_when_synchronised();
             // People see these in the wall clock client's own log lines ("wc.client").
             if (!o_.json || !e.status || e.status->kind == wc::client_event_kind::timeout) {
                 return;
@@ -250,6 +287,11 @@ public:
             event("disconnected", code, reason);
             if (!finishing_) {
                 lost_ = true;
+            }
+        };
+        client_callbacks.control_timestamp = [this](const ts::control_timestamp& ct) {
+            if (play_) {
+                play_->on_control_timestamp(ct);
             }
         };
         client_callbacks.protocol_error = [](error_code error, std::string_view text) {
@@ -328,6 +370,9 @@ public:
         }
         status_timer_.cancel();
         end_timer_.cancel();
+        if (play_) {
+            play_->stop();
+        }
         if (ts_) {
             ts_->close(net::close_codes::normal);
         }
@@ -346,6 +391,9 @@ public:
     [[nodiscard]] int exit_status() const {
         if (usage_error_) {
             return tools::exit_status::usage;
+        }
+        if (play_failed_) {
+            return tools::exit_status::failed; // the line was printed when it happened
         }
         if (!connected_once_) {
             if (cii_seen_) {
@@ -443,6 +491,9 @@ public:
                 std::fflush(stdout);
             }
             if (auto status = follow(t)) {
+                if (*status == tools::exit_status::failed) {
+                    play_failed_ = true;
+                }
                 stop();
             }
         };
@@ -471,6 +522,27 @@ public:
     }
 
 private:
+    /// The player starts once the wall clock is synchronised: its pipeline clock is the
+    /// estimate, and the first estimate may be far from the unsynchronised clock.
+    void start_player_when_synchronised() {
+        if (!play_ || play_->started() || finishing_ || !wc_ || !wc_->synchronised()) {
+            return;
+        }
+        if (auto problem = play_->start(target_.selector)) {
+            fail_play(*problem);
+        }
+    }
+
+    void fail_play(const std::string& why) {
+        if (play_failed_) {
+            return;
+        }
+        std::fprintf(stderr, "ts-client: %s\n", why.c_str());
+        play_failed_ = true;
+        // Not inside the pipeline's own event: stop on the next turn.
+        boost::asio::post(io_, [this] { stop(); });
+    }
+
     std::optional<int> fail_usage(const std::string& why) {
         std::fprintf(stderr, "ts-client: %s\n", why.c_str());
         usage_error_ = true;
@@ -568,16 +640,18 @@ private:
             std::printf(
                 "{\"monotonic_ns\":%lld,\"wall_clock_ns\":%lld,\"content_time\":%s,"
                 "\"position_s\":%s,\"speed\":%s,\"available\":%s,\"tick_rate\":%s,"
-                "\"dispersion_ns\":%s,\"wall_clock_dispersion_ns\":%s}\n",
+                "\"dispersion_ns\":%s,\"wall_clock_dispersion_ns\":%s%s}\n",
                 static_cast<long long>(r.monotonic_ns), static_cast<long long>(r.wall_clock_ns),
                 r.content_time ? std::to_string(*r.content_time).c_str() : "null",
                 r.content_time ? json_number(r.position_s).c_str() : "null",
                 r.content_time ? json_number(r.speed).c_str() : "null",
                 r.content_time ? "true" : "false", json_number(timeline_->tick_rate()).c_str(),
-                json_number(r.dispersion_ns).c_str(), json_number(wc_->dispersion_ns()).c_str());
+                json_number(r.dispersion_ns).c_str(), json_number(wc_->dispersion_ns()).c_str(),
+                play_ ? play_->json_fields().c_str() : "");
         } else {
-            std::printf("%s   Uncertainty (dispersion) = +/- %0.3f milliseconds\n",
-                        ts_->core().status_summary().c_str(), wc_->dispersion_ns() / 1e6);
+            std::printf("%s   Uncertainty (dispersion) = +/- %0.3f milliseconds%s\n",
+                        ts_->core().status_summary().c_str(), wc_->dispersion_ns() / 1e6,
+                        play_ ? play_->text_status().c_str() : "");
         }
         std::fflush(stdout);
     }
@@ -591,6 +665,8 @@ private:
     std::unique_ptr<net::wall_clock_client> wc_;
     std::unique_ptr<net::ws_client_adapter<ts::timeline_follower>> ts_;
     std::unique_ptr<net::ws_client_adapter<cii::client>> cii_;
+    std::unique_ptr<tools::play_session> play_;
+    bool play_failed_ = false;
     boost::asio::steady_timer status_timer_;
     boost::asio::steady_timer end_timer_;
     bool connected_once_ = false;
@@ -647,6 +723,9 @@ int run(client_options o) {
         return tools::exit_status::usage;
     }
     companion c(io, o);
+    if (auto status = c.enable_play()) {
+        return *status;
+    }
     std::optional<int> early;
     if (!o.cii_url.empty()) {
         if (o.positional.size() > 1) {
@@ -768,6 +847,17 @@ int main(int argc, char** argv) {
                        "Every S seconds, tell the TV the actual presentation timestamp (AptEptLpt; "
                        "sent at most once per status line)")
             ->check(tools::number_between(0.01, 3600.0));
+        app.add_option("--play", o.play.uri,
+                       "Also play this file or URI in step with the TV (GStreamer)");
+        app.add_option("--audio-sink", o.play.audio_sink,
+                       "With --play: audio sink, a GStreamer bin description (default automatic; "
+                       "\"none\": render nothing)");
+        app.add_option("--video-sink", o.play.video_sink,
+                       "With --play: video sink, a GStreamer bin description (default automatic; "
+                       "\"none\": render nothing)");
+        app.add_option("--render-delay", o.play.render_delay_ms,
+                       "With --play: render each moment MS later than the TV (negative: earlier)")
+            ->check(tools::number_between(-10000.0, 10000.0));
         app.add_flag("--reconnect", o.reconnect,
                      "Keep reconnecting to the TV (0.5 s, then every 1 s) when the connection "
                      "fails or ends, and follow it again when it returns");
@@ -795,6 +885,14 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "ts-client: %s\n", problem.c_str());
             return tools::exit_status::usage;
         }
+        if (o.play.uri.empty() && (!o.play.audio_sink.empty() || !o.play.video_sink.empty() ||
+                                   o.play.render_delay_ms != 0)) {
+            std::fprintf(stderr, "ts-client: --audio-sink, --video-sink and --render-delay need "
+                                 "--play\n");
+            return tools::exit_status::usage;
+        }
+        o.play.json = o.json;
+        o.play.quiet = o.common.quiet;
         apply_wc_log_level(o);
         return run(o);
     });
