@@ -138,14 +138,16 @@ std::optional<box_header> read_box_header(std::span<const std::uint8_t> bytes) {
 std::vector<mp4_track> parse_moov(std::span<const std::uint8_t> payload) {
     std::vector<mp4_track> tracks;
     movie mv;
+    // The movie timescale first: mvhd may follow the tracks.
     for_each_box(payload, [&](const std::string& type, std::span<const std::uint8_t> b) {
-        if (type == "mvhd" && b.size() >= 4) {
+        if (type == "mvhd" && b.size() >= 4 && mv.timescale == 0) {
             const std::size_t at = b[0] == 1 ? 4 + 16 : 4 + 8;
             if (b.size() >= at + 4) {
                 mv.timescale = be32(b.data() + at);
             }
-            return;
         }
+    });
+    for_each_box(payload, [&](const std::string& type, std::span<const std::uint8_t> b) {
         if (type != "trak" || tracks.size() >= max_tracks) {
             return;
         }

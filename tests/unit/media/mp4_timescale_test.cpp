@@ -129,6 +129,15 @@ TEST(Mp4TimescaleTest, EditListGivesTheCompositionTimeAtTheStart) {
     EXPECT_EQ(tracks[0].origin_position_ns, 500'000'000);
 }
 
+TEST(Mp4TimescaleTest, MovieTimescaleAfterTheTracksStillPlacesEmptyEdits) {
+    const auto moov = cat({box("trak", cat({tkhd(3), elst({{250, -1}, {1000, 0}}),
+                                            box("mdia", cat({mdhd(90'000), hdlr("vide")}))})),
+                           mvhd(1000)});
+    const auto tracks = parse_moov(moov);
+    ASSERT_EQ(tracks.size(), 1U);
+    EXPECT_EQ(tracks[0].origin_position_ns, 250'000'000);
+}
+
 TEST(Mp4TimescaleTest, SixtyFourBitAndToTheEndSizes) {
     const auto h = read_box_header(box("moov", bytes(20), true));
     ASSERT_TRUE(h);
