@@ -241,3 +241,39 @@ TEST(FollowerTest, ContentOutsideTheFileIsReportedAndATimelineNotCarriedRefused)
 
 } // namespace
 } // namespace dvbcss
+
+namespace dvbcss {
+namespace {
+
+std::int64_t gst_minus_wall(fixture& f) {
+    const auto gst_now = static_cast<std::int64_t>(gst_clock_get_time(f.gst_clock.native()));
+    return gst_now - f.wall_now();
+}
+
+TEST(WallClockGstClockTest, ReadsTheEstimateStepsForwardAndSlewsBack) {
+    fixture f;
+    EXPECT_LT(std::llabs(gst_minus_wall(f)), 100'000); // two reads ~µs apart
+    // The estimate moves 5 ms forward: one step.
+    f.wall.set_correlation(clock::correlation{0, 1000 * s + 5 * ms});
+    EXPECT_EQ(f.gst_clock.steps(), 1U);
+    EXPECT_FALSE(f.gst_clock.slewing());
+    EXPECT_LT(std::llabs(gst_minus_wall(f)), 100'000);
+    // Then 2 ms back: the pipeline clock keeps going, 500 ppm slow, never reading less.
+    const auto before = static_cast<std::int64_t>(gst_clock_get_time(f.gst_clock.native()));
+    f.wall.set_correlation(clock::correlation{0, 1000 * s + 3 * ms});
+    EXPECT_TRUE(f.gst_clock.slewing());
+    EXPECT_EQ(f.gst_clock.slews(), 1U);
+    EXPECT_GE(static_cast<std::int64_t>(gst_clock_get_time(f.gst_clock.native())), before);
+    EXPECT_NEAR(f.gst_clock.calibration().rate(), 1.0 - 500e-6, 1e-9);
+    const auto ahead = gst_minus_wall(f);
+    EXPECT_NEAR(static_cast<double>(ahead), 2e6, 1e5);
+    f.run_for(400ms);
+    const auto later = gst_minus_wall(f);
+    EXPECT_NEAR(static_cast<double>(ahead - later), 400e6 * 500e-6, 0.05e6); // 0.2 ms closed
+    const auto reading = f.gst_clock.now();
+    EXPECT_EQ(reading.pipeline_ns - reading.wall_clock_ns,
+              f.gst_clock.calibration().time_at(reading.monotonic_ns) - reading.wall_clock_ns);
+}
+
+} // namespace
+} // namespace dvbcss
