@@ -889,7 +889,9 @@ int main(int argc, char** argv) {
                      "tv-device"};
         app.footer(std::string("Commands on standard input: pause, play, speed X, seek +S, seek "
                                "to S, tweak MS, unavailable SEL, available SEL, content ID, "
-                               "status partial|final, presentation TOKENS, stats, help, quit.\n") +
+                               "status partial|final, presentation TOKENS, stats, help, quit. "
+                               "With --media also rate R (speed R) and seek S (seek to S, "
+                               "seconds of the media).\n") +
                    tools::exit_status_help);
         tools::add_common_options(app, o.common);
         app.add_option("ws_addr", o.ws_address,
