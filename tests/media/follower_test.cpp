@@ -3,7 +3,10 @@
 // playing clicks.ts into `fakesink sync=true` on a wall_clock_gst_clock, steered by gst::follower.
 // Each buffer's handoff time is read from the pipeline clock (the wall clock estimate) and
 // compared with the time the TV renders that position: after settling, within 1 ms. Followed:
-// start, pause, seek, rate 2.0, unavailable, and a timeline the file does not carry.
+// start, pause, seek, rate 2.0, unavailable, and a timeline the file does not carry. Also the
+// wall clock GstClock on its own, and ts-client --play's failure cases.
+#include "support/child_process.hpp"
+
 #include <dvbcss/clock/correlated_clock.hpp>
 #include <dvbcss/clock/sys_clock.hpp>
 #include <dvbcss/gst/follower.hpp>
@@ -282,6 +285,56 @@ TEST(WallClockGstClockTest, ReadsTheEstimateStepsForwardAndSlewsBack) {
     const auto reading = f.gst_clock.now();
     EXPECT_EQ(reading.pipeline_ns - reading.wall_clock_ns,
               f.gst_clock.calibration().time_at(reading.monotonic_ns) - reading.wall_clock_ns);
+}
+
+} // namespace
+} // namespace dvbcss
+
+namespace dvbcss {
+namespace {
+
+/// ts-client with `args`, stderr folded into stdout; (exit status, output).
+std::pair<int, std::string> ts_client(const std::string& args) {
+    test::child_process p(
+        {"/bin/sh", "-c", "exec " + std::string(DVBCSS_BIN_DIR) + "/ts-client " + args + " 2>&1"});
+    const int status = p.wait_exit(30s);
+    return {status, p.output()};
+}
+
+// Nothing listens on these ports: every case must fail before it needs the TV.
+const std::string tv_args = "ws://127.0.0.1:9/ts udp://127.0.0.1:9 dvb:// ";
+
+TEST(TsClientPlayTest, MediaProblemsAreOneLineAndExitOne) {
+    auto [status, out] = ts_client(tv_args + "urn:dvb:css:timeline:pts 90000 --play /no/such.ts");
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("no/such.ts"), std::string::npos) << out;
+
+    std::tie(status, out) =
+        ts_client(tv_args + "urn:dvb:css:timeline:ct 1000 --audio-sink none --play " +
+                  media_file("clicks.ts"));
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("urn:dvb:css:timeline:ct is not carried"), std::string::npos) << out;
+    EXPECT_NE(out.find("it carries urn:dvb:css:timeline:pts"), std::string::npos) << out;
+
+    std::tie(status, out) =
+        ts_client(tv_args + "urn:dvb:css:timeline:pts 90000 --audio-sink 'nosuchelement' --play " +
+                  media_file("clicks.ts"));
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("nosuchelement"), std::string::npos) << out;
+
+    std::tie(status, out) = ts_client(tv_args +
+                                      "urn:dvb:css:timeline:pts 90000 --audio-sink none "
+                                      "--play " +
+                                      std::string(DVBCSS_SOURCE_DIR) + "/README.md");
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("README.md"), std::string::npos) << out;
+}
+
+TEST(TsClientPlayTest, PlayerOptionsWithoutPlayAreAUsageError) {
+    const auto [status, out] = ts_client(tv_args + "urn:dvb:css:timeline:pts 90000 "
+                                                   "--render-delay 5");
+    EXPECT_EQ(status, 2) << out;
+    EXPECT_NE(out.find("need --play"), std::string::npos) << out;
 }
 
 } // namespace
