@@ -285,6 +285,10 @@ public:
         };
         client_callbacks.disconnected = [this](std::uint16_t code, std::string_view reason) {
             event("disconnected", code, reason);
+            if (play_) {
+                // No TV, no timeline: the player pauses until one is followed again.
+                play_->on_control_timestamp(ts::control_timestamp::unavailable(0));
+            }
             if (!finishing_) {
                 lost_ = true;
             }
