@@ -442,7 +442,7 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
         std::vector<tools::timeline_status> out;
         for (const auto& t : screen.timelines()) {
             out.push_back({t.selector, static_cast<double>(t.tick_rate), t.clock->is_available(),
-                           t.source->control_timestamp_for(t.selector)});
+                           t.source->control_timestamp_for(t.selector), std::nullopt});
         }
         return out;
     });
@@ -456,12 +456,13 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
             media_sources.push_back(std::make_unique<tools::media_timeline_source>(m));
             ts_endpoint.core().attach(*media_sources.back());
         }
-        status.set_timelines([&media_sources] {
+        status.set_timelines([&media_sources, &player] {
             std::vector<tools::timeline_status> out;
+            const std::int64_t latency = player->state().latency_ns;
             for (const auto& t : media_sources) {
                 const auto& ct = t->current();
-                out.push_back(
-                    {t->mapping().selector, t->mapping().tick_rate(), ct && ct->available(), ct});
+                out.push_back({t->mapping().selector, t->mapping().tick_rate(),
+                               ct && ct->available(), ct, latency});
             }
             return out;
         });

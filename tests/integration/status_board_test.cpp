@@ -143,7 +143,7 @@ protected:
             board_.set_timelines([this] {
                 return std::vector<tools::timeline_status>{
                     {pts_selector, 90000, pts_.is_available(),
-                     pts_source_.control_timestamp_for(pts_selector)},
+                     pts_source_.control_timestamp_for(pts_selector), std::nullopt},
                 };
             });
             ts_.core().set_apt_ept_lpt_handler(board_.apt_ept_lpt_recorder(
@@ -291,6 +291,7 @@ TEST_F(status_board_test, ShowsCompanionsTimelinesAndEvents) {
     EXPECT_EQ(timeline["tick_rate_hz"], 90000.0);
     EXPECT_EQ(timeline["available"], true);
     EXPECT_EQ(timeline["ts_companions"], 1);
+    EXPECT_TRUE(timeline["render_latency_ns"].is_null()); // a pretend timeline
     EXPECT_TRUE(timeline["control_timestamp"]["content_time"].is_number_integer());
     EXPECT_TRUE(timeline["control_timestamp"]["wall_clock_time_ns"].is_number_integer());
     EXPECT_EQ(timeline["control_timestamp"]["timeline_speed_multiplier"], 1.0);

@@ -20,6 +20,11 @@
 #include <string>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -121,6 +126,53 @@ struct media_tv {
     }
 };
 
+/// The body of GET `path` from 127.0.0.1:`port` (HTTP/1.0, read until the server closes), or
+/// empty on failure.
+std::string http_get(int port, const std::string& path) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return {};
+    }
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    std::string response;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0) {
+        const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+        if (::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+            char chunk[4096];
+            for (ssize_t n; (n = ::recv(fd, chunk, sizeof chunk, 0)) > 0;) {
+                response.append(chunk, static_cast<std::size_t>(n));
+            }
+        }
+    }
+    ::close(fd);
+    const auto body = response.find("\r\n\r\n");
+    return body == std::string::npos ? std::string() : response.substr(body + 4);
+}
+
+/// The render latency /status.json reports for `selector` (ns), or nullopt.
+std::optional<std::int64_t> status_render_latency(const std::string& ts_url, const char* selector) {
+    std::smatch m;
+    if (!std::regex_search(ts_url, m, std::regex(R"(:(\d+)/)"))) {
+        return std::nullopt;
+    }
+    const auto doc =
+        nlohmann::json::parse(http_get(std::stoi(m[1].str()), "/status.json"), nullptr, false);
+    if (doc.is_discarded() || !doc.contains("timelines") || !doc["timelines"].is_array()) {
+        return std::nullopt;
+    }
+    for (const auto& t : doc["timelines"]) {
+        if (t.value("selector", "") == selector && t["render_latency_ns"].is_number_integer()) {
+            return t["render_latency_ns"].get<std::int64_t>();
+        }
+    }
+    return std::nullopt;
+}
+
 void follow(const std::string& file, const char* selector, const char* tick_rate,
             double first_seconds) {
     media_tv tv(file);
@@ -129,6 +181,11 @@ void follow(const std::string& file, const char* selector, const char* tick_rate
     ASSERT_FALSE(client->read_until(std::regex(R"("available":true)"), 10s).empty())
         << client->output() << tv.process->output();
     client->read_for(1s);
+    // The status page names the render latency the control timestamps account for.
+    const auto latency = status_render_latency(tv.ts_url, selector);
+    ASSERT_TRUE(latency.has_value()) << "no render_latency_ns in /status.json for " << selector;
+    EXPECT_GE(*latency, 0);
+    EXPECT_LT(*latency, 1'000'000'000);
     for (const char* command : {"pause", "play", "seek 10", "rate 2", "rate 1", "seek +3"}) {
         ASSERT_TRUE(tv.process->write_line(command));
         client->read_for(800ms);

@@ -261,6 +261,7 @@ json status_board::timelines_json() const {
             {"available", t.available},
             {"control_timestamp",
              t.control_timestamp ? control_timestamp_json(*t.control_timestamp) : json(nullptr)},
+            {"render_latency_ns", t.render_latency_ns ? json(*t.render_latency_ns) : json(nullptr)},
         };
         entry["ts_companions"] =
             ts_ != nullptr ? json(ts_->core().selector_use_count(t.selector)) : json(nullptr);

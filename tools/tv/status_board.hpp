@@ -47,6 +47,10 @@ struct timeline_status {
     /// ticks, wall clock ns, speed multiplier; the first and last empty when unavailable), or
     /// nothing if unknown (e.g. the source has nothing to say yet).
     std::optional<ts::control_timestamp> control_timestamp;
+    /// For a timeline from playing media (tv-device --media): the render latency accounted in
+    /// its control timestamps (the pipeline's latency, ns: a buffer is rendered that long after
+    /// its running time). Nothing for pretend timelines.
+    std::optional<std::int64_t> render_latency_ns;
 };
 
 /// Returns the timelines of the current content, in the order to show them. Called on the owner.
