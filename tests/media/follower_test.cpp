@@ -5,6 +5,7 @@
 // compared with the time the TV renders that position: after settling, within 1 ms. Followed:
 // start, pause, seek, rate 2.0, unavailable, and a timeline the file does not carry. Also the
 // wall clock GstClock on its own, and ts-client --play's failure cases.
+#include "media/support/handoff_recorder.hpp"
 #include "support/child_process.hpp"
 
 #include <dvbcss/clock/correlated_clock.hpp>
@@ -34,35 +35,9 @@ using namespace std::chrono_literals;
 constexpr std::int64_t ms = 1'000'000;
 constexpr std::int64_t s = 1'000'000'000;
 
-std::string media_file(const char* name) {
-    return std::string(DVBCSS_TEST_MEDIA_DIR) + "/" + name;
-}
-
-struct handoff {
-    std::int64_t clock_ns;
-    std::int64_t position_ns;
-};
-
-struct recorder {
-    std::mutex m;
-    std::vector<handoff> seen;
-    GstClock* clock = nullptr;
-
-    static void on_handoff(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) {
-        auto* r = static_cast<recorder*>(data);
-        const auto now = static_cast<std::int64_t>(gst_clock_get_time(r->clock));
-        if (!GST_BUFFER_PTS_IS_VALID(buffer)) {
-            return;
-        }
-        std::lock_guard lock(r->m);
-        r->seen.push_back({now, static_cast<std::int64_t>(GST_BUFFER_PTS(buffer))});
-    }
-
-    std::vector<handoff> take() {
-        std::lock_guard lock(m);
-        return std::exchange(seen, {});
-    }
-};
+using test::handoff;
+using test::media_file;
+using test::recorder;
 
 /// The TV: renders position `p0` (of the companion's file, through its timeline) at wall clock
 /// time `w0`, at `speed`.

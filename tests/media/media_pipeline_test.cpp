@@ -2,6 +2,8 @@
 // buffer's handoff time read from the pipeline clock, compared with the time the control
 // timestamps computed from the pipeline's state say that buffer's position is rendered. After
 // play, pause/play, seek, rate 2.0 and a loop.
+#include "media/support/handoff_recorder.hpp"
+
 #include <dvbcss/gst/media_pipeline.hpp>
 #include <dvbcss/media/control_timestamps.hpp>
 
@@ -27,35 +29,9 @@ namespace {
 using namespace std::chrono_literals;
 constexpr std::int64_t s = 1'000'000'000;
 
-std::string media_file(const char* name) {
-    return std::string(DVBCSS_TEST_MEDIA_DIR) + "/" + name;
-}
-
-struct handoff {
-    std::int64_t clock_ns;
-    std::int64_t position_ns;
-};
-
-struct recorder {
-    std::mutex m;
-    std::vector<handoff> seen;
-    GstClock* clock = nullptr;
-
-    static void on_handoff(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) {
-        auto* r = static_cast<recorder*>(data);
-        const auto now = static_cast<std::int64_t>(gst_clock_get_time(r->clock));
-        if (!GST_BUFFER_PTS_IS_VALID(buffer)) {
-            return;
-        }
-        std::lock_guard lock(r->m);
-        r->seen.push_back({now, static_cast<std::int64_t>(GST_BUFFER_PTS(buffer))});
-    }
-
-    std::vector<handoff> take() {
-        std::lock_guard lock(m);
-        return std::exchange(seen, {});
-    }
-};
+using test::handoff;
+using test::media_file;
+using test::recorder;
 
 class fixture {
 public:
