@@ -94,14 +94,50 @@ bool unsafe_field_text(std::string_view text) {
     return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
+// The most a WebSocket read asks Beast to copy into the read buffer at once (a longer message is
+// read in several steps): the space an idle connection's pending read holds. Beast's default would
+// prepare 1536 bytes per connection; companions' messages are mostly shorter than this.
+constexpr std::size_t read_chunk_bytes = 256;
 // The read buffer an open connection keeps between messages; a larger one (after a large
 // message) is freed, so idle connections cost little whatever they were once sent.
-constexpr std::size_t retained_read_bytes = 2048;
+constexpr std::size_t retained_read_bytes = read_chunk_bytes;
 
 /// One queued WebSocket message.
 struct outgoing_message {
     bool binary = false;
     std::shared_ptr<const std::string> data; // never null; possibly shared with other sessions
+};
+
+/// The queue of messages waiting for the write in flight. It allocates nothing while empty (an
+/// empty libstdc++ deque already holds a 512-byte node and its map), and an idle connection's
+/// queue is empty: a message for a connection with nothing in flight is written at once.
+class message_queue {
+public:
+    [[nodiscard]] bool empty() const noexcept { return !items_ || items_->empty(); }
+
+    [[nodiscard]] std::size_t size() const noexcept { return items_ ? items_->size() : 0; }
+
+    void push_back(outgoing_message message) {
+        if (!items_) {
+            items_ = std::make_unique<std::deque<outgoing_message>>();
+        }
+        items_->push_back(std::move(message));
+    }
+
+    /// The oldest message; the queue must not be empty. The last one frees the storage.
+    outgoing_message pop_front() {
+        outgoing_message message = std::move(items_->front());
+        items_->pop_front();
+        if (items_->empty()) {
+            items_.reset();
+        }
+        return message;
+    }
+
+    void clear() noexcept { items_.reset(); }
+
+private:
+    std::unique_ptr<std::deque<outgoing_message>> items_;
 };
 
 std::string describe(const tcp::endpoint& endpoint) {
@@ -346,7 +382,11 @@ private:
         if (!server_->track(info_.id, self)) {
             co_return;
         }
-        co_await serve(config);
+        // The WebSocket session runs after serve's frame (the HTTP parser's space, the routing
+        // state) has been freed: an open connection keeps only what it needs.
+        if (co_await serve(config)) {
+            co_await run_websocket();
+        }
         server_->untrack(info_.id);
     }
 
@@ -358,7 +398,9 @@ private:
         }
     }
 
-    asio::awaitable<void> serve(const websocket_server_config& config) {
+    /// The HTTP phase: true once a WebSocket is open (the caller then runs it), false when the
+    /// connection ended (refused, failed, or done with its HTTP requests).
+    asio::awaitable<bool> serve(const websocket_server_config& config) {
         // Leaves the pending-handshake count however the HTTP phase ends.
         struct http_phase_guard {
             server_session& session;
@@ -381,7 +423,7 @@ private:
                 static_cast<void>(n);
                 if (ec == http::error::header_limit) {
                     co_await refuse_oversized_header(config);
-                    co_return;
+                    co_return false;
                 }
                 if (ec) {
                     if (served == 0 || parser.got_some()) {
@@ -389,7 +431,7 @@ private:
                                  "HTTP request from " + describe(info_.remote) +
                                      " failed: " + ec.message());
                     }
-                    co_return;
+                    co_return false;
                 }
             }
             const auto& request = parser.get();
@@ -402,25 +444,25 @@ private:
                 if (co_await open_websocket(parser, config)) {
                     break; // the parser and its header fields are freed before the session runs
                 }
-                co_return;
+                co_return false;
             }
             const auto route = server_->find_route(info_.path);
             if (!route || websocket::is_upgrade(request)) {
                 co_await refuse(request, http::status::not_found, "Not Found", {},
                                 !parser.is_done());
-                co_return;
+                co_return false;
             }
             ++served;
             if (!co_await serve_route(std::move(parser), *route,
                                       served < max_requests_per_connection)) {
-                co_return;
+                co_return false;
             }
         }
         // What the HTTP phase read into the buffer is gone; an idle connection keeps no more
         // than the read in progress needs.
         buffer_.shrink_to_fit();
         leave_http_phase();
-        co_await run_websocket();
+        co_return true;
     }
 
     /// HTTP 431 for a request header over `max_http_header_bytes`, then a bounded drain so the
@@ -541,10 +583,15 @@ private:
 
     asio::awaitable<void> read_loop() {
         for (;;) {
-            auto [ec, n] = co_await ws_.async_read(buffer_, use_tuple);
+            // The message in steps of at most read_chunk_bytes, so that the pending read of an
+            // idle connection holds little buffer space.
+            error_code ec;
+            do {
+                std::tie(ec, std::ignore) =
+                    co_await ws_.async_read_some(buffer_, read_chunk_bytes, use_tuple);
+            } while (!ec && !ws_.is_message_done());
             // The receive time: read before anything else once the message is complete.
             const std::int64_t received_ns = monotonic_now_ns();
-            static_cast<void>(n);
             if (ec) {
                 read_error_ = ec;
                 if (ec == beast::error::timeout) {
@@ -592,24 +639,27 @@ private:
         if (phase_ != phase::open) {
             return;
         }
-        if (outbox_.empty() && pending_) {
-            pending_ = false;
-            std::shared_ptr<const std::string> text;
-            guarded_call([&] { text = endpoint_->handler().take_pending_shared(info_.id); });
-            if (text && phase_ == phase::open) {
-                outbox_bytes_ += text->size();
-                outbox_.push_back(outgoing_message{false, std::move(text)});
-            }
-        }
-        if (outbox_.empty() || phase_ != phase::open) {
-            if (phase_ == phase::closing) {
-                start_close();
-            }
+        if (!outbox_.empty()) {
+            outgoing_message message = outbox_.pop_front();
+            outbox_bytes_ -= message.data->size();
+            start_write(std::move(message));
             return;
         }
-        outgoing_message message = std::move(outbox_.front());
-        outbox_.pop_front();
-        outbox_bytes_ -= message.data->size();
+        if (!pending_) {
+            return;
+        }
+        pending_ = false;
+        std::shared_ptr<const std::string> text;
+        guarded_call([&] { text = endpoint_->handler().take_pending_shared(info_.id); });
+        if (text && phase_ == phase::open) {
+            start_write(outgoing_message{false, std::move(text)});
+        } else if (phase_ == phase::closing) {
+            start_close();
+        }
+    }
+
+    /// Writes `message` now; nothing else may be in flight.
+    void start_write(outgoing_message message) {
         ws_.binary(message.binary);
         writing_ = true;
         write_since_ns_.store(monotonic_now_ns(), std::memory_order_relaxed);
@@ -652,6 +702,10 @@ private:
                          std::to_string(outbox_bytes_) + " bytes); closing with " +
                          std::to_string(code));
             request_close(code, "outbox overflow: peer too slow");
+            return;
+        }
+        if (!writing_ && outbox_.empty()) {
+            start_write(std::move(message)); // nothing waits before it: no queue needed
             return;
         }
         outbox_bytes_ += message.data->size();
@@ -982,7 +1036,7 @@ private:
     connection_info info_;
     std::shared_ptr<detail::websocket_endpoint_state> endpoint_;
     phase phase_ = phase::http;
-    std::deque<outgoing_message> outbox_;
+    message_queue outbox_;
     std::size_t outbox_bytes_ = 0;
     bool pending_ = false;        // the handler has something to take when the outbox drains
     bool writing_ = false;        // a write or the closing handshake is in flight
