@@ -37,6 +37,17 @@ json::field<std::string>* string_field(message& m, property p) noexcept {
     }
 }
 
+/// What a connection has been told: `last_sent`, or the empty message before anything was sent.
+const message& told(const std::shared_ptr<const message>& last_sent) {
+    static const message nothing{};
+    return last_sent ? *last_sent : nothing;
+}
+
+/// Whether two connections have been told the same (the same shared copy, or equal ones).
+bool same_told(const std::shared_ptr<const message>& a, const std::shared_ptr<const message>& b) {
+    return a == b || told(a) == told(b);
+}
+
 } // namespace
 
 message server::checked_cii(message cii) {
@@ -176,14 +187,14 @@ shared_text server::take_pending_shared(connection_id conn) {
     c.dirty = false;
     std::string rewrite = config_.rewrite_host_port.none() ? std::string() : c.host + " " + c.port;
     for (const auto& m : shared_) {
-        if (m.full == c.owes_full && m.rewrite == rewrite && (m.full || m.before == c.last_sent)) {
+        if (m.full == c.owes_full && m.rewrite == rewrite &&
+            (m.full || same_told(m.before, c.last_sent))) {
             c.owes_full = false;
             c.last_sent = m.after;
             return m.text;
         }
     }
-    shared_message m{
-        c.owes_full, std::move(rewrite), c.owes_full ? message{} : c.last_sent, {}, {}};
+    shared_message m{c.owes_full, std::move(rewrite), c.owes_full ? nullptr : c.last_sent, {}, {}};
     auto text = compute_pending(c);
     if (text)
         m.text = std::make_shared<const std::string>(std::move(*text));
@@ -199,11 +210,11 @@ std::optional<std::string> server::compute_pending(connection& c) {
     const message current = customise(c);
     if (c.owes_full) {
         c.owes_full = false;
-        c.last_sent = current;
+        c.last_sent = std::make_shared<const message>(current);
         ++encoded_;
         return encode(current);
     }
-    message changes = diff(c.last_sent, current);
+    message changes = diff(told(c.last_sent), current);
     if (changes.empty())
         return std::nullopt;
     // A contentId always travels with its status, so the companion never pairs a new id with a
@@ -214,7 +225,9 @@ std::optional<std::string> server::compute_pending(connection& c) {
         else
             changes.content_id_status = current.content_id_status;
     }
-    cii::update(c.last_sent, changes);
+    message next = told(c.last_sent);
+    cii::update(next, changes);
+    c.last_sent = std::make_shared<const message>(std::move(next));
     ++encoded_;
     return encode(changes);
 }
@@ -241,10 +254,12 @@ std::optional<std::string> server::take_full(connection_id conn) {
     // Properties the companion holds a value for but which are now absent: tell it they are gone.
     for (const auto p : all_properties) {
         if (property_state(full, p) == json::field_state::absent_key &&
-            property_state(c.last_sent, p) == json::field_state::value)
+            property_state(told(c.last_sent), p) == json::field_state::value)
             set_property_null(full, p);
     }
-    cii::update(c.last_sent, full);
+    message next = told(c.last_sent);
+    cii::update(next, full);
+    c.last_sent = std::make_shared<const message>(std::move(next));
     return encode(full);
 }
 

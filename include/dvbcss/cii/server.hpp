@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -150,9 +151,12 @@ public:
 
 private:
     struct connection {
-        std::string host;       ///< As substituted for {{host}} (IPv6 bracketed).
-        std::string port;       ///< Decimal, as substituted for {{port}}.
-        message last_sent;      ///< Everything this connection has been told, merged.
+        std::string host; ///< As substituted for {{host}} (IPv6 bracketed).
+        std::string port; ///< Decimal, as substituted for {{port}}.
+        /// Everything this connection has been told, merged; null before anything was sent.
+        /// Shared (immutable) among the connections told the same, so that many companions in
+        /// one state hold one copy.
+        std::shared_ptr<const message> last_sent;
         bool dirty = false;     ///< May have something to send.
         bool owes_full = false; ///< Nothing sent yet: the next message is the full CII.
         bool queued = false;    ///< Listed in dirty_queue_ (not yet returned by take_dirty).
@@ -163,9 +167,9 @@ private:
     struct shared_message {
         bool full = false;   ///< For connections owing the full CII (then `before` is unused).
         std::string rewrite; ///< Host and port, or empty when nothing is rewritten.
-        message before;      ///< The connections' last_sent before.
-        shared_text text;    ///< Null: nothing to send.
-        message after;       ///< Their last_sent afterwards.
+        std::shared_ptr<const message> before; ///< The connections' last_sent before.
+        shared_text text;                      ///< Null: nothing to send.
+        std::shared_ptr<const message> after;  ///< Their last_sent afterwards.
     };
 
     static constexpr std::size_t max_shared_messages = 16;
