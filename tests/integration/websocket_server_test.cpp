@@ -251,6 +251,31 @@ TEST_F(WebSocketServerTest, OversizeMessageIsClosedWith1009) {
     EXPECT_EQ(handler.closed.begin()->second.code, net::close_codes::too_big);
 }
 
+// The server reads a message in steps of a few hundred bytes (so that an idle connection's pending
+// read holds little memory): messages around and far above that step still arrive whole, in order.
+TEST_F(WebSocketServerTest, MessagesOfAnySizeArriveWholeAndInOrder) {
+    start_server();
+    handler.echo = true;
+    add("/cii", handler);
+    listen();
+    auto& c = connect("/cii");
+    ASSERT_TRUE(eventually([&] { return c.client->is_open(); }));
+    std::vector<std::string> sent;
+    for (const std::size_t size : {1U, 255U, 256U, 257U, 512U, 5000U, 60000U, 3U}) {
+        std::string text(size, 'a');
+        for (std::size_t i = 0; i < size; ++i) {
+            text[i] = static_cast<char>('a' + (i * 7 + size) % 26);
+        }
+        ASSERT_TRUE(c.client->send_text(text));
+        sent.push_back(std::move(text));
+    }
+    ASSERT_TRUE(eventually([&] { return c.text_count() == sent.size(); }));
+    EXPECT_EQ(c.texts(), sent);
+    const std::lock_guard lock(handler.mutex);
+    ASSERT_EQ(handler.texts.size(), 1U);
+    EXPECT_EQ(handler.texts.begin()->second, sent);
+}
+
 TEST_F(WebSocketServerTest, StalledPeerOverflowsItsOutboxWithoutHoldingBackOthers) {
     net::websocket_server_config config;
     config.close_timeout = 300ms;
