@@ -360,7 +360,11 @@ public:
                          shared_.get());
         audio_bin_ = make_sink(options_.audio_sink, "autoaudiosink", "audio");
         g_object_set(pipeline_, "audio-sink", audio_bin_, nullptr);
-        video_bin_ = make_sink(options_.video_sink, "autovideosink", "video");
+        // Without a display autovideosink may pick a sink that crashes (DirectFB): a fakesink.
+        const bool display =
+            std::getenv("DISPLAY") != nullptr || std::getenv("WAYLAND_DISPLAY") != nullptr;
+        video_bin_ = make_sink(options_.video_sink,
+                               display ? "autovideosink" : "fakesink sync=true", "video");
         g_object_set(pipeline_, "video-sink", video_bin_, nullptr);
         watch_sink(audio_bin_, &audio_seen_);
         watch_sink(video_bin_, &video_seen_);
