@@ -935,7 +935,7 @@ int main(int argc, char** argv) {
             ->needs(media);
         app.add_option("--video-sink", o.video_sink,
                        "--media: GStreamer bin description of the video output (default "
-                       "autovideosink; none: discard)")
+                       "autovideosink, or none without a display; none: discard)")
             ->needs(media);
         app.add_option("--content-id", o.content_id,
                        "--media: the CII content id (default: the media's URI)")

@@ -32,7 +32,8 @@ struct media_pipeline_options {
     std::string uri;
     /// GStreamer bin descriptions, as `gst-play-1.0 --audiosink` takes them (e.g.
     /// "pulsesink device=x", "audioconvert ! fakesink sync=true"). Empty: autoaudiosink /
-    /// autovideosink. "none": a fakesink (sync=true) that renders nothing.
+    /// autovideosink (for video, a fakesink when neither DISPLAY nor WAYLAND_DISPLAY is set).
+    /// "none": a fakesink (sync=true) that renders nothing.
     std::string audio_sink;
     std::string video_sink;
     /// Seek back to the start at end of stream (event `looped`), forever.
