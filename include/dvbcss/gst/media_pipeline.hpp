@@ -137,9 +137,9 @@ public:
     /// that exact position, else to the nearest key unit. Keeps the current rate. `seek_done`
     /// event when the new segment reaches the sink. Returns false if GStreamer refused it.
     virtual bool seek(std::int64_t position_ns, bool accurate = true) = 0;
-    /// Changes the playback rate to `rate` (> 0): an instant rate change (no flush) where
-    /// GStreamer allows it, else a flushing seek from the current position. Returns false if
-    /// refused.
+    /// Changes the playback rate to `rate` (> 0) by a flushing seek from the current position
+    /// (GStreamer's instant rate change is not used yet: docs/media.md, "Limits"). Returns false
+    /// if refused.
     virtual bool set_rate(double rate) = 0;
     /// Only with `manage_base_time`: the clock time at running time 0.
     virtual void set_base_time(std::int64_t base_time_ns) = 0;
