@@ -38,32 +38,6 @@ const std::string media_dir = DVBCSS_TEST_MEDIA_DIR;
 constexpr auto pts = "urn:dvb:css:timeline:pts";
 constexpr auto ct = "urn:dvb:css:timeline:ct";
 
-struct estimate {
-    std::int64_t monotonic_ns = 0;
-    std::optional<double> ticks;
-};
-
-/// ts-client --json status lines (those without "event").
-std::vector<estimate> estimates_of(const std::string& output) {
-    std::vector<estimate> out;
-    for (const auto& line : lines_of(output)) {
-        if (line.empty() || line.front() != '{') {
-            continue;
-        }
-        const auto j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded() || j.contains("event") || !j.contains("position_s")) {
-            continue;
-        }
-        estimate e;
-        e.monotonic_ns = j.at("monotonic_ns").get<std::int64_t>();
-        if (!j.at("position_s").is_null()) {
-            e.ticks = j.at("position_s").get<double>() * j.at("tick_rate").get<double>();
-        }
-        out.push_back(e);
-    }
-    return out;
-}
-
 /// The worst difference (ms) between the client's estimates and the truth in force, over the
 /// estimates made more than `settle` after the truth changed; `compared` counts them.
 struct comparison {
@@ -73,7 +47,8 @@ struct comparison {
     double worst_ms = 0;
 };
 
-comparison compare(const std::vector<truth_point>& truth, const std::vector<estimate>& estimates,
+comparison compare(const std::vector<truth_point>& truth,
+                   const std::vector<dvbcss::test::timeline_estimate>& estimates,
                    std::chrono::nanoseconds settle) {
     comparison c;
     for (const auto& e : estimates) {
@@ -87,18 +62,19 @@ comparison compare(const std::vector<truth_point>& truth, const std::vector<esti
             continue;
         }
         ++c.compared;
-        if (now->content_time.has_value() != e.ticks.has_value()) {
+        if (now->content_time.has_value() != e.content_time.has_value()) {
             ++c.mismatched_availability;
             continue;
         }
-        if (!e.ticks) {
+        if (!e.content_time) {
             continue;
         }
         c.paused += now->speed == 0 ? 1 : 0;
         const double expected = static_cast<double>(*now->content_time) +
                                 static_cast<double>(e.monotonic_ns - now->wall_clock_ns) *
                                     now->speed * now->tick_rate / 1e9;
-        c.worst_ms = std::max(c.worst_ms, std::fabs(*e.ticks - expected) / now->tick_rate * 1e3);
+        c.worst_ms =
+            std::max(c.worst_ms, std::fabs(*e.content_time - expected) / now->tick_rate * 1e3);
     }
     return c;
 }
@@ -206,7 +182,7 @@ void follow(const std::string& file, const char* selector, const char* tick_rate
         rate_two = rate_two || t.speed == 2.0;
     }
     EXPECT_TRUE(rate_two) << tv.process->output();
-    const auto c = compare(truth, estimates_of(client->output()), 150ms);
+    const auto c = compare(truth, dvbcss::test::timeline_estimates_of(client->output()), 150ms);
     std::printf("{\"event\":\"tv_media_follow\",\"selector\":\"%s\",\"compared\":%d,"
                 "\"worst_ms\":%.3f}\n",
                 selector, c.compared, c.worst_ms);
