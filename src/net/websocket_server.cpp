@@ -422,7 +422,16 @@ private:
                     co_await http::async_read_header(ws_.next_layer(), buffer_, parser, use_tuple);
                 static_cast<void>(n);
                 if (ec == http::error::header_limit) {
-                    co_await refuse_oversized_header(config);
+                    co_await refuse_unparsed(
+                        http::status::request_header_fields_too_large,
+                        "Request Header Fields Too Large",
+                        "header over " + std::to_string(config.max_http_header_bytes) + " bytes");
+                    co_return false;
+                }
+                if (is_malformed_request(ec)) {
+                    co_await refuse_unparsed(http::status::bad_request,
+                                             "Bad Request. Not an HTTP/1.1 request",
+                                             "not HTTP: " + ec.message());
                     co_return false;
                 }
                 if (ec) {
@@ -465,20 +474,31 @@ private:
         co_return true;
     }
 
-    /// HTTP 431 for a request header over `max_http_header_bytes`, then a bounded drain so the
-    /// peer reads the answer rather than a reset.
-    asio::awaitable<void> refuse_oversized_header(const websocket_server_config& config) {
+    /// True for a parse error in a request header (not HTTP, a bad request line, a bad field),
+    /// false for the connection ending or timing out before a whole header arrived.
+    static bool is_malformed_request(const error_code& ec) {
+        if (ec.category() != make_error_code(http::error::bad_method).category()) {
+            return false;
+        }
+        return ec != http::error::end_of_stream && ec != http::error::partial_message &&
+               ec != http::error::need_more && ec != http::error::short_read;
+    }
+
+    /// Answers a request header that could not be parsed (HTTP 400) or was too large (HTTP 431)
+    /// with `status` and HTTP/1.1, then a bounded drain so that the peer reads the answer rather
+    /// than a reset. `why` goes to the rate-limited peer log.
+    asio::awaitable<void> refuse_unparsed(http::status status, std::string_view text,
+                                          const std::string& why) {
         peer_log(peer_event_log::kind::http, log::level::info,
-                 "refused a request from " + describe(info_.remote) + ": HTTP 431 (header over " +
-                     std::to_string(config.max_http_header_bytes) + " bytes)");
-        http::response<http::string_body> response{http::status::request_header_fields_too_large,
-                                                   11};
+                 "refused a request from " + describe(info_.remote) + ": HTTP " +
+                     std::to_string(static_cast<unsigned>(status)) + " (" + why + ")");
+        http::response<http::string_body> response{status, 11};
         response.set(http::field::server, server_header);
         response.set(http::field::content_type, "text/plain");
-        response.body() = "Request Header Fields Too Large";
+        response.body() = std::string(text);
         response.keep_alive(false);
         response.prepare_payload();
-        beast::get_lowest_layer(ws_).expires_after(config.handshake_timeout);
+        beast::get_lowest_layer(ws_).expires_after(server_->config.handshake_timeout);
         auto [ec, n] = co_await http::async_write(ws_.next_layer(), response, use_tuple);
         static_cast<void>(n);
         if (ec) {

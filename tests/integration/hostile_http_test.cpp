@@ -231,16 +231,21 @@ TEST(HostileHttp, TvDeviceRoutesAnswerHostileRequestsAndCompanionsAreUnaffected)
     EXPECT_EQ(ask(where, request("GET", "/control")).status, 405);
     EXPECT_TRUE(companions.still_served());
 
-    // The page: path tricks find nothing; a request line that is not HTTP is dropped.
+    // The page: path tricks find nothing; a request line that is not HTTP gets 400 (also the
+    // first bytes of a TLS ClientHello), and so does a header line that is not a field.
     EXPECT_EQ(ask(where, request("GET", "/")).status, 200);
     for (const std::string& target : std::vector<std::string>{
              "/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd",
              "/index.html%00.png", "/" + std::string(6000, 'a')}) {
         EXPECT_EQ(ask(where, request("GET", target)).status, 404) << target.substr(0, 40);
     }
-    EXPECT_EQ(ask(where, "HELLO THERE\r\n\r\n").status, 0);
+    a = ask(where, "HELLO THERE\r\n\r\n");
+    EXPECT_EQ(a.status, 400) << a.head;
+    EXPECT_EQ(a.body, "Bad Request. Not an HTTP/1.1 request");
+    EXPECT_EQ(ask(where, "GET / HTTP/1.1\r\nno colon here\r\n\r\n").status, 400);
+    EXPECT_EQ(ask(where, "GET / HTTP/9.9\r\n\r\n").status, 400);
     EXPECT_EQ(ask(where, std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)).status,
-              0); // a TLS ClientHello
+              400); // a TLS ClientHello
     EXPECT_TRUE(companions.still_served());
 
     // The slowloris requests were all dropped at about 10 s, none answered.
