@@ -2,5 +2,5 @@
 # Configures and builds the dev preset into build/ (binaries in build/bin/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake --preset dev >/dev/null
+scripts/configure.sh dev
 cmake --build --preset dev

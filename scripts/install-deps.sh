@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make git              # compiler and build
+  g++ cmake ninja-build make git  # compiler and build (make: the install test's consumer project)
   libboost1.81-dev                # Asio (UDP, timers) and Beast (WebSocket/HTTP), Boost.System result<T>
   nlohmann-json3-dev              # JSON for CSS-CII and CSS-TS messages
   libcli11-dev                    # command lines of the programs
