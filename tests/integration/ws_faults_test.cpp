@@ -366,6 +366,9 @@ TEST_F(WsFaultsTest, UnsendableCodesNeverReachTheWire) {
     auto& c = *clients.back();
     ASSERT_FALSE(c.client->start());
     ASSERT_TRUE(eventually([&] { return handler.open_count() == 1; }));
+    // Open on the client's side too: a close() while its handshake is still completing abandons
+    // the attempt (the server then sees the connection drop, 1006), which is not this case.
+    ASSERT_TRUE(eventually([&] { return c.opens().size() == 1; }));
     const auto id = handler.ids().at(0);
     c.client->close(net::close_codes::abnormal, "must not travel");
     ASSERT_TRUE(eventually([&] { return handler.close_of(id).has_value(); }));
