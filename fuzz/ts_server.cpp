@@ -105,7 +105,7 @@ struct harness {
             return;
         }
         const std::string_view arg = line.substr(2);
-        const auto value = arg.empty() ? 0 : static_cast<unsigned char>(arg.front());
+        const unsigned value = arg.empty() ? 0U : static_cast<unsigned char>(arg.front());
         switch (line[1]) {
         case 'c':
             srv.set_content_id(arg == "-" ? std::nullopt : std::optional<std::string>(arg));
@@ -134,7 +134,7 @@ struct harness {
                                       : static_cast<ts::timeline_source&>(temi_source));
             break;
         case 'x': { // one connection leaves, a new one takes its place
-            const auto slot = value % 2;
+            const std::size_t slot = value % 2U;
             disconnect(ids[slot]);
             ids[slot] = next_id++;
             connect(ids[slot]);
