@@ -492,20 +492,7 @@ private:
         peer_log(peer_event_log::kind::http, log::level::info,
                  "refused a request from " + describe(info_.remote) + ": HTTP " +
                      std::to_string(static_cast<unsigned>(status)) + " (" + why + ")");
-        http::response<http::string_body> response{status, 11};
-        response.set(http::field::server, server_header);
-        response.set(http::field::content_type, "text/plain");
-        response.body() = std::string(text);
-        response.keep_alive(false);
-        response.prepare_payload();
-        beast::get_lowest_layer(ws_).expires_after(server_->config.handshake_timeout);
-        auto [ec, n] = co_await http::async_write(ws_.next_layer(), response, use_tuple);
-        static_cast<void>(n);
-        if (ec) {
-            beast::get_lowest_layer(ws_).close();
-            co_return;
-        }
-        co_await drain_and_close();
+        co_await write_refusal(status, 11, text, true);
     }
 
     /// Answers a request for a WebSocket endpoint: true once the upgrade is done and the
@@ -823,7 +810,15 @@ private:
                      describe(info_.remote) + ": HTTP " +
                      std::to_string(static_cast<unsigned>(status)) +
                      (why.empty() ? std::string() : " (" + std::string(why) + ")"));
-        http::response<http::string_body> response{status, request.version()};
+        co_await write_refusal(status, request.version(), text, drain);
+    }
+
+    /// Writes a refusal (`status`, HTTP `version`, `text` as a plain-text body, Connection:
+    /// close), then ends the connection: after a bounded drain with `drain` (the peer may still
+    /// be sending), else at once; at once too if the write failed.
+    asio::awaitable<void> write_refusal(http::status status, unsigned version,
+                                        std::string_view text, bool drain) {
+        http::response<http::string_body> response{status, version};
         response.set(http::field::server, server_header);
         response.set(http::field::content_type, "text/plain");
         if (status == http::status::upgrade_required) {
