@@ -403,7 +403,19 @@ public:
         gst_element_set_state(pipeline_, GST_STATE_PLAYING);
     }
 
-    void pause() override { gst_element_set_state(pipeline_, GST_STATE_PAUSED); }
+    void pause() override {
+        GstState current = GST_STATE_VOID_PENDING;
+        GstState pending = GST_STATE_VOID_PENDING;
+        gst_element_get_state(pipeline_, &current, &pending, 0);
+        if (options_.manage_base_time && current == GST_STATE_PLAYING &&
+            pending == GST_STATE_VOID_PENDING) {
+            // GStreamer keeps no start time when the application manages the base time: note
+            // the running time the pause stops at, for the paused position.
+            paused_running_ns_ = static_cast<std::int64_t>(gst_clock_get_time(clock_)) -
+                                 static_cast<std::int64_t>(gst_element_get_base_time(pipeline_));
+        }
+        gst_element_set_state(pipeline_, GST_STATE_PAUSED);
+    }
 
     bool seek(std::int64_t position_ns, bool accurate) override {
         return do_seek(std::max<std::int64_t>(position_ns, 0), rate_, accurate, seek_kind::user);
@@ -455,6 +467,8 @@ public:
                 std::int64_t running = st.seg.base;
                 if (GST_CLOCK_TIME_IS_VALID(start)) {
                     running = std::max(running, static_cast<std::int64_t>(start) - st.latency_ns);
+                } else if (paused_running_ns_) {
+                    running = std::max(running, *paused_running_ns_ - st.latency_ns);
                 }
                 st.paused_position_ns = media::position_from_running_time(st.seg, running);
             }
@@ -674,6 +688,7 @@ private:
         if (ok) {
             seeking_ = kind;
             eos_ = false;
+            paused_running_ns_.reset(); // a flushing seek starts running time again
         }
         return ok;
     }
@@ -785,6 +800,9 @@ private:
     GstElement* audio_bin_ = nullptr;
     GstElement* video_bin_ = nullptr;
     GstClock* clock_ = nullptr;
+    /// With `manage_base_time`: the running time (ns) at the last pause from PLAYING, until
+    /// the next flushing seek.
+    std::optional<std::int64_t> paused_running_ns_;
     gst_ptr<GstBus> bus_;
     std::vector<media::timeline_mapping> timelines_;
     std::int64_t latency_ns_ = 0;

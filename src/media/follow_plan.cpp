@@ -105,12 +105,14 @@ follow_plan plan_follow(const follow_input& in, const follow_thresholds& t) {
             plan.action = player.playing ? follow_action::pause : follow_action::nothing;
             return plan;
         }
-        const bool shown_right =
-            !player.playing && player.paused_position_ns &&
-            std::llabs(*player.paused_position_ns - should) <= t.seek_threshold_ns;
-        if (player.playing || !shown_right) {
+        // Near enough (the TV's pause reached a player in step): pause where it is, without a
+        // flushing seek. A flush on a pulsesink stream can leave its clock reading garbage after
+        // the next uncork, and the sink then drops every buffer as late (docs/media.md).
+        const bool near =
+            player_position && std::llabs(*player_position - should) <= t.seek_threshold_ns;
+        if (player.playing || !near) {
             plan.action = follow_action::pause_at;
-            if (!shown_right) {
+            if (!near) {
                 plan.stream_time_ns = should_stream;
             }
         }

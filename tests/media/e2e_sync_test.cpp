@@ -62,10 +62,26 @@ protected:
                 std::printf("tv-device output:\n%s\n", tv_->output().c_str());
             }
             if (companion_) {
+                std::printf("ts-client player actions:\n%s\n",
+                            lines_with(companion_->output(), "\"player_action\"").c_str());
                 std::printf("ts-client output (last 4000 bytes):\n%s\n",
                             tail(companion_->output(), 4000).c_str());
             }
         }
+    }
+
+    static std::string lines_with(const std::string& s, const std::string& needle) {
+        std::string out;
+        std::size_t start = 0;
+        while (start < s.size()) {
+            auto end = s.find('\n', start);
+            end = end == std::string::npos ? s.size() : end + 1;
+            if (s.substr(start, end - start).find(needle) != std::string::npos) {
+                out += s.substr(start, end - start);
+            }
+            start = end;
+        }
+        return out;
     }
 
     static std::string tail(const std::string& s, std::size_t n) {

@@ -57,8 +57,10 @@ enum class follow_action {
     play,          ///< Paused at a good position: set `base_time_ns`, then play.
     seek,          ///< Far off: flushing seek to `stream_time_ns` (keeping the state), re-plan.
     pause,         ///< The timeline is unavailable (or the TV plays outside this media): pause.
-    pause_at,      ///< The TV is paused (speed 0): pause, and seek to `stream_time_ns` if set.
-    change_rate,   ///< The TV's speed differs from the player's rate: set `rate`, re-plan.
+    /// The TV is paused (speed 0): pause, and seek to `stream_time_ns` if set (only when the
+    /// player is further than the seek threshold from the TV's paused position).
+    pause_at,
+    change_rate, ///< The TV's speed differs from the player's rate: set `rate`, re-plan.
 };
 
 /// "nothing", "set_base_time", "play", "seek", "pause", "pause_at", "change_rate".

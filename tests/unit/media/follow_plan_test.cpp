@@ -136,6 +136,19 @@ TEST(FollowPlanTest, TvPausedPausesAtItsPosition) {
     EXPECT_EQ(plan.stream_time_ns, 7 * s);
 }
 
+TEST(FollowPlanTest, TvPausedNearThePlayerPausesWithoutSeeking) {
+    // The player renders 7.002 s when the TV's pause at 7 s arrives: pause there, no flush.
+    const auto tv = tv_at(7 * s, 100 * s, 0.0);
+    auto plan = plan_follow(input(tv, playing_at(7 * s + 2 * ms, 101 * s), 101 * s));
+    EXPECT_EQ(plan.action, follow_action::pause_at);
+    EXPECT_FALSE(plan.stream_time_ns);
+    EXPECT_EQ(plan.offset_ns, 2 * ms);
+    // 25 ms off (beyond the 20 ms seek threshold): pause and seek to the TV's position.
+    plan = plan_follow(input(tv, playing_at(7 * s - 25 * ms, 101 * s), 101 * s));
+    EXPECT_EQ(plan.action, follow_action::pause_at);
+    EXPECT_EQ(plan.stream_time_ns, 7 * s);
+}
+
 TEST(FollowPlanTest, UnavailableTimelinePauses) {
     const auto tv = ts::control_timestamp::unavailable(100 * s);
     auto plan = plan_follow(input(tv, playing_at(6 * s, 101 * s), 101 * s));
