@@ -3,7 +3,8 @@
 // playing clicks.ts into `fakesink sync=true` on a wall_clock_gst_clock, steered by gst::follower.
 // Each buffer's handoff time is read from the pipeline clock (the wall clock estimate) and
 // compared with the time the TV renders that position: after settling, within 1 ms. Followed:
-// start, pause, seek, rate 2.0, unavailable, and a timeline the file does not carry. Also the
+// start, pause (far from and at the player's position), seek, rate 2.0, unavailable, and a
+// timeline the file does not carry. Also the
 // wall clock GstClock on its own, and ts-client --play's failure cases.
 #include "media/support/handoff_recorder.hpp"
 #include "support/child_process.hpp"
@@ -204,6 +205,32 @@ TEST(FollowerTest, SmallErrorsAreRemovedByTheBaseTimeAlone) {
     expect_in_step(f.errors(tv, 300ms, 1000ms), "moved 5 ms");
     EXPECT_EQ(f.follow->seeks(), seeks);
     EXPECT_GE(f.follow->base_time_changes(), 2U);
+}
+
+TEST(FollowerTest, APauseWhereThePlayerIsHoldsItThereWithoutASeek) {
+    fixture f;
+    f.start(media_file("clicks.ts"), "urn:dvb:css:timeline:pts");
+    auto tv = f.tv_at(1 * s, 1.0);
+    expect_in_step(f.errors(tv, 1500ms, 500ms), "start");
+    const auto seeks = f.follow->seeks();
+    // The TV pauses at the position both render now: the player stops there, no flushing seek
+    // (its paused position comes from the running time at the pause, the base time being the
+    // follower's).
+    const std::int64_t at =
+        tv.p0 + static_cast<std::int64_t>(static_cast<double>(f.wall_now() - tv.w0) * tv.speed);
+    tv = f.tv_at(at, 0.0);
+    f.run_for(500ms);
+    const auto st = f.pipeline->state();
+    EXPECT_FALSE(st.playing);
+    ASSERT_TRUE(st.paused_position_ns);
+    EXPECT_NEAR(static_cast<double>(*st.paused_position_ns), static_cast<double>(at), 25e6);
+    EXPECT_EQ(f.follow->seeks(), seeks) << "the pause went through a seek";
+    f.rec.take();
+    f.run_for(300ms);
+    EXPECT_TRUE(f.rec.take().empty()) << "rendered while the TV is paused";
+    tv = f.tv_at(at, 1.0, 200 * ms);
+    expect_in_step(f.errors(tv, 1500ms, 1000ms), "resume");
+    EXPECT_EQ(f.follow->seeks(), seeks) << "the resume went through a seek";
 }
 
 TEST(FollowerTest, ContentOutsideTheFileIsReportedAndATimelineNotCarriedRefused) {
