@@ -404,11 +404,7 @@ public:
     }
 
     void pause() override {
-        GstState current = GST_STATE_VOID_PENDING;
-        GstState pending = GST_STATE_VOID_PENDING;
-        gst_element_get_state(pipeline_, &current, &pending, 0);
-        if (options_.manage_base_time && current == GST_STATE_PLAYING &&
-            pending == GST_STATE_VOID_PENDING) {
+        if (options_.manage_base_time && settled_in(GST_STATE_PLAYING)) {
             // GStreamer keeps no start time when the application manages the base time: note
             // the running time the pause stops at, for the paused position.
             paused_running_ns_ = static_cast<std::int64_t>(gst_clock_get_time(clock_)) -
@@ -453,10 +449,7 @@ public:
         st.seg = from_gst(*segment);
         st.base_time_ns = static_cast<std::int64_t>(gst_element_get_base_time(pipeline_));
         st.latency_ns = latency_ns_;
-        GstState current = GST_STATE_VOID_PENDING;
-        GstState pending = GST_STATE_VOID_PENDING;
-        gst_element_get_state(pipeline_, &current, &pending, 0);
-        st.playing = current == GST_STATE_PLAYING && pending == GST_STATE_VOID_PENDING && !eos_;
+        st.playing = settled_in(GST_STATE_PLAYING) && !eos_;
         if (!st.playing) {
             if (eos_) {
                 st.paused_position_ns = last_end;
@@ -674,6 +667,14 @@ private:
         const auto now = static_cast<std::int64_t>(gst_clock_get_time(clock_));
         return media::position_from_running_time(
             st.seg, std::max(st.seg.base, now - st.base_time_ns - st.latency_ns));
+    }
+
+    /// The pipeline is in `state` with no state change pending (does not wait).
+    [[nodiscard]] bool settled_in(GstState state) const {
+        GstState current = GST_STATE_VOID_PENDING;
+        GstState pending = GST_STATE_VOID_PENDING;
+        gst_element_get_state(pipeline_, &current, &pending, 0);
+        return current == state && pending == GST_STATE_VOID_PENDING;
     }
 
     bool do_seek(std::int64_t position_ns, double rate, bool accurate, seek_kind kind) {

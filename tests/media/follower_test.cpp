@@ -104,6 +104,12 @@ public:
         return tv;
     }
 
+    /// The TV's position (of the companion's file) now.
+    [[nodiscard]] std::int64_t tv_position_now(const tv_timeline& tv) const {
+        return tv.p0 +
+               static_cast<std::int64_t>(static_cast<double>(wall_now() - tv.w0) * tv.speed);
+    }
+
     void run_for(std::chrono::milliseconds d) {
         io.restart();
         io.run_for(d);
@@ -155,6 +161,25 @@ void expect_in_step(std::vector<double> errors, const char* what, double late_ms
     EXPECT_LE(p90, late_ms * 1e6) << what;
 }
 
+/// Starts following clicks.ts with the TV playing from 1 s, and checks the player is in step.
+tv_timeline start_in_step(fixture& f) {
+    f.start(media_file("clicks.ts"), "urn:dvb:css:timeline:pts");
+    const auto tv = f.tv_at(1 * s, 1.0);
+    expect_in_step(f.errors(tv, 1500ms, 500ms), "start");
+    return tv;
+}
+
+/// The player is paused within 25 ms of `position` and renders nothing for 300 ms.
+void expect_held_at(fixture& f, std::int64_t position) {
+    const auto st = f.pipeline->state();
+    EXPECT_FALSE(st.playing);
+    ASSERT_TRUE(st.paused_position_ns);
+    EXPECT_NEAR(static_cast<double>(*st.paused_position_ns), static_cast<double>(position), 25e6);
+    f.rec.take();
+    f.run_for(300ms);
+    EXPECT_TRUE(f.rec.take().empty()) << "rendered while the TV is paused";
+}
+
 TEST(FollowerTest, RendersEachPositionWhenTheTvDoesThroughPauseSeekAndRate) {
     fixture f;
     f.start(media_file("clicks.ts"), "urn:dvb:css:timeline:pts");
@@ -168,13 +193,7 @@ TEST(FollowerTest, RendersEachPositionWhenTheTvDoesThroughPauseSeekAndRate) {
     // Pause at 6 s: the player holds that position.
     tv = f.tv_at(6 * s, 0.0);
     f.run_for(1000ms);
-    auto st = f.pipeline->state();
-    EXPECT_FALSE(st.playing);
-    ASSERT_TRUE(st.paused_position_ns);
-    EXPECT_NEAR(static_cast<double>(*st.paused_position_ns), 6e9, 25e6);
-    f.rec.take();
-    f.run_for(300ms);
-    EXPECT_TRUE(f.rec.take().empty()) << "rendered while the TV is paused";
+    expect_held_at(f, 6 * s);
 
     // Play again from there, then a seek to 15 s.
     tv = f.tv_at(6 * s, 1.0, 200 * ms);
@@ -195,9 +214,7 @@ TEST(FollowerTest, RendersEachPositionWhenTheTvDoesThroughPauseSeekAndRate) {
 
 TEST(FollowerTest, SmallErrorsAreRemovedByTheBaseTimeAlone) {
     fixture f;
-    f.start(media_file("clicks.ts"), "urn:dvb:css:timeline:pts");
-    auto tv = f.tv_at(1 * s, 1.0);
-    expect_in_step(f.errors(tv, 1500ms, 500ms), "start");
+    auto tv = start_in_step(f);
     const auto seeks = f.follow->seeks();
     // The TV moves 5 ms (its next control timestamp says it renders 5 ms later): no seek.
     tv.w0 += 5 * ms;
@@ -209,25 +226,16 @@ TEST(FollowerTest, SmallErrorsAreRemovedByTheBaseTimeAlone) {
 
 TEST(FollowerTest, APauseWhereThePlayerIsHoldsItThereWithoutASeek) {
     fixture f;
-    f.start(media_file("clicks.ts"), "urn:dvb:css:timeline:pts");
-    auto tv = f.tv_at(1 * s, 1.0);
-    expect_in_step(f.errors(tv, 1500ms, 500ms), "start");
+    auto tv = start_in_step(f);
     const auto seeks = f.follow->seeks();
     // The TV pauses at the position both render now: the player stops there, no flushing seek
     // (its paused position comes from the running time at the pause, the base time being the
     // follower's).
-    const std::int64_t at =
-        tv.p0 + static_cast<std::int64_t>(static_cast<double>(f.wall_now() - tv.w0) * tv.speed);
+    const std::int64_t at = f.tv_position_now(tv);
     tv = f.tv_at(at, 0.0);
     f.run_for(500ms);
-    const auto st = f.pipeline->state();
-    EXPECT_FALSE(st.playing);
-    ASSERT_TRUE(st.paused_position_ns);
-    EXPECT_NEAR(static_cast<double>(*st.paused_position_ns), static_cast<double>(at), 25e6);
+    expect_held_at(f, at);
     EXPECT_EQ(f.follow->seeks(), seeks) << "the pause went through a seek";
-    f.rec.take();
-    f.run_for(300ms);
-    EXPECT_TRUE(f.rec.take().empty()) << "rendered while the TV is paused";
     tv = f.tv_at(at, 1.0, 200 * ms);
     expect_in_step(f.errors(tv, 1500ms, 1000ms), "resume");
     EXPECT_EQ(f.follow->seeks(), seeks) << "the resume went through a seek";
