@@ -39,6 +39,7 @@
 #include "common/cli.hpp"
 #include "common/discover_options.hpp"
 #include "common/reconnect_policy.hpp"
+#include "common/stop_signals.hpp"
 
 #include <dvbcss/cii/message.hpp>
 #include <dvbcss/clock/time_source.hpp>
@@ -48,7 +49,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
@@ -104,6 +104,9 @@ std::string property_json(const dvbcss::cii::message& cii, dvbcss::cii::property
 int run(client_options o) {
     using namespace dvbcss;
     boost::asio::io_context io;
+    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
+    // send one as soon as it reads the banner.
+    dvbcss::tools::stop_signals signals(io);
     if (o.discover.discover) {
         auto found =
             tools::discover_first_tv(io, "cii-client", o.discover, !o.json && !o.common.quiet);
@@ -216,7 +219,6 @@ int run(client_options o) {
         }
     };
     boost::asio::steady_timer duration(io);
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     events.finished = [&] {
         duration.cancel();
         signals.cancel();

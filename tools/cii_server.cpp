@@ -23,6 +23,7 @@
 #include "common/dial_options.hpp"
 #include "common/net_setup.hpp"
 #include "common/pretend_content.hpp"
+#include "common/stop_signals.hpp"
 
 #include <dvbcss/cii/message.hpp>
 #include <dvbcss/net/cii_server.hpp>
@@ -31,7 +32,6 @@
 #include <dvbcss/net/websocket_server.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include <csignal>
 #include <cstdint>
@@ -73,6 +73,9 @@ void log_changes(const dvbcss::cii::message& changes) {
 int run(const server_options& o) {
     using namespace dvbcss;
     boost::asio::io_context io;
+    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
+    // send one as soon as it reads the banner.
+    dvbcss::tools::stop_signals signals(io);
     net::websocket_server_config config;
     if (!tools::resolve_address(io, o.address, config.address)) {
         std::fprintf(stderr, "cii-server: cannot resolve %s\n", o.address.c_str());
@@ -119,8 +122,6 @@ int run(const server_options& o) {
             return tools::exit_status::failed;
         }
     }
-    // Signals are caught before the banner, so a script may stop it as soon as it has read it.
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     if (!o.common.quiet) {
         const auto urls =
             tools::endpoint_url_lines("CSS-CII endpoint URL: ", server.local_endpoint(), "/cii");

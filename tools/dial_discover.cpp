@@ -20,11 +20,11 @@
 
 #include "common/cli.hpp"
 #include "common/discover_options.hpp"
+#include "common/stop_signals.hpp"
 
 #include <dvbcss/net/dial_discovery.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -47,10 +47,12 @@ int run(const options& o) {
         return tools::exit_status::usage;
     }
     boost::asio::io_context io;
+    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
+    // send one as soon as it reads the banner.
+    dvbcss::tools::stop_signals signals(io);
     const auto config = tools::discovery_config(o.discover, *iface);
     int found = 0;
     net::dial_discovery discovery(io.get_executor(), config);
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     const auto ec = discovery.start(
         [&](const net::discovered_tv& tv) {
             if (!o.discover.name.empty() && tv.friendly_name != o.discover.name) {

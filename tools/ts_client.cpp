@@ -44,6 +44,7 @@
 #include "common/discover_options.hpp"
 #include "common/play_session.hpp"
 #include "common/reconnect_policy.hpp"
+#include "common/stop_signals.hpp"
 
 #include <dvbcss/cii/client.hpp>
 #include <dvbcss/cii/message.hpp>
@@ -62,7 +63,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
@@ -701,6 +701,9 @@ bool host_resolves(boost::asio::io_context& io, const std::string& url) {
 
 int run(client_options o) {
     boost::asio::io_context io;
+    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
+    // send one as soon as it reads the banner.
+    dvbcss::tools::stop_signals signals(io);
     if (o.discover.discover) {
         if (o.positional.size() > 1) {
             std::fprintf(stderr,
@@ -788,7 +791,6 @@ int run(client_options o) {
     if (early) {
         return *early;
     }
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     c.on_stopped([&signals] { signals.cancel(); });
     c.start_duration();
     signals.async_wait([&](const boost::system::error_code& ec, int) {

@@ -19,6 +19,7 @@
 
 #include "common/cli.hpp"
 #include "common/net_setup.hpp"
+#include "common/stop_signals.hpp"
 #include "common/timeline_control.hpp"
 #include "common/wall_clock_thread.hpp"
 
@@ -34,7 +35,6 @@
 #include <dvbcss/ts/timeline_source.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -144,6 +144,9 @@ private:
 
 int run(const server_options& o) {
     boost::asio::io_context io;
+    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
+    // send one as soon as it reads the banner.
+    dvbcss::tools::stop_signals signals(io);
     const auto addresses = tools::resolve_server_addresses(io, "ts-server", o.ts_address, o.ts_port,
                                                            o.wc_address, o.wc_port);
     if (!addresses) {
@@ -208,8 +211,6 @@ int run(const server_options& o) {
         server.stop();
         return tools::exit_status::failed;
     }
-    // Catch signals before the banner: a script may send one as soon as it reads the banner.
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     if (!o.common.quiet) {
         const auto urls =
             tools::endpoint_url_lines("CSS-TS endpoint URL: ", server.local_endpoint(), "/ts");

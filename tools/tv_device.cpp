@@ -32,6 +32,7 @@
 #include "common/descriptor_limit.hpp"
 #include "common/dial_options.hpp"
 #include "common/net_setup.hpp"
+#include "common/stop_signals.hpp"
 #include "common/timeline_control.hpp"
 #include "common/wall_clock_thread.hpp"
 #include "common/web_assets.hpp"
@@ -64,7 +65,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 
@@ -336,6 +336,9 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
         }
     }
     boost::asio::io_context io;
+    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
+    // send one as soon as it reads the banner.
+    dvbcss::tools::stop_signals signals(io);
 
     // --media: the player first (prerolled), so that the content's timelines are known.
     tv::scenario played;
@@ -688,8 +691,6 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
         }
     }
 
-    // Catch signals before the banner: a script may send one as soon as it reads the banner.
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     const auto wc_local = wc.local_endpoint();
     if (!o.common.quiet) {
         const auto host = tools::url_host(tools::reachable_addresses(local.address()).front());

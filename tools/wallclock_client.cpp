@@ -61,6 +61,7 @@
 //   "candidates_accepted" is always a count; "outcome" says what one datagram did.
 
 #include "common/cli.hpp"
+#include "common/stop_signals.hpp"
 
 #include <dvbcss/clock/correlated_clock.hpp>
 #include <dvbcss/clock/sys_clock.hpp>
@@ -73,7 +74,6 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
@@ -229,7 +229,7 @@ int drive(boost::asio::io_context& io, Client& client, const dvbcss::clock::sys_
             }
         });
     }
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    dvbcss::tools::stop_signals signals(io);
     signals.async_wait([&](const boost::system::error_code& e, int) {
         if (!e) {
             io.stop();

@@ -24,6 +24,7 @@
 
 #include "common/cli.hpp"
 #include "common/net_setup.hpp"
+#include "common/stop_signals.hpp"
 
 #include <dvbcss/clock/sys_clock.hpp>
 #include <dvbcss/clock/time_source.hpp>
@@ -34,7 +35,6 @@
 #include <dvbcss/net/websocket_server.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include <csignal>
 #include <cstdint>
@@ -63,6 +63,9 @@ int run(const server_options& o) {
         return dvbcss::tools::exit_status::usage;
     }
     boost::asio::io_context io;
+    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
+    // send one as soon as it reads the banner.
+    dvbcss::tools::stop_signals signals(io);
     clock::sys_clock wall_clock(clock::monotonic_time_source::instance(), 1e9,
                                 o.max_freq_error_ppm);
     net::wall_clock_server_config config;
@@ -94,8 +97,6 @@ int run(const server_options& o) {
             return dvbcss::tools::exit_status::failed;
         }
     }
-    // Signals are caught before the banner, so a script may stop it as soon as it has read it.
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     if (!o.common.quiet) {
         auto lines = dvbcss::tools::udp_bound_line("CSS-WC endpoint", server.local_endpoint());
         if (ws_server) {
