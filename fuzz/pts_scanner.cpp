@@ -2,7 +2,8 @@
 // pieces whose size the first input byte picks. Whatever it reports must be a 33-bit PTS on a
 // stream that carries a PES header; its memory stays bounded (less than one packet left unscanned
 // at the end); first_pts agrees with what was reported; and a stream of well-formed packets gives
-// the same result however it is cut.
+// the same result however it is cut. TEMI descriptors come with their timescale and are no more
+// than an adaptation field can hold.
 #include <dvbcss/media/pts_scanner.hpp>
 
 #include <cstddef>
@@ -45,6 +46,14 @@ void check(const dvbcss::media::pts_scanner& scanner,
         }
         if (f.pid == 0x1FFF || f.stream_id == 0xBC || f.stream_id == 0xBE || f.stream_id == 0xBF) {
             fail("PTS reported for a null packet or a stream without a PES header");
+        }
+        for (const auto& t : f.temi) {
+            if (t.media_timestamp.has_value() != t.timescale.has_value()) {
+                fail("a TEMI media timestamp without its timescale, or the other way round");
+            }
+        }
+        if (f.temi.size() > 183 / 5) {
+            fail("more TEMI descriptors than an adaptation field can hold");
         }
         if (firsts.size() < dvbcss::media::pts_scanner::max_tracked_pids) {
             firsts.try_emplace(f.pid, f.pts);

@@ -86,12 +86,15 @@ void pts_scanner::packet(std::span<const std::uint8_t, 188> p, std::vector<pes_p
     if (!pts) {
         return;
     }
-    const pes_pts found{pid, stream_id, *pts};
-    out.push_back(found);
+    const pes_pts found{pid, stream_id, *pts, {}};
     const bool known = std::any_of(firsts_.begin(), firsts_.end(),
                                    [pid](const pes_pts& f) { return f.pid == pid; });
     if (!known && firsts_.size() < max_tracked_pids) {
         firsts_.push_back(found);
+    }
+    out.push_back(found);
+    if ((adaptation & 0x2) != 0 && 5 + static_cast<std::size_t>(p[4]) <= p.size()) {
+        out.back().temi = temi_descriptors_in(p.subspan(5, p[4]));
     }
 }
 

@@ -9,6 +9,8 @@
 /// No PAT/PMT needed: every packet that starts a PES (payload_unit_start_indicator) whose header
 /// carries a PTS is reported. Hostile-input safe: memory is bounded (one partial packet and at
 /// most `max_tracked_pids` first PTS values), every length is checked against the packet.
+#include <dvbcss/media/temi.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -17,12 +19,15 @@
 
 namespace dvbcss::media {
 
-/// One PES start: the packet's PID, the PES stream_id (0xC0-0xDF audio, 0xE0-0xEF video, ...)
-/// and its 33-bit PTS (90 kHz ticks).
+/// One PES start: the packet's PID, the PES stream_id (0xC0-0xDF audio, 0xE0-0xEF video, ...),
+/// its 33-bit PTS (90 kHz ticks) and the TEMI timeline descriptors in the adaptation field of
+/// the packet it starts in (each gives its timeline's media time at this PTS; see temi.hpp). A
+/// TEMI descriptor in a packet that starts no PES with a PTS is not reported.
 struct pes_pts {
     std::uint16_t pid = 0;
     std::uint8_t stream_id = 0;
     std::int64_t pts = 0;
+    std::vector<temi_timeline_descriptor> temi;
 
     friend bool operator==(const pes_pts&, const pes_pts&) = default;
 };
@@ -40,7 +45,7 @@ public:
     /// The first PTS seen on `pid`, if any.
     [[nodiscard]] std::optional<std::int64_t> first_pts(std::uint16_t pid) const noexcept;
 
-    /// The first PES start with a PTS seen on any PID.
+    /// The first PES start with a PTS seen on any PID (its `temi` is not kept).
     [[nodiscard]] std::optional<pes_pts> first() const noexcept {
         return firsts_.empty() ? std::nullopt : std::optional<pes_pts>(firsts_.front());
     }

@@ -66,9 +66,9 @@ TEST(PtsScannerTest, ReportsEachPesStartWithItsPidStreamAndPts) {
     const auto found = s.feed(join({packet(0x41, 900'000, 0xC0), packet(0x41, std::nullopt),
                                     packet(0x42, 905'000, 0xE0, 7), packet(0x41, 901'920)}));
     ASSERT_EQ(found.size(), 3U);
-    EXPECT_EQ(found[0], (pes_pts{0x41, 0xC0, 900'000}));
-    EXPECT_EQ(found[1], (pes_pts{0x42, 0xE0, 905'000}));
-    EXPECT_EQ(found[2], (pes_pts{0x41, 0xC0, 901'920}));
+    EXPECT_EQ(found[0], (pes_pts{0x41, 0xC0, 900'000, {}}));
+    EXPECT_EQ(found[1], (pes_pts{0x42, 0xE0, 905'000, {}}));
+    EXPECT_EQ(found[2], (pes_pts{0x41, 0xC0, 901'920, {}}));
     EXPECT_EQ(s.first_pts(0x41), 900'000);
     EXPECT_EQ(s.first_pts(0x42), 905'000);
     EXPECT_EQ(s.first_pts(0x43), std::nullopt);
