@@ -199,10 +199,10 @@ int run(client_options o) {
         tools::use_companion_reconnect(config);
     }
     net::cii_client_events events;
+    std::string last_failure;
     events.connect_failed = [&](const net::connect_failure& failure) {
-        if (human) {
-            std::fprintf(stderr, "cii-client: %s\n", failure.message.c_str());
-        }
+        // Said once: by the transport's log line for each retry, by the exit line at the end.
+        last_failure = failure.message;
         if (json) {
             auto j = event_head("connect_failed");
             j["error"] = failure.message;
@@ -246,7 +246,16 @@ int run(client_options o) {
     });
     io.run();
     if (!ever_connected) {
-        std::fprintf(stderr, "cii-client: never connected to %s\n", o.url.c_str());
+        if (last_failure.empty()) {
+            std::fprintf(stderr, "cii-client: never connected to %s\n", o.url.c_str());
+        } else {
+            const std::string repeated = "cannot connect to " + o.url + ": ";
+            const auto why = last_failure.rfind(repeated, 0) == 0
+                                 ? last_failure.substr(repeated.size())
+                                 : last_failure;
+            std::fprintf(stderr, "cii-client: never connected to %s (%s)\n", o.url.c_str(),
+                         why.c_str());
+        }
         return tools::exit_status::failed;
     }
     if (lost_code && !open) {
@@ -260,6 +269,7 @@ int run(client_options o) {
 } // namespace
 
 int main(int argc, char** argv) {
+    dvbcss::tools::block_stop_signals(); // a signal from now on waits for stop_signals
     return tools::run_main([&]() -> int {
         client_options o;
         CLI::App app{"CSS-CII client: prints what a TV says it is showing", "cii-client"};

@@ -155,6 +155,7 @@ int run(const server_options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
+    dvbcss::tools::block_stop_signals(); // a signal from now on waits for stop_signals
     return tools::run_main([&]() -> int {
         server_options o;
         CLI::App app{"CSS-CII server pretending to show a schedule of broadcast programmes",

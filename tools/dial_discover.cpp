@@ -92,6 +92,7 @@ int run(const options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
+    dvbcss::tools::block_stop_signals(); // a signal from now on waits for stop_signals
     return tools::run_main([&]() -> int {
         options o;
         CLI::App app{"Finds HbbTV TVs by DIAL and prints their companion screen URLs",

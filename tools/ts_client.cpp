@@ -400,7 +400,7 @@ public:
             return tools::exit_status::failed; // the line was printed when it happened
         }
         if (!connected_once_) {
-            if (cii_seen_) {
+            if (cii_seen_ && !cii_missing_.empty()) {
                 std::fprintf(stderr,
                              "ts-client: the TV's CII never said enough to follow a "
                              "timeline (%s)\n",
@@ -819,6 +819,7 @@ void apply_wc_log_level(const client_options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
+    dvbcss::tools::block_stop_signals(); // a signal from now on waits for stop_signals
     return tools::run_main([&]() -> int {
         client_options o;
         CLI::App app{"CSS-TS companion: follows a TV's timeline over CSS-WC and CSS-TS",

@@ -885,6 +885,7 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
 } // namespace
 
 int main(int argc, char** argv) {
+    dvbcss::tools::block_stop_signals(); // a signal from now on waits for stop_signals
     return tools::run_main([&]() -> int {
         device_options o;
         CLI::App app{"A pretend TV: CSS-CII, CSS-TS and CSS-WC servers in one process",

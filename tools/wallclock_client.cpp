@@ -181,8 +181,9 @@ void print_event(const dvbcss::net::wall_clock_client_event& e, std::int64_t wal
 /// Runs a started client (UDP or WebSocket) until --duration, SIGINT or SIGTERM: status lines or
 /// --json events, then the summary; returns the exit status.
 template <class Client>
-int drive(boost::asio::io_context& io, Client& client, const dvbcss::clock::sys_clock& local_clock,
-          const client_options& o, const std::string& server_name) {
+int drive(boost::asio::io_context& io, dvbcss::tools::stop_signals& signals, Client& client,
+          const dvbcss::clock::sys_clock& local_clock, const client_options& o,
+          const std::string& server_name) {
     using namespace dvbcss;
     if (o.json) {
         client.on_event([&](const net::wall_clock_client_event& e) {
@@ -229,7 +230,6 @@ int drive(boost::asio::io_context& io, Client& client, const dvbcss::clock::sys_
             }
         });
     }
-    dvbcss::tools::stop_signals signals(io);
     signals.async_wait([&](const boost::system::error_code& e, int) {
         if (!e) {
             io.stop();
@@ -327,6 +327,7 @@ dvbcss::wc::client_config core_config_of(const client_options& o) {
 int run_websocket(const client_options& o) {
     using namespace dvbcss;
     boost::asio::io_context io;
+    dvbcss::tools::stop_signals signals(io); // before the socket, the banner and any thread
     clock::sys_clock local_clock(clock::monotonic_time_source::instance(), 1e9, o.local_mfe_ppm);
     clock::correlated_clock wall_clock(local_clock, 1e9);
     net::wall_clock_ws_client_config config;
@@ -345,7 +346,7 @@ int run_websocket(const client_options& o) {
         std::printf("----\nCSS-WC client, server %s (WebSocket, %s framing), algorithm %s\n----\n",
                     o.server_address.c_str(), net::to_string(config.framing), o.algorithm.c_str());
     }
-    return drive(io, client, local_clock, o, o.server_address);
+    return drive(io, signals, client, local_clock, o, o.server_address);
 }
 
 int run(const client_options& o) {
@@ -383,6 +384,7 @@ int run(const client_options& o) {
     }
 
     boost::asio::io_context io;
+    dvbcss::tools::stop_signals signals(io); // before the socket, the banner and any thread
     clock::sys_clock local_clock(clock::monotonic_time_source::instance(), 1e9, o.local_mfe_ppm);
     clock::correlated_clock wall_clock(local_clock, 1e9);
     const auto est_options = estimator_options_of(o);
@@ -422,7 +424,7 @@ int run(const client_options& o) {
                     server->address().to_string().c_str(), static_cast<unsigned>(server->port()),
                     o.algorithm.c_str());
     }
-    return drive(io, client, local_clock, o,
+    return drive(io, signals, client, local_clock, o,
                  server->address().to_string() + " port " +
                      std::to_string(static_cast<unsigned>(server->port())));
 }
@@ -430,6 +432,7 @@ int run(const client_options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
+    dvbcss::tools::block_stop_signals(); // a signal from now on waits for stop_signals
     return dvbcss::tools::run_main([&]() -> int {
         client_options o;
         CLI::App app{"CSS-WC wall clock client (UDP, or WebSocket with a ws:// URL)",

@@ -25,11 +25,8 @@ sigset_t stop_set() {
 }
 
 int open_signalfd() {
+    block_stop_signals();
     const sigset_t set = stop_set();
-    if (const int err = pthread_sigmask(SIG_BLOCK, &set, nullptr); err != 0) {
-        throw boost::system::system_error(err, boost::system::system_category(),
-                                          "blocking SIGINT and SIGTERM");
-    }
     const int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (fd < 0) {
         throw boost::system::system_error(errno, boost::system::system_category(), "signalfd");
@@ -38,6 +35,14 @@ int open_signalfd() {
 }
 
 } // namespace
+
+void block_stop_signals() {
+    const sigset_t set = stop_set();
+    if (const int err = pthread_sigmask(SIG_BLOCK, &set, nullptr); err != 0) {
+        throw boost::system::system_error(err, boost::system::system_category(),
+                                          "blocking SIGINT and SIGTERM");
+    }
+}
 
 stop_signals::stop_signals(boost::asio::io_context& io)
     : descriptor_(io, open_signalfd()) {}

@@ -11,6 +11,13 @@
 
 namespace dvbcss::tools {
 
+/// Blocks SIGINT and SIGTERM in the calling thread (and so in the threads it starts later). A
+/// program that reads them with `stop_signals` calls this first in `main`, so that a signal sent
+/// while it parses its command line and sets up waits for its `stop_signals` instead of ending
+/// the process (only the dynamic loading before `main` remains uncovered). Idempotent.
+/// Throws `boost::system::system_error` if the mask cannot be set.
+void block_stop_signals();
+
 /// Waits for SIGINT or SIGTERM on an io_context, as `boost::asio::signal_set` does, but with no
 /// signal handler: the constructor blocks both signals in the calling thread (and so in every
 /// thread it starts afterwards) and reads them from a `signalfd(2)`. A signal that arrives while
@@ -20,8 +27,9 @@ namespace dvbcss::tools {
 /// the thread blocks in `epoll_wait` can be deferred past it (ThreadSanitizer's builds do), which
 /// leaves an idle program deaf to the signal; a descriptor cannot miss it.
 ///
-/// Construct it before the program starts any thread: a thread started earlier keeps the
-/// signals unblocked and would take the default action (termination) for them.
+/// Construct it before the program starts any thread (better: call `block_stop_signals` first
+/// in `main`): a thread started earlier keeps the signals unblocked and would take the default
+/// action (termination) for them.
 ///
 /// Errors: the constructor throws `boost::system::system_error` if the signalfd cannot be made.
 /// Thread safety: use from the io_context's thread only.
