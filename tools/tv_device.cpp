@@ -62,6 +62,7 @@
 #include <dvbcss/gst/media_pipeline.hpp>
 #endif
 
+#include <boost/asio/buffers_iterator.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
@@ -234,6 +235,14 @@ private:
                                  "ignored\n",
                                  max_line);
                     read();
+                    return;
+                }
+                if (ec == boost::asio::error::eof && buffer_.size() > 0 && !skipping_) {
+                    // The last line had no newline ("printf quit | tv-device"): still a command.
+                    std::string last(boost::asio::buffers_begin(buffer_.data()),
+                                     boost::asio::buffers_end(buffer_.data()));
+                    buffer_.consume(buffer_.size());
+                    on_line_(last);
                     return;
                 }
                 if (ec) {

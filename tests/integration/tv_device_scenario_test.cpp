@@ -312,6 +312,14 @@ TEST(TvDeviceScenario, ConsoleCommandsAreTheSameChanges) {
     EXPECT_NEAR(truth[1]["content_time"].get<double>(), 100 * 90000, 9000);
 }
 
+TEST(TvDeviceScenario, ALastCommandWithoutNewlineStillCounts) {
+    // `printf quit | tv-device ...`: the input ends without a newline after the command.
+    child_process tv({"/bin/sh", "-c", "printf 'stats\\nquit' | exec \"$0\" \"$@\" 2>&1",
+                      bin_dir + "/tv-device", "127.0.0.1", "0", "127.0.0.1", "0", "--cycle", "0"});
+    EXPECT_EQ(tv.wait_exit(10s), 0) << tv.output();
+    EXPECT_NE(tv.output().find("\"event\":\"wc_stats\""), std::string::npos) << tv.output();
+}
+
 TEST(TvDeviceScenario, ServesTheCompanionPageAndTheWebSocketWallClock) {
     tv_device tv({"--cycle", "0", "--no-console"});
     ASSERT_NE(tv.port, 0) << tv.process->output();
