@@ -104,8 +104,7 @@ std::string property_json(const dvbcss::cii::message& cii, dvbcss::cii::property
 int run(client_options o) {
     using namespace dvbcss;
     boost::asio::io_context io;
-    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
-    // send one as soon as it reads the banner.
+    // The stop request (SIGINT, SIGTERM: blocked since main, pending ones kept), before any thread.
     dvbcss::tools::stop_signals signals(io);
     if (o.discover.discover) {
         auto found =

@@ -73,8 +73,7 @@ void log_changes(const dvbcss::cii::message& changes) {
 int run(const server_options& o) {
     using namespace dvbcss;
     boost::asio::io_context io;
-    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
-    // send one as soon as it reads the banner.
+    // The stop request (SIGINT, SIGTERM: blocked since main, pending ones kept), before any thread.
     dvbcss::tools::stop_signals signals(io);
     net::websocket_server_config config;
     if (!tools::resolve_address(io, o.address, config.address)) {

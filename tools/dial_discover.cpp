@@ -47,8 +47,7 @@ int run(const options& o) {
         return tools::exit_status::usage;
     }
     boost::asio::io_context io;
-    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
-    // send one as soon as it reads the banner.
+    // The stop request (SIGINT, SIGTERM: blocked since main, pending ones kept), before any thread.
     dvbcss::tools::stop_signals signals(io);
     const auto config = tools::discovery_config(o.discover, *iface);
     int found = 0;

@@ -701,8 +701,7 @@ bool host_resolves(boost::asio::io_context& io, const std::string& url) {
 
 int run(client_options o) {
     boost::asio::io_context io;
-    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
-    // send one as soon as it reads the banner.
+    // The stop request (SIGINT, SIGTERM: blocked since main, pending ones kept), before any thread.
     dvbcss::tools::stop_signals signals(io);
     if (o.discover.discover) {
         if (o.positional.size() > 1) {

@@ -144,8 +144,7 @@ private:
 
 int run(const server_options& o) {
     boost::asio::io_context io;
-    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
-    // send one as soon as it reads the banner.
+    // The stop request (SIGINT, SIGTERM: blocked since main, pending ones kept), before any thread.
     dvbcss::tools::stop_signals signals(io);
     const auto addresses = tools::resolve_server_addresses(io, "ts-server", o.ts_address, o.ts_port,
                                                            o.wc_address, o.wc_port);

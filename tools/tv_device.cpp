@@ -345,8 +345,7 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
         }
     }
     boost::asio::io_context io;
-    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
-    // send one as soon as it reads the banner.
+    // The stop request (SIGINT, SIGTERM: blocked since main, pending ones kept), before any thread.
     dvbcss::tools::stop_signals signals(io);
 
     // --media: the player first (prerolled), so that the content's timelines are known.

@@ -63,8 +63,7 @@ int run(const server_options& o) {
         return dvbcss::tools::exit_status::usage;
     }
     boost::asio::io_context io;
-    // SIGINT and SIGTERM blocked before any thread starts (see stop_signals); a script may
-    // send one as soon as it reads the banner.
+    // The stop request (SIGINT, SIGTERM: blocked since main, pending ones kept), before any thread.
     dvbcss::tools::stop_signals signals(io);
     clock::sys_clock wall_clock(clock::monotonic_time_source::instance(), 1e9,
                                 o.max_freq_error_ppm);
