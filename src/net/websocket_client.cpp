@@ -382,10 +382,11 @@ asio::awaitable<void> websocket_client::impl::run(std::shared_ptr<impl> self) {
                 delay = config.reconnect_initial_delay;
             }
             failed_attempt = !stable;
+            // "Right after opening" explains a retry back-off: not said of a close we asked for.
+            const bool early = !stable && config.reconnect && !stop_requested();
             what = "connection to " + config.url + " closed " +
-                   (stable || !config.reconnect ? std::string()
-                                                : std::string("right after opening ")) +
-                   "(" + describe(info) + ")";
+                   (early ? std::string("right after opening ") : std::string()) + "(" +
+                   describe(info) + ")";
             session_log.write(log::level::info, what, monotonic_now_ns());
             invoke(callbacks.on_close, info);
         } else {
