@@ -1,3 +1,5 @@
+#include "big_endian.hpp"
+
 #include <dvbcss/media/mp4_timescale.hpp>
 
 #include <limits>
@@ -8,14 +10,8 @@ namespace {
 constexpr std::size_t max_tracks = 64;
 constexpr std::size_t max_edits = 1024;
 
-std::uint32_t be32(const std::uint8_t* p) noexcept {
-    return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
-           (static_cast<std::uint32_t>(p[2]) << 8) | static_cast<std::uint32_t>(p[3]);
-}
-
-std::uint64_t be64(const std::uint8_t* p) noexcept {
-    return (static_cast<std::uint64_t>(be32(p)) << 32) | be32(p + 4);
-}
+using detail::be32;
+using detail::be64;
 
 /// Calls `on_box(type, payload)` for each child box of `bytes`; stops at the first malformed one.
 template <class F>

@@ -1,3 +1,5 @@
+#include "big_endian.hpp"
+
 #include <dvbcss/media/temi.hpp>
 
 #include <cstddef>
@@ -7,14 +9,8 @@ namespace {
 
 constexpr std::uint8_t temi_timeline_tag = 0x04;
 
-/// Big-endian unsigned integer of `n` bytes at `b` (n <= 8).
-std::uint64_t read_be(const std::uint8_t* b, std::size_t n) {
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        v = (v << 8) | b[i];
-    }
-    return v;
-}
+using detail::be32;
+using detail::be64;
 
 /// The descriptor's body (after tag and length); nullopt if its fields do not fit or are
 /// undefined.
@@ -50,15 +46,15 @@ std::optional<temi_timeline_descriptor> decode_timeline(std::span<const std::uin
         if (!stamp) {
             return std::nullopt;
         }
-        d.timescale = static_cast<std::uint32_t>(read_be(scale, 4));
-        d.media_timestamp = read_be(stamp, width);
+        d.timescale = be32(scale);
+        d.media_timestamp = width == 4 ? be32(stamp) : be64(stamp);
     }
     if (has_ntp) {
         const auto* ntp = take(8);
         if (!ntp) {
             return std::nullopt;
         }
-        d.ntp_timestamp = read_be(ntp, 8);
+        d.ntp_timestamp = be64(ntp);
     }
     if (has_ptp && !take(10)) {
         return std::nullopt;
