@@ -20,6 +20,8 @@
 //                           the console's pause, play, speed X (or rate R), seek to S (or
 //                           seek S), seek +S then steer the player
 //     -Q, --quiet-transport no WebSocket/HTTP transport log lines
+//     --session-threads N   threads serving the WebSocket and HTTP connections (default 2; 0: the
+//                           main thread); the protocol state stays on the main thread
 //     -q, --loglevel, --version, --help
 //
 // The built-in scenario: urn:dvb:css:timeline:pts (90 kHz) and urn:dvb:css:timeline:temi:1:1
@@ -84,6 +86,8 @@
 #include <utility>
 #include <variant>
 
+#include <pthread.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace {
@@ -93,6 +97,8 @@ using namespace std::chrono_literals;
 
 /// The type of tv-device's CII private entry naming the WebSocket wall clock (docs/cii.md).
 constexpr const char* wall_clock_websocket_type = "urn:x-dvbcss:wall-clock-websocket";
+/// Nice value of the WebSocket session threads (the owner and the CSS-WC thread keep 0).
+constexpr int session_thread_niceness = 5;
 
 struct device_options {
     tools::common_options common{false, "info"};
@@ -109,6 +115,7 @@ struct device_options {
     bool json = false;
     bool no_console = false;
     bool quiet_transport = false;
+    int session_threads = 2;
     tools::dial_options dial;
     // --media
     std::string media;
@@ -396,6 +403,15 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
     net::websocket_server_config ws_config;
     ws_config.address = addresses->websocket_address;
     ws_config.port = addresses->websocket_port;
+    ws_config.session_threads = static_cast<std::size_t>(o.session_threads);
+    ws_config.session_thread_start = [](std::size_t index) {
+        const auto name = "tv-ws-" + std::to_string(index);
+        ::pthread_setname_np(::pthread_self(), name.c_str());
+        // A fan-out to thousands of companions keeps every session thread busy for tens of ms;
+        // at a lower priority they leave a core to the CSS-WC thread whenever it has a request,
+        // so its processing delay (t3 - t2) stays as when idle (bench/fanout_10k).
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), session_thread_niceness);
+    };
     const auto wc_endpoint = addresses->wall_clock;
     std::string dial_error;
     const auto dial_iface =
@@ -436,8 +452,27 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
     ts_options.endpoint.max_connections = o.max_ts;
     net::ws_server_adapter<ts::server> ts_endpoint(server, "/ts", io.get_executor(), ts_options,
                                                    std::in_place, wall_clock);
-    // CSS-WC over WebSocket for browsers: on the owner, reading the owner's wall clock.
-    net::wall_clock_ws_server wc_ws(server, "/wc", wall_clock);
+    // CSS-WC over WebSocket for browsers, answered on the session threads as soon as a request
+    // is read. It reads a wall clock of its own, built as the owner's: tv-device never changes
+    // the owner's correlation, so both read the same time and no session thread touches the
+    // owner's clock tree.
+    clock::sys_clock wc_ws_sys(clock::monotonic_time_source::instance(), 1e9, mfe_ppm);
+    clock::correlated_clock wc_ws_clock(wc_ws_sys, 1e9);
+    net::wall_clock_ws_server wc_ws(server, "/wc", wc_ws_clock);
+
+    // Session threads end before the handlers above are destroyed, on every way out of here.
+    const struct session_joiner {
+        explicit session_joiner(net::websocket_server& s)
+            : server(s) {}
+
+        session_joiner(const session_joiner&) = delete;
+        session_joiner& operator=(const session_joiner&) = delete;
+
+        ~session_joiner() { server.join(); }
+
+        net::websocket_server& server;
+    } join_sessions(server);
+
     tools::tv_screen screen(scenario, wall_clock, cii_endpoint.core(), ts_endpoint.core());
 
     tools::status_board status(io.get_executor(), wall_clock);
@@ -933,6 +968,10 @@ int main(int argc, char** argv) {
         app.add_flag("--no-console", o.no_console, "Do not read commands from standard input");
         app.add_flag("-Q,--quiet-transport", o.quiet_transport,
                      "No WebSocket/HTTP transport log lines");
+        app.add_option("--session-threads", o.session_threads,
+                       "Threads serving the WebSocket and HTTP connections (default 2; 0: the "
+                       "main thread, with the protocol state)")
+            ->check(CLI::Range(0, 64));
         tools::add_dial_options(app, o.dial);
         auto* media = app.add_option("--media", o.media,
                                      "Play this file or URI and serve the timelines it carries "

@@ -2,6 +2,8 @@
 
 #include <dvbcss/net/websocket_endpoint.hpp>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace dvbcss::net {
@@ -174,18 +176,47 @@ bool websocket_endpoint::notify(connection_id id) {
     return true;
 }
 
-std::size_t websocket_endpoint::notify(std::span<const connection_id> ids) {
-    const auto sessions = state_->find(ids);
-    for (const auto& session : sessions) {
-        session->post_notify();
+namespace {
+
+/// Notifies `sessions`: one task per thread for sessions that share one (their batch key), one
+/// post per session otherwise.
+void notify_sessions(std::vector<std::shared_ptr<detail::websocket_session_base>> sessions) {
+    std::vector<
+        std::pair<const void*, std::vector<std::shared_ptr<detail::websocket_session_base>>>>
+        batches;
+    for (auto& session : sessions) {
+        const void* key = session->batch_key();
+        if (key == nullptr) {
+            session->post_notify();
+            continue;
+        }
+        auto it = std::find_if(batches.begin(), batches.end(),
+                               [key](const auto& batch) { return batch.first == key; });
+        if (it == batches.end()) {
+            batches.emplace_back(key,
+                                 std::vector<std::shared_ptr<detail::websocket_session_base>>{});
+            it = std::prev(batches.end());
+            it->second.reserve(sessions.size());
+        }
+        it->second.push_back(std::move(session));
     }
-    return sessions.size();
+    for (auto& [key, batch] : batches) {
+        auto& first = *batch.front();
+        first.post_notify_batch(std::move(batch));
+    }
+}
+
+} // namespace
+
+std::size_t websocket_endpoint::notify(std::span<const connection_id> ids) {
+    auto sessions = state_->find(ids);
+    const auto count = sessions.size();
+    notify_sessions(std::move(sessions));
+    return count;
 }
 
 void websocket_endpoint::notify_all() {
-    for (const auto& session : state_->all()) {
-        session->post_notify();
-    }
+    notify_sessions(state_->all());
 }
 
 bool websocket_endpoint::close(connection_id id, std::uint16_t code, std::string reason) {

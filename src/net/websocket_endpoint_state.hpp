@@ -27,6 +27,19 @@ public:
     /// Queues one message (text, or binary when `binary`) on the session's outbox.
     virtual void post_send(std::shared_ptr<const std::string> data, bool binary) = 0;
     virtual void post_notify() = 0;
+
+    /// Sessions with the same non-null key run their handlers on one thread, so one task there
+    /// can notify all of them (`post_notify_batch`). Null: each is notified on its own.
+    [[nodiscard]] virtual const void* batch_key() const noexcept { return nullptr; }
+
+    /// `post_notify` for every session of `sessions` (this one among them), all with this
+    /// session's non-null `batch_key`, as one task on their thread.
+    virtual void post_notify_batch(std::vector<std::shared_ptr<websocket_session_base>> sessions) {
+        for (const auto& session : sessions) {
+            session->post_notify();
+        }
+    }
+
     virtual void post_close(std::uint16_t code, std::string reason) = 0;
 };
 

@@ -12,6 +12,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -34,15 +36,18 @@
 #include <atomic>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace dvbcss::net {
 
@@ -235,7 +240,19 @@ struct websocket_server::impl : std::enable_shared_from_this<websocket_server::i
         std::unique_ptr<websocket_endpoint> handle;
     };
 
+    /// The executor of the next accepted connection: a strand of its own on `io_executor`, or
+    /// the next session thread's io_context.
+    asio::any_io_executor next_session_executor() {
+        if (session_executors.empty()) {
+            return asio::make_strand(io_executor);
+        }
+        return session_executors[next_session.fetch_add(1) % session_executors.size()];
+    }
+
     const asio::any_io_executor io_executor;
+    /// The io_contexts of the session threads (set before `start`, then read only).
+    std::vector<asio::any_io_executor> session_executors;
+    std::atomic<std::size_t> next_session{0};
     const asio::strand<asio::any_io_executor> acceptor_strand;
     tcp::acceptor acceptor;         // used on acceptor_strand only
     asio::steady_timer write_watch; // used on acceptor_strand only
@@ -261,8 +278,9 @@ class server_session final : public detail::websocket_session_base,
                              public std::enable_shared_from_this<server_session> {
 public:
     server_session(std::shared_ptr<websocket_server::impl> server, tcp::socket socket,
-                   connection_id id)
+                   connection_id id, const void* batch_key)
         : server_(std::move(server))
+        , batch_key_(batch_key)
         , executor_(socket.get_executor())
         , ws_(std::move(socket))
         , deadline_(executor_)
@@ -314,10 +332,16 @@ public:
     }
 
     void post_notify() override {
-        asio::post(executor_, [self = shared_from_this()] {
-            if (self->phase_ == phase::open) {
-                self->pending_ = true;
-                self->write_next();
+        asio::post(executor_, [self = shared_from_this()] { self->notify_now(); });
+    }
+
+    [[nodiscard]] const void* batch_key() const noexcept override { return batch_key_; }
+
+    void post_notify_batch(
+        std::vector<std::shared_ptr<detail::websocket_session_base>> sessions) override {
+        asio::post(executor_, [sessions = std::move(sessions)] {
+            for (const auto& session : sessions) {
+                static_cast<server_session&>(*session).notify_now();
             }
         });
     }
@@ -662,6 +686,14 @@ private:
             start_write(outgoing_message{false, std::move(text)});
         } else if (phase_ == phase::closing) {
             start_close();
+        }
+    }
+
+    /// The handler has a message for this connection: take it when the outbox has drained.
+    void notify_now() {
+        if (phase_ == phase::open) {
+            pending_ = true;
+            write_next();
         }
     }
 
@@ -1043,6 +1075,7 @@ private:
     }
 
     const std::shared_ptr<websocket_server::impl> server_;
+    const void* const batch_key_; // the session thread's io_context, null on a strand
     const asio::any_io_executor executor_;
     websocket::stream<beast::tcp_stream> ws_;
     beast::flat_buffer buffer_;
@@ -1098,8 +1131,9 @@ asio::awaitable<void> websocket_server::impl::accept_loop(std::shared_ptr<impl> 
                 co_return;
             }
         }
-        // Each connection gets its own strand, so sessions never need locks among themselves.
-        const asio::any_io_executor session_executor = asio::make_strand(io_executor);
+        // Each connection gets its own strand or a session thread, so sessions never need locks
+        // among themselves.
+        const asio::any_io_executor session_executor = next_session_executor();
         auto [ec, socket] = co_await acceptor.async_accept(session_executor, use_tuple);
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
@@ -1117,7 +1151,12 @@ asio::awaitable<void> websocket_server::impl::accept_loop(std::shared_ptr<impl> 
         error_code no_delay_ignored;
         socket.set_option(tcp::no_delay(true), no_delay_ignored);
         const auto id = next_id.fetch_add(1);
-        const auto session = std::make_shared<server_session>(self, std::move(socket), id);
+        // Sessions on one session thread share its io_context as their batch key.
+        const void* batch_key = session_executors.empty()
+                                    ? nullptr
+                                    : &asio::query(session_executor, asio::execution::context);
+        const auto session =
+            std::make_shared<server_session>(self, std::move(socket), id, batch_key);
         session->start();
     }
 }
@@ -1181,12 +1220,67 @@ void websocket_server::impl::do_stop() {
     }
 }
 
+/// The server's own session threads: one io_context each, kept running by a work guard until
+/// the server stops, then until their last connection has ended.
+struct websocket_server::session_threads {
+    session_threads(std::size_t count, const std::function<void(std::size_t)>& on_start) {
+        for (std::size_t i = 0; i < count; ++i) {
+            // One thread per io_context: its scheduler needs no locking between threads.
+            contexts.push_back(std::make_unique<asio::io_context>(1));
+            guards.push_back(asio::make_work_guard(*contexts.back()));
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            threads.emplace_back([&io = *contexts[i], on_start, i] {
+                if (on_start) {
+                    on_start(i);
+                }
+                io.run();
+            });
+        }
+    }
+
+    session_threads(const session_threads&) = delete;
+    session_threads& operator=(const session_threads&) = delete;
+
+    ~session_threads() { join(); }
+
+    void join() {
+        const std::lock_guard lock(mutex);
+        guards.clear();
+        for (auto& thread : threads) {
+            if (thread.joinable()) {
+                thread.join();
+            }
+        }
+    }
+
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    std::vector<std::thread> threads;
+    std::mutex mutex; // one joiner at a time
+};
+
 websocket_server::websocket_server(boost::asio::any_io_executor executor,
                                    websocket_server_config config)
-    : impl_(std::make_shared<impl>(std::move(executor), std::move(config))) {}
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(config))) {
+    if (impl_->config.session_threads > 0) {
+        threads_ = std::make_unique<session_threads>(impl_->config.session_threads,
+                                                     impl_->config.session_thread_start);
+        for (auto& context : threads_->contexts) {
+            impl_->session_executors.push_back(context->get_executor());
+        }
+    }
+}
 
 websocket_server::~websocket_server() {
+    join();
+}
+
+void websocket_server::join() {
     stop();
+    if (threads_) {
+        threads_->join();
+    }
 }
 
 websocket_endpoint& websocket_server::add_endpoint(std::string path, websocket_handler& handler,

@@ -57,9 +57,11 @@ struct wall_clock_ws_server_statistics {
 /// rate-limited (10 lines, then one per second), under `config.logger`; the connection stays
 /// open and gets no answer.
 ///
-/// Thread safety: the wall clock's tree is read from session callbacks, so the server's
-/// io_context must be run by the one thread that owns the clock tree (tv-device's owner thread,
-/// wallclock-server's io thread). The core and the counters are guarded by a mutex, so
+/// Thread safety: the wall clock's tree is read from session callbacks, on whatever threads run
+/// the server's sessions, several at once with session threads. So either those sessions run on
+/// the one thread that owns the clock tree (wallclock-server's io thread), or the clock given is
+/// one that nothing changes while the server runs (tv-device gives it a private copy of its wall
+/// clock, read by its session threads). The core and the counters are guarded by a mutex, so
 /// `statistics()` may be called from any thread.
 ///
 /// Lifetime: the wall clock and the websocket_server must outlive this object; stop the server

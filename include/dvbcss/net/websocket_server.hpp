@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -48,6 +49,16 @@ struct websocket_server_config {
     /// After the server asks to close a connection (disable, stop, overflow, protocol error),
     /// the socket is dropped if the closing handshake has not finished within this time.
     std::chrono::milliseconds close_timeout{2000};
+    /// 0: every connection runs on the executor given to the server, each on a strand of its
+    /// own. N > 0: the server runs N threads of its own, each with its own io_context, and gives
+    /// each new connection to one of them in turn; a change notified to many connections then
+    /// costs one task per thread, not one per connection (`websocket_endpoint::notify`). Handler
+    /// callbacks then come from those threads (see `websocket_handler`); the accept loop and the
+    /// write watch stay on the given executor. Use `join` before destroying the handlers.
+    std::size_t session_threads = 0;
+    /// Runs first on each session thread, with its index (0 to session_threads - 1): a place to
+    /// name the thread or set its scheduling priority. Optional.
+    std::function<void(std::size_t index)> session_thread_start;
 };
 
 /// Accepts TCP connections on one port, answers the HTTP upgrade by path, and runs each WebSocket
@@ -75,10 +86,11 @@ struct websocket_server_config {
 /// Protocol logic lives in `websocket_handler` objects, so the server knows nothing of CSS-CII
 /// or CSS-TS.
 ///
-/// Thread safety: all member functions are safe from any thread. The io_context may be run by
-/// one thread (the usual case) or several; see `websocket_handler` for callback concurrency.
-/// Handlers must outlive the server's activity: stop it and let its io_context finish (or
-/// destroy the io_context) before destroying them.
+/// Thread safety: all member functions are safe from any thread (`join` not from a callback).
+/// The io_context may be run by one thread (the usual case) or several, and sessions may run on
+/// session threads of the server's own (`session_threads`); see `websocket_handler` for callback
+/// concurrency. Handlers must outlive the server's activity: stop it and let its io_context
+/// finish (or destroy the io_context), and `join` its session threads, before destroying them.
 class websocket_server {
 public:
     websocket_server(boost::asio::any_io_executor executor, websocket_server_config config);
@@ -114,10 +126,18 @@ public:
     /// those complete the server holds no more work on the io_context. Idempotent.
     void stop();
 
+    /// With `session_threads`: stops the server (as `stop`) and waits until every connection has
+    /// ended and the session threads have exited (at most the close and handshake timeouts).
+    /// Call it before destroying the handlers; the destructor calls it too. Must not be called
+    /// from a handler callback. Without session threads it only stops.
+    void join();
+
     struct impl;
+    struct session_threads;
 
 private:
     std::shared_ptr<impl> impl_;
+    std::unique_ptr<session_threads> threads_;
 };
 
 } // namespace dvbcss::net

@@ -256,24 +256,33 @@ private:
             }
         }
 
-        // Owner only: computes the messages of `ids` that have room and notifies them at once.
+        // Owner only: computes the messages of `ids` that have room and notifies them, a chunk
+        // at a time, so that the first connections are being written (on session threads)
+        // while the owner computes the messages of the next ones.
         void push(std::span<const connection_id> ids) {
             const auto ready = gate.ready_for(ids);
             std::vector<std::pair<connection_id, shared_text>> payloads;
-            payloads.reserve(ready.size());
-            for (const auto id : ready) {
-                shared_text text;
-                guarded(id, "take_pending", [&] { text = take(id); });
-                if (text) {
-                    payloads.emplace_back(id, std::move(text));
+            for (std::size_t begin = 0; begin < ready.size(); begin += push_chunk) {
+                const auto end = std::min(ready.size(), begin + push_chunk);
+                payloads.clear();
+                payloads.reserve(end - begin);
+                for (auto i = begin; i < end; ++i) {
+                    shared_text text;
+                    guarded(ready[i], "take_pending", [&] { text = take(ready[i]); });
+                    if (text) {
+                        payloads.emplace_back(ready[i], std::move(text));
+                    }
                 }
+                if (payloads.empty()) {
+                    continue;
+                }
+                const auto stored = gate.fill(payloads);
+                static_cast<void>(gate.endpoint().notify(std::span<const connection_id>(stored)));
             }
-            if (payloads.empty()) {
-                return;
-            }
-            const auto stored = gate.fill(payloads);
-            static_cast<void>(gate.endpoint().notify(std::span<const connection_id>(stored)));
         }
+
+        // Connections whose messages are computed before they are notified (see `push`).
+        static constexpr std::size_t push_chunk = 512;
 
         // Owner only.
         shared_text take(connection_id id) {
