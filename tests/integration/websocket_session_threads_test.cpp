@@ -85,7 +85,12 @@ protected:
             clients.push_back(std::make_unique<recording_client>(io->context, std::move(config)));
             EXPECT_FALSE(clients.back()->client->start());
         }
-        ASSERT_TRUE(eventually([&] { return handler.inner.open_count() == count; }));
+        // Both ends' open: the server may see a connection open before its client does.
+        ASSERT_TRUE(eventually([&] {
+            return handler.inner.open_count() == count &&
+                   std::all_of(clients.begin(), clients.end(),
+                               [](const auto& c) { return c->opens() == 1; });
+        }));
     }
 
     std::set<std::thread::id> session_thread_ids() const {
