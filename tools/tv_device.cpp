@@ -35,6 +35,7 @@
 #include "common/dial_options.hpp"
 #include "common/net_setup.hpp"
 #include "common/stop_signals.hpp"
+#include "common/thread_priority.hpp"
 #include "common/timeline_control.hpp"
 #include "common/wall_clock_thread.hpp"
 #include "common/web_assets.hpp"
@@ -87,7 +88,6 @@
 #include <variant>
 
 #include <pthread.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 namespace {
@@ -97,7 +97,8 @@ using namespace std::chrono_literals;
 
 /// The type of tv-device's CII private entry naming the WebSocket wall clock (docs/cii.md).
 constexpr const char* wall_clock_websocket_type = "urn:x-dvbcss:wall-clock-websocket";
-/// Nice value of the WebSocket session threads (the owner and the CSS-WC thread keep 0).
+/// Nice value of the WebSocket session threads on kernels without custom time slices (the owner
+/// and the CSS-WC thread keep 0).
 constexpr int session_thread_niceness = 5;
 
 struct device_options {
@@ -404,14 +405,6 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
     ws_config.address = addresses->websocket_address;
     ws_config.port = addresses->websocket_port;
     ws_config.session_threads = static_cast<std::size_t>(o.session_threads);
-    ws_config.session_thread_start = [](std::size_t index) {
-        const auto name = "tv-ws-" + std::to_string(index);
-        ::pthread_setname_np(::pthread_self(), name.c_str());
-        // A fan-out to thousands of companions keeps every session thread busy for tens of ms;
-        // at a lower priority they leave a core to the CSS-WC thread whenever it has a request,
-        // so its processing delay (t3 - t2) stays as when idle (bench/fanout_10k).
-        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), session_thread_niceness);
-    };
     const auto wc_endpoint = addresses->wall_clock;
     std::string dial_error;
     const auto dial_iface =
@@ -440,6 +433,17 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
     clock::sys_clock sys(clock::monotonic_time_source::instance(), 1e9, mfe_ppm);
     clock::correlated_clock wall_clock(sys, 1e9);
 
+    // A fan-out to thousands of companions keeps both session threads busy for tens of ms. The
+    // CSS-WC thread must still answer at once: it asked for short time slices (Linux 6.12 and
+    // later), which let it preempt them; where the kernel has none, the session threads run at
+    // a lower priority instead (bench/fanout_10k measures t3 - t2 both ways).
+    ws_config.session_thread_start = [lower = !wc.short_slices()](std::size_t index) {
+        const auto name = "tv-ws-" + std::to_string(index);
+        ::pthread_setname_np(::pthread_self(), name.c_str());
+        if (lower) {
+            static_cast<void>(tools::set_thread_niceness(session_thread_niceness));
+        }
+    };
     net::websocket_server server(io.get_executor(), ws_config);
     net::ws_server_adapter_options cii_options;
     cii_options.logger = "cii";

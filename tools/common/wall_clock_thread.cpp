@@ -1,5 +1,7 @@
 #include "common/wall_clock_thread.hpp"
 
+#include "common/thread_priority.hpp"
+
 #include <dvbcss/clock/time_source.hpp>
 
 #include <boost/asio/post.hpp>
@@ -28,7 +30,13 @@ error_code wall_clock_thread::start() {
     local_ = server_.local_endpoint();
     slice_start_ns_ = clock::monotonic_time_source::instance().now_ns();
     work_.emplace(io_.get_executor());
-    thread_ = std::thread([this] { io_.run(); });
+    std::promise<bool> slice_applied;
+    auto applied = slice_applied.get_future();
+    thread_ = std::thread([this, &slice_applied] {
+        slice_applied.set_value(request_time_slice(wall_clock_time_slice));
+        io_.run();
+    });
+    short_slices_ = applied.get();
     return {};
 }
 

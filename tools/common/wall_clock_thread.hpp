@@ -69,6 +69,15 @@ public:
 
     [[nodiscard]] net::udp_socket::endpoint local_endpoint() const { return local_; }
 
+    /// The WC thread's time slice (`request_time_slice`), so that a request preempts threads
+    /// busy with other work on every core.
+    static constexpr std::chrono::microseconds wall_clock_time_slice{100};
+
+    /// True once `start` has run if the kernel gave the WC thread its short time slice; false on
+    /// kernels without custom slices (before Linux 6.12), where a program that keeps every core
+    /// busy should lower the priority of that work instead (tv-device's session threads).
+    [[nodiscard]] bool short_slices() const noexcept { return short_slices_; }
+
     /// Gives the WC thread's wall clock a new correlation and speed (the owner changed its own).
     void publish(const clock::correlation& c, double speed);
 
@@ -111,6 +120,7 @@ private:
     net::udp_socket::endpoint local_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     std::thread thread_;
+    bool short_slices_ = false;
 
     // Windows of `recent_activity`; touched on the WC thread only (or before it starts).
     std::deque<slice> slices_;
