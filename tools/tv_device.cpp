@@ -975,7 +975,7 @@ int main(int argc, char** argv) {
         app.add_option("--session-threads", o.session_threads,
                        "Threads serving the WebSocket and HTTP connections (default 2; 0: the "
                        "main thread, with the protocol state)")
-            ->check(CLI::Range(0, 64));
+            ->check(tools::integer_between(0, 64));
         tools::add_dial_options(app, o.dial);
         auto* media = app.add_option("--media", o.media,
                                      "Play this file or URI and serve the timelines it carries "

@@ -537,6 +537,16 @@ private:
             }
             co_return false;
         }
+        if (buffer_.size() != 0 && websocket::is_upgrade(request)) {
+            // The client sent more right behind its request, before the server's answer
+            // (RFC 6455 §4.1: it must wait for it). Those bytes cannot be handed to the
+            // WebSocket stream, so they are refused rather than silently dropped.
+            co_await refuse(request, http::status::bad_request,
+                            "Bad Request. Data followed the WebSocket upgrade request before "
+                            "the server answered it",
+                            "data sent before the upgrade was answered", true);
+            co_return false;
+        }
         buffer_.consume(buffer_.size());
         if (!websocket::is_upgrade(request)) {
             co_await refuse(request, http::status::upgrade_required,

@@ -452,6 +452,26 @@ TEST_F(HostileWs, UpgradeCarryingABodyGets400) {
     EXPECT_TRUE(good->still_served());
 }
 
+TEST_F(HostileWs, FramesSentBeforeTheUpgradeAnswerGet400) {
+    start();
+    for (const auto& early : {ws_frame(opcode::text, pts_setup()),
+                              ws_frame(opcode::text, "", true, std::uint64_t{1} << 40U)}) {
+        hostile_peer peer(tv->endpoint());
+        ASSERT_TRUE(peer.connected());
+        // One write: the request and a frame behind it, without waiting for the 101. Those
+        // bytes would otherwise vanish with the HTTP read buffer.
+        peer.write("GET /ts HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\n\r\n" +
+                   early);
+        const auto answer = peer.read_http_header();
+        EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0U) << answer;
+        EXPECT_TRUE(peer.closed_by_server(5s));
+    }
+    EXPECT_EQ(tv->ts.endpoint().connection_count(), 1U); // the good companion only
+    EXPECT_TRUE(good->still_served());
+}
+
 TEST_F(HostileWs, ConnectionsPastTheLimitGet503WhileThoseInKeepTheirService) {
     net::websocket_endpoint_config limited;
     limited.max_connections = 3;
