@@ -8,6 +8,7 @@
 #   clicks.ts          MPEG-TS, the clicks as AAC (PTS origin 3600 s: mpegtsmux's, not zero)
 #   clicks.mp4         MP4, the clicks as AAC (track timescale 48 kHz)
 #   av.ts              MPEG-TS, MPEG-2 video 176x144 25 fps (moving test card) + the AAC clicks
+#   short.ts           MPEG-TS, 4 s of other clicks as AAC: "a different file" for a companion
 #
 #   make-test-media.sh OUTDIR [--tool MAKE_CLICK_TRACK]
 #
@@ -84,3 +85,9 @@ encode av.ts mpegtsmux name=mux ! filesink location="$out/av.ts.part" \
     videotestsrc num-buffers=750 pattern=smpte horizontal-speed=2 ! \
     video/x-raw,format=I420,width=176,height=144,framerate=25/1 ! mpeg2enc format=3 ! \
     mpegvideoparse ! queue ! mux.
+
+"$tool" "$out/short.wav" --seconds 4 --seed 13 || fail "the click generator failed"
+# shellcheck disable=SC2086
+encode short.ts filesrc location="$out/short.wav" ! $aac ! mpegtsmux ! \
+    filesink location="$out/short.ts.part"
+rm -f "$out/short.wav"

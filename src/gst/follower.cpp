@@ -68,10 +68,12 @@ follower::follower(media_pipeline& pipeline, wall_clock_gst_clock& clock,
     , on_report_(std::move(on_report))
     , timeline_(choose_timeline(pipeline, options_))
     , preroll_ns_(options_.preroll_ns)
-    , timeout_(std::move(owner)) {}
+    , timeout_(owner)
+    , retry_(std::move(owner)) {}
 
 follower::~follower() {
     timeout_.cancel();
+    retry_.cancel();
 }
 
 media_pipeline_options follower::pipeline_options(media_pipeline_options base,
@@ -116,6 +118,9 @@ follower_report follower::make_report(const char* trigger) const {
     in.render_delay_ns = options_.render_delay_ns;
     in.preroll_ns = preroll_ns_;
     in.duration_ns = pipeline_->duration_ns();
+    if (!in.duration_ns) {
+        in.duration_ns = end_bound_ns_; // learned from a seek the media could not take
+    }
     r.plan = media::plan_follow(in, options_.thresholds);
     if (r.plan.offset_ns) {
         // The pipeline renders by its own clock: ahead of the estimate by clock_offset_ns, so the
@@ -169,6 +174,13 @@ void follower::plan_and_apply(const char* trigger) {
         if (waiting_ == waiting_for::seek) {
             const auto took = clock_->now().wall_clock_ns - seek_started_ns_;
             preroll_ns_ = std::max(preroll_ns_, took + took / 2);
+            // The seek ended well short of its target: the media ends before the target. With no
+            // duration from the pipeline (a short MPEG-TS file has none), that target bounds it,
+            // so a TV further on is outside the media rather than a reason to seek again.
+            if (seek_target_ && player.paused_position_ns &&
+                *seek_target_ - *player.paused_position_ns > unreachable_margin_ns) {
+                end_bound_ns_ = std::min(end_bound_ns_.value_or(*seek_target_), *seek_target_);
+            }
         }
         waiting_ = waiting_for::nothing;
         timeout_.cancel();
@@ -187,14 +199,29 @@ void follower::plan_and_apply(const char* trigger) {
         pipeline_->play();
         ++rebases_;
         break;
-    case media::follow_action::seek:
+    case media::follow_action::seek: {
+        // Never seek in a loop: a seek within `min_seek_interval_ns` of the last one waits for
+        // the rest of that interval, then the follower plans again.
+        const auto now_ns = clock_->now().wall_clock_ns;
+        if (seeks_ > 0 && now_ns - seek_started_ns_ < min_seek_interval_ns) {
+            retry_.expires_after(
+                std::chrono::nanoseconds(seek_started_ns_ + min_seek_interval_ns - now_ns));
+            retry_.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec) {
+                    plan_and_apply("retry");
+                }
+            });
+            return;
+        }
         pipeline_->pause();
-        seek_started_ns_ = clock_->now().wall_clock_ns;
-        if (pipeline_->seek(std::max<std::int64_t>(0, *plan.stream_time_ns), true)) {
+        seek_started_ns_ = now_ns;
+        seek_target_ = std::max<std::int64_t>(0, *plan.stream_time_ns);
+        if (pipeline_->seek(*seek_target_, true)) {
             ++seeks_;
             wait_for(waiting_for::seek);
         }
         break;
+    }
     case media::follow_action::pause:
         pipeline_->pause();
         break;

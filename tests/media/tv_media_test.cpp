@@ -230,6 +230,39 @@ std::pair<int, std::string> failing(const std::string& file,
     return {status, tv.output()};
 }
 
+TEST(TvMedia, ACompanionGivenADifferentFileSaysSoAndExits1) {
+    media_tv tv(media_dir + "/clicks.ts");
+    ASSERT_FALSE(tv.ts_url.empty()) << tv.process->output();
+    // The companion plays a 4 s file while the TV plays 30 s: once the TV is past 4 s the
+    // companion says so, pauses, and gives up 5 s later. Its stderr is read with its stdout.
+    child_process companion(
+        {"/bin/sh", "-c",
+         "exec \"$0\" \"$1\" \"$2\" '' urn:dvb:css:timeline:pts 90000 --json --loglevel warning "
+         "--play \"$3\" --audio-sink 'fakesink sync=true' --video-sink none 2>&1",
+         bin_dir + "/ts-client", tv.ts_url, "udp://127.0.0.1:" + tv.wc_port,
+         media_dir + "/short.ts"});
+    ASSERT_FALSE(companion.read_until(std::regex(R"("event":"player_started")"), 15s).empty())
+        << companion.output();
+    ASSERT_TRUE(tv.process->write_line("seek 10"));
+    ASSERT_FALSE(companion.read_until(std::regex(R"("event":"media_mismatch")"), 10s).empty())
+        << companion.output();
+    const auto mismatch_seen = std::chrono::steady_clock::now();
+    EXPECT_EQ(companion.wait_exit(15s), 1) << companion.output();
+    const auto waited = std::chrono::steady_clock::now() - mismatch_seen;
+    EXPECT_GT(waited, 4s);
+    EXPECT_LT(waited, 8s);
+    EXPECT_NE(companion.output().find("the TV plays a different file"), std::string::npos)
+        << companion.output();
+    // The TV keeps serving: another companion, with the right file's timeline, still follows.
+    const auto other = tv.client("urn:dvb:css:timeline:pts", "90000");
+    EXPECT_FALSE(other->read_until(std::regex(R"("available":true)"), 10s).empty())
+        << other->output();
+    other->signal(SIGINT);
+    EXPECT_EQ(other->wait_exit(10s), 0) << other->output();
+    tv.process->signal(SIGINT);
+    EXPECT_EQ(tv.process->wait_exit(10s), 0) << tv.process->output();
+}
+
 TEST(TvMedia, FailuresSayWhyAndExitWithTheDocumentedStatus) {
     const auto missing = failing("/nonexistent/clicks.ts");
     EXPECT_EQ(missing.first, 2) << missing.second;

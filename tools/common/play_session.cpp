@@ -10,8 +10,10 @@
 #include <dvbcss/gst/media_pipeline.hpp>
 #include <dvbcss/gst/wall_clock_gst_clock.hpp>
 
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -21,6 +23,10 @@ namespace dvbcss::tools {
 
 #ifdef DVBCSS_HAVE_MEDIA
 namespace {
+
+/// How long the TV's position may stay outside the file before the run fails (a TV playing the
+/// same file stays within it).
+constexpr std::chrono::seconds different_file_after{5};
 
 std::string ms_or_null(const std::optional<std::int64_t>& ns) {
     if (!ns) {
@@ -44,7 +50,8 @@ public:
                      const play_options& o)
         : io_(io)
         , wall_(wall_clock)
-        , o_(o) {}
+        , o_(o)
+        , mismatch_(io) {}
 
     ~gst_play_session() override { stop(); }
 
@@ -128,6 +135,7 @@ public:
     }
 
     void stop() override {
+        mismatch_.cancel();
         follower_.reset();
         if (pipeline_) {
             pipeline_->pause();
@@ -182,14 +190,26 @@ private:
         if (r.plan.outside_media != outside_) {
             outside_ = r.plan.outside_media;
             if (outside_) {
-                const std::string why =
-                    "the TV's position (" + ms_or_null(r.plan.should_position_ns) + " ms) is " +
-                    "outside " + pipeline_->uri() + ": is it a different file? Paused";
+                const auto position = ms_or_null(r.plan.should_position_ns);
+                const std::string why = "the TV's position (" + position + " ms) is outside " +
+                                        pipeline_->uri() + ": is it a different file? Paused";
                 if (o_.json && !o_.quiet) {
-                    print_event("media_mismatch",
-                                ",\"should_position_ms\":" + ms_or_null(r.plan.should_position_ns));
+                    print_event("media_mismatch", ",\"should_position_ms\":" + position);
                 }
                 net::log::write(net::log::level::warning, "ts-client", why);
+                // A TV that stays outside the file plays another one: the run fails then.
+                mismatch_.expires_after(different_file_after);
+                mismatch_.async_wait([this, position](const boost::system::error_code& ec) {
+                    if (ec || !outside_ || !on_failure_) {
+                        return; // cancelled (back inside, or stopped) before touching anything
+                    }
+                    on_failure_("the TV's position (" + position + " ms) has stayed outside " +
+                                pipeline_->uri() + " for " +
+                                std::to_string(different_file_after.count()) +
+                                " s: the TV plays a different file");
+                });
+            } else {
+                mismatch_.cancel();
             }
         }
         if (r.plan.action == media::follow_action::nothing || o_.quiet) {
@@ -225,6 +245,7 @@ private:
     std::unique_ptr<gst::follower> follower_;
     std::optional<ts::control_timestamp> latest_;
     bool outside_ = false;
+    boost::asio::steady_timer mismatch_; // runs while the TV's position is outside the file
 };
 
 } // namespace

@@ -41,7 +41,8 @@ struct follower_options {
 struct follower_report {
     media::follow_plan plan;
     /// What made the follower plan: "control_timestamp", "seek_done", "paused", "playing",
-    /// "rate_changed", "latency_changed", "looped", "end_of_stream", "wall_clock", "timeout".
+    /// "rate_changed", "latency_changed", "looped", "end_of_stream", "wall_clock", "timeout",
+    /// "retry" (a seek deferred by `follower::min_seek_interval_ns`).
     std::string trigger;
     /// The player's position minus the timeline's (ns, > 0: ahead), including what the pipeline
     /// clock's slew has still to remove; nullopt if unknown.
@@ -100,6 +101,12 @@ public:
     /// The preroll allowance in use (ns).
     [[nodiscard]] std::int64_t preroll_ns() const noexcept { return preroll_ns_; }
 
+    /// Seeks start at least this far apart (ns): one planned sooner waits ("retry" trigger).
+    static constexpr std::int64_t min_seek_interval_ns = 250'000'000;
+    /// A seek that leaves the player more than this (ns) short of its target shows that the
+    /// media ends before the target.
+    static constexpr std::int64_t unreachable_margin_ns = 1'000'000'000;
+
 private:
     enum class waiting_for {
         nothing,
@@ -121,7 +128,9 @@ private:
     std::optional<std::int64_t> seek_target_;
     std::int64_t seek_started_ns_ = 0;
     std::int64_t preroll_ns_;
+    std::optional<std::int64_t> end_bound_ns_; // stream time the media ends before, if learned
     boost::asio::steady_timer timeout_;
+    boost::asio::steady_timer retry_; // a seek deferred by min_seek_interval_ns
     std::size_t seeks_ = 0;
     std::size_t rebases_ = 0;
 };
