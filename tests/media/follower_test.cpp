@@ -254,6 +254,20 @@ TEST(FollowerTest, ContentOutsideTheFileIsReportedAndATimelineNotCarriedRefused)
     EXPECT_FALSE(g.pipeline->state().playing);
 }
 
+TEST(FollowerTest, AFileWithoutADurationShorterThanTheTvsIsFoundOutsideWithoutASeekStorm) {
+    // short.ts (4 s) has no duration GStreamer can tell; the TV is at 10 s. The follower seeks,
+    // finds the seek short of its target, and from then on reports the TV outside the file.
+    fixture f;
+    f.start(media_file("short.ts"), "urn:dvb:css:timeline:pts");
+    ASSERT_FALSE(f.pipeline->duration_ns().has_value()) << "short.ts has a duration after all";
+    f.tv_at(10 * s, 1.0);
+    f.run_for(2000ms);
+    EXPECT_TRUE(f.follow->measure().plan.outside_media);
+    EXPECT_FALSE(f.pipeline->state().playing);
+    // At most one seek per 0.25 s, and here far fewer: before, thousands a second.
+    EXPECT_LE(f.follow->seeks(), 8U);
+}
+
 } // namespace
 } // namespace dvbcss
 
