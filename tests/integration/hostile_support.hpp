@@ -101,9 +101,10 @@ private:
     std::optional<ts::control_timestamp> ct_ = ts::control_timestamp{0, 0, 1.0};
 };
 
-/// A pretend TV in process: one io thread is the owner (clock tree, cores) and runs the sessions,
-/// as in tv-device. /cii is a `net::cii_server`, /ts a `ws_server_adapter<ts::server>` with a
-/// counting source for the PTS timeline.
+/// A pretend TV in process: one io thread is the owner (clock tree, cores) and runs the sessions
+/// (unless `transport.session_threads` gives them threads of their own, as in tv-device). /cii is a
+/// `net::cii_server`, /ts a `ws_server_adapter<ts::server>` with a counting source for the PTS
+/// timeline.
 class pretend_tv {
 public:
     explicit pretend_tv(net::websocket_server_config transport = {},
@@ -125,7 +126,7 @@ public:
     }
 
     ~pretend_tv() {
-        server_.stop();
+        server_.join(); // with session threads, their connections end before the adapters go
         io.stop(1s);
     }
 
