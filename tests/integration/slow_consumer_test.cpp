@@ -100,11 +100,14 @@ std::string ms(clock_type::duration d) {
     return std::to_string(us / 1000) + "." + std::to_string(us % 1000 / 100) + " ms";
 }
 
-TEST(SlowConsumer, CiiNonReadersCostOneMessageEachWhileTwentyOthersGetEveryChange) {
+/// Two CSS-CII non-readers beside twenty followers of 300 large changes, on a pretend TV whose
+/// sessions run on `session_threads` threads of the server's (0: on the owner).
+void non_readers_beside_followers(std::size_t session_threads) {
     std::vector<std::unique_ptr<latest_client>> others; // destroyed once the io thread stopped
     net::websocket_server_config transport;
     transport.idle_timeout = 3s;
     transport.close_timeout = 500ms;
+    transport.session_threads = session_threads;
     pretend_tv tv(transport);
     ASSERT_TRUE(tv.started);
 
@@ -189,9 +192,17 @@ TEST(SlowConsumer, CiiNonReadersCostOneMessageEachWhileTwentyOthersGetEveryChang
     for (auto& c : others) {
         c->client->close();
     }
-    tv.server().stop();
+    tv.server().join();
     tv.io.stop(1s);
     others.clear(); // while their io_context exists, no longer running
+}
+
+TEST(SlowConsumer, CiiNonReadersCostOneMessageEachWhileTwentyOthersGetEveryChange) {
+    non_readers_beside_followers(0);
+}
+
+TEST(SlowConsumer, OnSessionThreadsCiiNonReadersCostOneMessageEachWhileOthersGetEveryChange) {
+    non_readers_beside_followers(2);
 }
 
 /// Sends every text it is asked to, to every open connection (a pushing protocol).
