@@ -55,11 +55,13 @@ std::vector<std::string> bad_apt_ept_lpt() {
     };
 }
 
-class HostileWs : public ::testing::Test {
+/// Parameter: the server's session threads (0: sessions on the owner thread; 2: as tv-device).
+class HostileWs : public ::testing::TestWithParam<std::size_t> {
 protected:
     void start(net::websocket_server_config transport = {},
                net::websocket_endpoint_config cii_endpoint = {},
                net::websocket_endpoint_config ts_endpoint = {}) {
+        transport.session_threads = GetParam();
         tv = std::make_unique<pretend_tv>(transport, cii_endpoint, ts_endpoint);
         ASSERT_TRUE(tv->started);
         good = std::make_unique<good_companions>(*tv);
@@ -85,7 +87,7 @@ protected:
         }
         // The companions' clients go while their io_context exists but no longer runs.
         if (tv) {
-            tv->server().stop();
+            tv->server().join();
             tv->io.stop(1s);
         }
         good.reset();
@@ -98,7 +100,7 @@ protected:
 
 // ---- JSON the cores cannot use ----
 
-TEST_F(HostileWs, TsIgnoresBadTextBeforeAndAfterSetUpAndKeepsTheConnection) {
+TEST_P(HostileWs, TsIgnoresBadTextBeforeAndAfterSetUpAndKeepsTheConnection) {
     const captured_log log;
     start();
     auto peer = open_peer("/ts");
@@ -145,7 +147,7 @@ TEST_F(HostileWs, TsIgnoresBadTextBeforeAndAfterSetUpAndKeepsTheConnection) {
     EXPECT_LE(log.count("ts:"), 7U) << log.all();
 }
 
-TEST_F(HostileWs, CiiIgnoresEveryTextFromACompanionAndKeepsTheConnection) {
+TEST_P(HostileWs, CiiIgnoresEveryTextFromACompanionAndKeepsTheConnection) {
     const captured_log log;
     start();
     auto peer = open_peer("/cii");
@@ -168,7 +170,7 @@ TEST_F(HostileWs, CiiIgnoresEveryTextFromACompanionAndKeepsTheConnection) {
 
 // ---- frames: too big, lying, binary, broken ----
 
-TEST_F(HostileWs, FramesOverTheMessageLimitAreClosedWith1009) {
+TEST_P(HostileWs, FramesOverTheMessageLimitAreClosedWith1009) {
     start();
     {
         // A header announcing one byte over the limit: refused before the payload arrives.
@@ -201,7 +203,7 @@ TEST_F(HostileWs, FramesOverTheMessageLimitAreClosedWith1009) {
     ASSERT_TRUE(eventually([&] { return tv->cii.endpoint().connection_count() == 1; }));
 }
 
-TEST_F(HostileWs, BinaryFramesAreClosedWith1003) {
+TEST_P(HostileWs, BinaryFramesAreClosedWith1003) {
     start();
     for (const char* path : {"/cii", "/ts"}) {
         auto peer = open_peer(path);
@@ -211,7 +213,7 @@ TEST_F(HostileWs, BinaryFramesAreClosedWith1003) {
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, BrokenFramingIsClosedWith1002) {
+TEST_P(HostileWs, BrokenFramingIsClosedWith1002) {
     start();
     const std::vector<std::pair<std::string, std::string>> broken{
         {"continuation with nothing to continue", ws_frame(opcode::continuation, "x")},
@@ -232,7 +234,7 @@ TEST_F(HostileWs, BrokenFramingIsClosedWith1002) {
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, TextThatIsNotUtf8IsClosedWith1007) {
+TEST_P(HostileWs, TextThatIsNotUtf8IsClosedWith1007) {
     start();
     for (const char* path : {"/cii", "/ts"}) {
         auto peer = open_peer(path);
@@ -244,7 +246,7 @@ TEST_F(HostileWs, TextThatIsNotUtf8IsClosedWith1007) {
 
 // ---- fragment floods ----
 
-TEST_F(HostileWs, ManyTinyFragmentsMakeOneMessageWithinTheLimit) {
+TEST_P(HostileWs, ManyTinyFragmentsMakeOneMessageWithinTheLimit) {
     start();
     auto peer = open_peer("/ts");
     // 20 000 one-byte fragments of leading white space, each followed by an empty continuation,
@@ -265,7 +267,7 @@ TEST_F(HostileWs, ManyTinyFragmentsMakeOneMessageWithinTheLimit) {
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, FragmentsPastTheMessageLimitAreClosedWith1009) {
+TEST_P(HostileWs, FragmentsPastTheMessageLimitAreClosedWith1009) {
     start();
     auto peer = open_peer("/cii");
     std::string flood = ws_frame(opcode::text, "x", false);
@@ -279,7 +281,7 @@ TEST_F(HostileWs, FragmentsPastTheMessageLimitAreClosedWith1009) {
 
 // ---- ping floods ----
 
-TEST_F(HostileWs, PingFloodIsAnsweredPongForPongWithoutDelayingOthers) {
+TEST_P(HostileWs, PingFloodIsAnsweredPongForPongWithoutDelayingOthers) {
     start();
     auto peer = open_peer("/ts");
     constexpr int batches = 50;
@@ -307,7 +309,7 @@ TEST_F(HostileWs, PingFloodIsAnsweredPongForPongWithoutDelayingOthers) {
     EXPECT_EQ(tv->ts.endpoint().connection_count(), 2U);
 }
 
-TEST_F(HostileWs, PingFloodFromAPeerThatNeverReadsIsDroppedAtTheIdleTimeout) {
+TEST_P(HostileWs, PingFloodFromAPeerThatNeverReadsIsDroppedAtTheIdleTimeout) {
     net::websocket_server_config transport;
     transport.idle_timeout = 2s;
     transport.close_timeout = 500ms;
@@ -331,7 +333,7 @@ TEST_F(HostileWs, PingFloodFromAPeerThatNeverReadsIsDroppedAtTheIdleTimeout) {
 
 // ---- HTTP upgrades: slowloris, absurd headers, too many connections ----
 
-TEST_F(HostileWs, SlowlorisUpgradesAreDroppedAtTheHandshakeTimeout) {
+TEST_P(HostileWs, SlowlorisUpgradesAreDroppedAtTheHandshakeTimeout) {
     net::websocket_server_config transport;
     transport.handshake_timeout = 1s;
     start(transport);
@@ -374,7 +376,7 @@ TEST_F(HostileWs, SlowlorisUpgradesAreDroppedAtTheHandshakeTimeout) {
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, UpgradeWithAHundredKibHeaderGets431) {
+TEST_P(HostileWs, UpgradeWithAHundredKibHeaderGets431) {
     start();
     hostile_peer peer(tv->endpoint());
     ASSERT_TRUE(peer.connected());
@@ -392,7 +394,7 @@ TEST_F(HostileWs, UpgradeWithAHundredKibHeaderGets431) {
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, UpgradeWithTenThousandHeadersGets431) {
+TEST_P(HostileWs, UpgradeWithTenThousandHeadersGets431) {
     start();
     hostile_peer peer(tv->endpoint());
     ASSERT_TRUE(peer.connected());
@@ -411,7 +413,7 @@ TEST_F(HostileWs, UpgradeWithTenThousandHeadersGets431) {
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, HandshakesPastTheLimitWaitInTheBacklogUntilOneEnds) {
+TEST_P(HostileWs, HandshakesPastTheLimitWaitInTheBacklogUntilOneEnds) {
     net::websocket_server_config transport;
     transport.handshake_timeout = 1s;
     transport.max_pending_handshakes = 4;
@@ -440,7 +442,7 @@ TEST_F(HostileWs, HandshakesPastTheLimitWaitInTheBacklogUntilOneEnds) {
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, UpgradeCarryingABodyGets400) {
+TEST_P(HostileWs, UpgradeCarryingABodyGets400) {
     start();
     hostile_peer peer(tv->endpoint());
     ASSERT_TRUE(peer.connected());
@@ -452,7 +454,7 @@ TEST_F(HostileWs, UpgradeCarryingABodyGets400) {
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, FramesSentBeforeTheUpgradeAnswerGet400) {
+TEST_P(HostileWs, FramesSentBeforeTheUpgradeAnswerGet400) {
     start();
     for (const auto& early : {ws_frame(opcode::text, pts_setup()),
                               ws_frame(opcode::text, "", true, std::uint64_t{1} << 40U)}) {
@@ -472,7 +474,7 @@ TEST_F(HostileWs, FramesSentBeforeTheUpgradeAnswerGet400) {
     EXPECT_TRUE(good->still_served());
 }
 
-TEST_F(HostileWs, ConnectionsPastTheLimitGet503WhileThoseInKeepTheirService) {
+TEST_P(HostileWs, ConnectionsPastTheLimitGet503WhileThoseInKeepTheirService) {
     net::websocket_endpoint_config limited;
     limited.max_connections = 3;
     start({}, limited, limited);
@@ -492,6 +494,12 @@ TEST_F(HostileWs, ConnectionsPastTheLimitGet503WhileThoseInKeepTheirService) {
     EXPECT_EQ(tv->cii.endpoint().connection_count(), 3U);
     EXPECT_TRUE(good->still_served());
 }
+
+INSTANTIATE_TEST_SUITE_P(Sessions, HostileWs, ::testing::Values(std::size_t{0}, std::size_t{2}),
+                         [](const ::testing::TestParamInfo<std::size_t>& p) {
+                             return p.param == 0 ? std::string("OnTheOwner")
+                                                 : "On" + std::to_string(p.param) + "Threads";
+                         });
 
 } // namespace
 } // namespace dvbcss::test
