@@ -49,6 +49,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 namespace dvbcss::net {
 
 namespace {
@@ -240,19 +242,35 @@ struct websocket_server::impl : std::enable_shared_from_this<websocket_server::i
         std::unique_ptr<websocket_endpoint> handle;
     };
 
-    /// The executor of the next accepted connection: a strand of its own on `io_executor`, or
-    /// the next session thread's io_context.
-    asio::any_io_executor next_session_executor() {
-        if (session_executors.empty()) {
-            return asio::make_strand(io_executor);
+    /// Moves an accepted socket to the next session thread's io_context. Nothing (and the
+    /// connection dropped) once `join` has closed the session threads: their io_contexts may be
+    /// gone by the time a late accept completes.
+    std::optional<tcp::socket> hand_to_session_thread(tcp::socket accepted) {
+        const std::lock_guard lock(mutex);
+        if (session_threads_closed) {
+            return std::nullopt;
         }
-        return session_executors[next_session.fetch_add(1) % session_executors.size()];
+        error_code ec;
+        const auto protocol = accepted.local_endpoint(ec).protocol();
+        if (ec) {
+            return std::nullopt;
+        }
+        const auto handle = accepted.release(ec);
+        if (ec) {
+            return std::nullopt;
+        }
+        tcp::socket moved(session_executors[next_session++ % session_executors.size()]);
+        moved.assign(protocol, handle, ec);
+        if (ec) {
+            ::close(handle);
+            return std::nullopt;
+        }
+        return moved;
     }
 
     const asio::any_io_executor io_executor;
     /// The io_contexts of the session threads (set before `start`, then read only).
     std::vector<asio::any_io_executor> session_executors;
-    std::atomic<std::size_t> next_session{0};
     const asio::strand<asio::any_io_executor> acceptor_strand;
     tcp::acceptor acceptor;         // used on acceptor_strand only
     asio::steady_timer write_watch; // used on acceptor_strand only
@@ -268,6 +286,8 @@ struct websocket_server::impl : std::enable_shared_from_this<websocket_server::i
     std::map<std::string, route_entry, std::less<>> routes;                    // guarded by mutex
     std::unordered_map<connection_id, std::weak_ptr<server_session>> sessions; // guarded by mutex
     bool stopping = false;                                                     // guarded by mutex
+    bool session_threads_closed = false;                                       // guarded by mutex
+    std::size_t next_session = 0;                                              // guarded by mutex
     bool started = false;                                                      // guarded by mutex
     tcp::endpoint bound;                                                       // guarded by mutex
 };
@@ -1142,9 +1162,14 @@ asio::awaitable<void> websocket_server::impl::accept_loop(std::shared_ptr<impl> 
             }
         }
         // Each connection gets its own strand or a session thread, so sessions never need locks
-        // among themselves.
-        const asio::any_io_executor session_executor = next_session_executor();
-        auto [ec, socket] = co_await acceptor.async_accept(session_executor, use_tuple);
+        // among themselves. For a session thread the socket is accepted here and handed over
+        // after: a pending accept never holds a session thread's io_context.
+        const bool on_threads = !session_executors.empty();
+        // A named local, not a temporary: GCC 12 mishandles temporaries in a co_await
+        // expression (the heap was corrupted with the executor built inline).
+        const asio::any_io_executor accept_executor =
+            on_threads ? io_executor : asio::any_io_executor(asio::make_strand(io_executor));
+        auto [ec, socket] = co_await acceptor.async_accept(accept_executor, use_tuple);
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
                 co_return;
@@ -1160,11 +1185,17 @@ asio::awaitable<void> websocket_server::impl::accept_loop(std::shared_ptr<impl> 
         // peer's (delayed) acknowledgement of the previous one (Nagle's algorithm).
         error_code no_delay_ignored;
         socket.set_option(tcp::no_delay(true), no_delay_ignored);
+        const void* batch_key = nullptr;
+        if (on_threads) {
+            auto handed = hand_to_session_thread(std::move(socket));
+            if (!handed) {
+                continue; // the session threads are closing: the connection is dropped
+            }
+            socket = std::move(*handed);
+            // Sessions on one session thread share its io_context as their batch key.
+            batch_key = &asio::query(socket.get_executor(), asio::execution::context);
+        }
         const auto id = next_id.fetch_add(1);
-        // Sessions on one session thread share its io_context as their batch key.
-        const void* batch_key = session_executors.empty()
-                                    ? nullptr
-                                    : &asio::query(session_executor, asio::execution::context);
         const auto session =
             std::make_shared<server_session>(self, std::move(socket), id, batch_key);
         session->start();
@@ -1289,6 +1320,10 @@ websocket_server::~websocket_server() {
 void websocket_server::join() {
     stop();
     if (threads_) {
+        {
+            const std::lock_guard lock(impl_->mutex);
+            impl_->session_threads_closed = true; // no accept hands a socket to them any more
+        }
         threads_->join();
     }
 }
