@@ -62,7 +62,9 @@ public:
     bool notify(connection_id id);
 
     /// `notify` for each of `ids` (unknown ids are skipped): one registry lookup for all of them,
-    /// the way a fan-out should call it. Returns how many were open.
+    /// and with session threads (`websocket_server_config::session_threads`) one task per thread
+    /// rather than one per connection: the way a fan-out should call it. Returns how many were
+    /// open.
     std::size_t notify(std::span<const connection_id> ids);
 
     /// `notify` for every open connection.
