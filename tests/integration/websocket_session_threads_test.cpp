@@ -62,10 +62,11 @@ class WebSocketSessionThreadsTest : public ::testing::Test {
 protected:
     void start_server(std::size_t session_threads) {
         io = std::make_unique<io_threads>(1);
-        std::promise<std::thread::id> io_thread_id;
+        // Shared: the io thread may still be inside set_value when get returns.
+        auto io_thread_id = std::make_shared<std::promise<std::thread::id>>();
         boost::asio::post(io->context,
-                          [&io_thread_id] { io_thread_id.set_value(std::this_thread::get_id()); });
-        io_thread = io_thread_id.get_future().get();
+                          [io_thread_id] { io_thread_id->set_value(std::this_thread::get_id()); });
+        io_thread = io_thread_id->get_future().get();
         net::websocket_server_config config;
         config.session_threads = session_threads;
         config.session_thread_start = [this](std::size_t index) {

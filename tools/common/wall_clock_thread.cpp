@@ -30,10 +30,11 @@ error_code wall_clock_thread::start() {
     local_ = server_.local_endpoint();
     slice_start_ns_ = clock::monotonic_time_source::instance().now_ns();
     work_.emplace(io_.get_executor());
+    // The promise belongs to the thread: it may still be inside set_value when get returns.
     std::promise<bool> slice_applied;
     auto applied = slice_applied.get_future();
-    thread_ = std::thread([this, &slice_applied] {
-        slice_applied.set_value(request_time_slice(wall_clock_time_slice));
+    thread_ = std::thread([this, slice = std::move(slice_applied)]() mutable {
+        slice.set_value(request_time_slice(wall_clock_time_slice));
         io_.run();
     });
     short_slices_ = applied.get();
