@@ -30,15 +30,12 @@ public:
 
     /// Sessions with the same non-null key run their handlers on one thread, so one task there
     /// can notify all of them (`post_notify_batch`). Null: each is notified on its own.
-    [[nodiscard]] virtual const void* batch_key() const noexcept { return nullptr; }
+    [[nodiscard]] virtual const void* batch_key() const noexcept = 0;
 
     /// `post_notify` for every session of `sessions` (this one among them), all with this
     /// session's non-null `batch_key`, as one task on their thread.
-    virtual void post_notify_batch(std::vector<std::shared_ptr<websocket_session_base>> sessions) {
-        for (const auto& session : sessions) {
-            session->post_notify();
-        }
-    }
+    virtual void
+    post_notify_batch(std::vector<std::shared_ptr<websocket_session_base>> sessions) = 0;
 
     virtual void post_close(std::uint16_t code, std::string reason) = 0;
 };

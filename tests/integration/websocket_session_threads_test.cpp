@@ -23,6 +23,16 @@
 namespace dvbcss::test {
 namespace {
 
+/// The distinct threads among the values of `threads`.
+template <class Key>
+std::set<std::thread::id> distinct_threads(const std::map<Key, std::thread::id>& threads) {
+    std::set<std::thread::id> out;
+    for (const auto& [key, thread] : threads) {
+        out.insert(thread);
+    }
+    return out;
+}
+
 /// Records which thread each callback ran on, beside what `recording_handler` records.
 class thread_recording_handler final : public net::websocket_handler {
 public:
@@ -46,11 +56,7 @@ public:
 
     std::set<std::thread::id> threads_used() const {
         const std::lock_guard lock(mutex);
-        std::set<std::thread::id> out;
-        for (const auto& [id, thread] : open_threads) {
-            out.insert(thread);
-        }
-        return out;
+        return distinct_threads(open_threads);
     }
 
     recording_handler inner;
@@ -96,11 +102,7 @@ protected:
 
     std::set<std::thread::id> session_thread_ids() const {
         const std::lock_guard lock(mutex);
-        std::set<std::thread::id> out;
-        for (const auto& [index, thread] : started) {
-            out.insert(thread);
-        }
-        return out;
+        return distinct_threads(started);
     }
 
     void TearDown() override { shut_down(server, io, clients); }
