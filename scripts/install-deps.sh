@@ -22,6 +22,8 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-libav            # tsdemux, mpegtsmux; AAC/MP2 codecs
   gstreamer1.0-tools gstreamer1.0-pulseaudio             # gst-launch-1.0 (test media), pulsesink/src
   pulseaudio pulseaudio-utils                            # the media tests' own null-sink sound server
+  gstreamer1.0-alsa libasound2-plugins                   # alsasink into PulseAudio (ALSA "pulse"
+                                                         # device): the end-to-end tests' sink
 )
 
 missing=()

@@ -810,7 +810,9 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                 status.record_event("media: render latency accounted " +
                                     std::to_string(st.latency_ns) + " ns");
             }
-            if (e.kind != gst::media_event_kind::timelines_known) {
+            if (e.kind == gst::media_event_kind::rate_changed) {
+                say("media: rate_changed (" + e.message + ")");
+            } else if (e.kind != gst::media_event_kind::timelines_known) {
                 say(std::string("media: ") + gst::to_string(e.kind));
             }
             flush();

@@ -8,7 +8,9 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -112,13 +114,17 @@ std::optional<std::uint16_t> pid_of_pad(const std::string& name) {
 }
 
 /// The state shared with GStreamer's streaming threads (pad probes, the bus sync handler).
-struct shared {
+struct shared : std::enable_shared_from_this<shared> {
     std::mutex m;
 
     // One per rendering sink bin: 0 audio, 1 video.
     struct sink_seen {
         std::optional<GstSegment> segment;
         std::optional<std::int64_t> last_end_ns; // end of the last buffer that reached it
+        // Instant rate changes since that segment: the running time each took effect at and
+        // its multiplier of the segment's rate.
+        std::vector<std::pair<std::int64_t, double>> instant_rates;
+        bool buffer_since_segment = false; // a buffer has reached it since that segment
     };
 
     std::array<sink_seen, 2> sinks;
@@ -133,16 +139,26 @@ struct shared {
 
     std::map<std::uint16_t, first_output> first_outputs; // PID -> first buffer out of tsdemux
     std::int64_t drift_tolerance_us = 1000;
+    std::int64_t discont_wait_ns = 20'000'000;
     std::vector<std::string> missing; // missing plugins, described
+
+    // For the running time at which an instant rate change takes effect (set before the
+    // pipeline runs; both outlive every streaming thread).
+    GstElement* pipeline = nullptr;
+    GstClock* clock = nullptr;
 
     // Owner side (the bus sync handler posts here).
     boost::asio::any_io_executor owner;
     std::function<void(GstMessage*)> on_message; // set on the owner; called on the owner
+    std::function<void(int)> on_instant_rate;    // (sink index) set and called on the owner
 };
 
-void set_drift_tolerance(GstElement* e, std::int64_t us) {
+/// The audio sink settings of `media_pipeline_options` on `e`, if it is an audio sink.
+void configure_audio_sink(GstElement* e, std::int64_t drift_tolerance_us,
+                          std::int64_t discont_wait_ns) {
     if (GST_IS_AUDIO_BASE_SINK(e)) {
-        g_object_set(e, "drift-tolerance", static_cast<gint64>(us), nullptr);
+        g_object_set(e, "drift-tolerance", static_cast<gint64>(drift_tolerance_us), "discont-wait",
+                     static_cast<guint64>(discont_wait_ns), nullptr);
     }
 }
 
@@ -194,9 +210,11 @@ void on_deep_element_added(GstBin*, GstBin*, GstElement* element, gpointer data)
     GstElementFactory* factory = gst_element_get_factory(element);
     const std::string kind = factory ? GST_OBJECT_NAME(factory) : "";
     std::int64_t tolerance = 0;
+    std::int64_t discont_wait = 0;
     {
         std::lock_guard lock(s->m);
         tolerance = s->drift_tolerance_us;
+        discont_wait = s->discont_wait_ns;
         if (kind == "tsdemux") {
             s->container = container_kind::mpeg_ts;
         } else if (kind == "qtdemux") {
@@ -213,7 +231,7 @@ void on_deep_element_added(GstBin*, GstBin*, GstElement* element, gpointer data)
         }
         g_signal_connect(element, "pad-added", G_CALLBACK(on_pad_added), s);
     }
-    set_drift_tolerance(element, tolerance);
+    configure_audio_sink(element, tolerance, discont_wait);
 }
 
 GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
@@ -229,6 +247,7 @@ GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
             }
             std::lock_guard lock(s->m);
             sink.last_end_ns = end;
+            sink.buffer_since_segment = true;
         }
         return GST_PAD_PROBE_OK;
     }
@@ -239,10 +258,45 @@ GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
         if (segment != nullptr && segment->format == GST_FORMAT_TIME) {
             std::lock_guard lock(s->m);
             sink.segment = *segment;
+            sink.instant_rates.clear();
+            sink.buffer_since_segment = false;
         }
     } else if (event != nullptr && GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
         std::lock_guard lock(s->m);
         sink.last_end_ns.reset();
+        sink.instant_rates.clear();
+        sink.buffer_since_segment = false;
+    } else if (event != nullptr && GST_EVENT_TYPE(event) == GST_EVENT_INSTANT_RATE_CHANGE) {
+        // Playing, the sink applies the change from the running time at which the pipeline
+        // answers its request, which it does at once, right after this event reaches the sink:
+        // now. The event is sticky and comes again before later buffers: only a new multiplier
+        // counts. GStreamer 1.22 may also send it again after a flushing seek that follows the
+        // change closely (around the new segment, before its first buffer): it then applies from
+        // the new segment's beginning (and `handle` asks for the rate again).
+        gdouble multiplier = 1.0;
+        GstSegmentFlags flags{};
+        gst_event_parse_instant_rate_change(event, &multiplier, &flags);
+        const auto now = static_cast<std::int64_t>(gst_clock_get_time(s->clock)) -
+                         static_cast<std::int64_t>(gst_element_get_base_time(s->pipeline));
+        bool changed = false;
+        {
+            std::lock_guard lock(s->m);
+            const auto running =
+                sink.buffer_since_segment ? now : std::numeric_limits<std::int64_t>::min();
+            const double current =
+                sink.instant_rates.empty() ? 1.0 : sink.instant_rates.back().second;
+            if (multiplier != current) {
+                sink.instant_rates.emplace_back(running, multiplier);
+                changed = true;
+            }
+        }
+        if (changed) {
+            boost::asio::post(s->owner, [w = s->weak_from_this(), index = seen->second] {
+                if (auto alive = w.lock(); alive && alive->on_instant_rate) {
+                    alive->on_instant_rate(index);
+                }
+            });
+        }
     }
     return GST_PAD_PROBE_OK;
 }
@@ -305,6 +359,7 @@ public:
         , shared_(std::make_shared<shared>()) {
         shared_->owner = std::move(owner);
         shared_->drift_tolerance_us = (options.audio_drift_tolerance_ns + 500) / 1000;
+        shared_->discont_wait_ns = std::max<std::int64_t>(0, options.audio_discont_wait_ns);
         audio_seen_ = {shared_.get(), 0};
         video_seen_ = {shared_.get(), 1};
     }
@@ -374,6 +429,8 @@ public:
             clock_ = gst_system_clock_obtain(); // GST_CLOCK_TYPE_MONOTONIC by default
         }
         gst_pipeline_use_clock(GST_PIPELINE(pipeline_), clock_);
+        shared_->pipeline = pipeline_;
+        shared_->clock = clock_;
         if (options_.manage_base_time) {
             gst_element_set_start_time(pipeline_, GST_CLOCK_TIME_NONE);
         }
@@ -382,6 +439,14 @@ public:
         // From here on, every message goes to the owner.
         shared_->on_message = [this](GstMessage* m) {
             handle(m);
+        };
+        shared_->on_instant_rate = [this](int sink) {
+            // Each sink sees the change: one event, once the sink whose segment `state` reads
+            // has it.
+            if (static_cast<std::size_t>(sink) == rendering_sink() &&
+                std::exchange(instant_rate_pending_, false)) {
+                emit(media_event_kind::rate_changed, "instant");
+            }
         };
         gst_bus_set_sync_handler(bus_.get(), on_bus, new std::weak_ptr<shared>(shared_),
                                  [](gpointer p) { delete static_cast<std::weak_ptr<shared>*>(p); });
@@ -421,6 +486,20 @@ public:
         if (!(rate > 0)) {
             return false;
         }
+        if (rate == state().seg.effective_rate()) {
+            post_event(media_event{media_event_kind::rate_changed, "unchanged"});
+            return true;
+        }
+        // Playing: an instant rate change (no flush, no pause in the output) where GStreamer
+        // allows it (1.18+, a demuxer that supports it); else a flushing seek.
+        if (settled_in(GST_STATE_PLAYING) && seeking_ == seek_kind::none && !eos_ &&
+            gst_element_seek(pipeline_, rate, GST_FORMAT_TIME, GST_SEEK_FLAG_INSTANT_RATE_CHANGE,
+                             GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE, GST_SEEK_TYPE_NONE,
+                             GST_CLOCK_TIME_NONE) != 0) {
+            rate_ = rate;
+            instant_rate_pending_ = true;
+            return true;
+        }
         const auto now = current_position();
         if (!do_seek(now.value_or(0), rate, true, seek_kind::rate)) {
             return false;
@@ -437,16 +516,25 @@ public:
         media::playback_state st;
         std::optional<GstSegment> segment;
         std::optional<std::int64_t> last_end;
+        std::vector<std::pair<std::int64_t, double>> instant;
         {
             std::lock_guard lock(shared_->m);
             const auto& seen = shared_->sinks.at(rendering_sink());
             segment = seen.segment;
             last_end = seen.last_end_ns;
+            instant = seen.instant_rates;
         }
         if (!segment) {
             return st;
         }
         st.seg = from_gst(*segment);
+        const double upstream_rate = st.seg.rate;
+        for (const auto& [running, multiplier] : instant) {
+            if (auto after =
+                    media::after_instant_rate_change(st.seg, running, upstream_rate * multiplier)) {
+                st.seg = *after;
+            }
+        }
         st.base_time_ns = static_cast<std::int64_t>(gst_element_get_base_time(pipeline_));
         st.latency_ns = latency_ns_;
         st.playing = settled_in(GST_STATE_PLAYING) && !eos_;
@@ -528,13 +616,13 @@ private:
             throw media_error(media_failure::cannot_play,
                               std::string(what) + " sink \"" + text + "\" does not parse");
         }
-        // Audio sinks inside the description: drift tolerance now (deep-element-added also
-        // covers sinks an automatic sink creates later).
+        // Audio sinks inside the description: drift tolerance and discont wait now
+        // (deep-element-added also covers sinks an automatic sink creates later).
         GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
         GValue item = G_VALUE_INIT;
         while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-            set_drift_tolerance(GST_ELEMENT(g_value_get_object(&item)),
-                                shared_->drift_tolerance_us);
+            configure_audio_sink(GST_ELEMENT(g_value_get_object(&item)),
+                                 shared_->drift_tolerance_us, shared_->discont_wait_ns);
             g_value_reset(&item);
         }
         g_value_unset(&item);
@@ -755,10 +843,19 @@ private:
             }
             const auto kind = std::exchange(seeking_, seek_kind::none);
             query_latency();
+            // A stale instant rate change sent again after the flush (see on_sink_pad): the
+            // sink plays at another rate than asked. Once, the same seek again at the rate asked.
+            if (kind != seek_kind::none && !std::exchange(reseeking_, true) &&
+                std::fabs(state().seg.effective_rate() - rate_) > 1e-9 * rate_) {
+                if (const auto at = current_position(); at && do_seek(*at, rate_, true, kind)) {
+                    return;
+                }
+            }
+            reseeking_ = false;
             if (kind == seek_kind::user) {
                 emit(media_event_kind::seek_done);
             } else if (kind == seek_kind::rate) {
-                emit(media_event_kind::rate_changed);
+                emit(media_event_kind::rate_changed, "seek");
             } else if (kind == seek_kind::loop) {
                 emit(media_event_kind::looped);
             }
@@ -809,6 +906,8 @@ private:
     std::int64_t latency_ns_ = 0;
     double rate_ = 1.0;
     seek_kind seeking_ = seek_kind::none;
+    bool instant_rate_pending_ = false; ///< An instant rate change asked for, not yet seen.
+    bool reseeking_ = false;            ///< A seek repeated because a stale rate came back.
     bool eos_ = false;
 };
 

@@ -1,5 +1,6 @@
 #include <dvbcss/media/segment.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -76,6 +77,28 @@ std::optional<std::int64_t> to_stream_time(const segment& s, std::int64_t positi
         return std::nullopt;
     }
     return stream;
+}
+
+std::optional<segment> after_instant_rate_change(const segment& s, std::int64_t running_time,
+                                                 double rate) noexcept {
+    if (!(rate > 0) || !(s.rate > 0)) {
+        return std::nullopt;
+    }
+    const std::int64_t from = std::max(running_time, s.base);
+    std::int64_t position = s.start + s.offset;
+    if (const auto reached = position_from_running_time(s, from)) {
+        position = *reached;
+    } else if (s.stop) {
+        position = *s.stop; // past the segment's end: the change applies to nothing played
+    }
+    segment out = s;
+    out.rate = rate;
+    out.start = position;
+    out.offset = 0;
+    out.base = from;
+    out.time = s.time +
+               (s.applied_rate > 0 ? 1 : -1) * multiply_by_rate(position - s.start, s.applied_rate);
+    return out;
 }
 
 } // namespace dvbcss::media

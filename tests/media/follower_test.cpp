@@ -241,6 +241,21 @@ TEST(FollowerTest, APauseWhereThePlayerIsHoldsItThereWithoutASeek) {
     EXPECT_EQ(f.follow->seeks(), seeks) << "the resume went through a seek";
 }
 
+TEST(FollowerTest, ARateChangeWhereThePlayerIsIsInstantWithoutASeek) {
+    fixture f;
+    auto tv = start_in_step(f);
+    const auto seeks = f.follow->seeks();
+    // The TV changes rate where both are: an instant rate change (no flush), then the base
+    // time; back at 1.0 the same way.
+    for (const double speed : {2.0, 0.5, 1.0}) {
+        tv = f.tv_at(f.tv_position_now(tv), speed, 5 * ms);
+        const std::string what = "instant rate " + std::to_string(speed);
+        expect_in_step(f.errors(tv, 500ms, 1000ms), what.c_str());
+        EXPECT_NEAR(f.pipeline->state().seg.effective_rate(), speed, 1e-9);
+    }
+    EXPECT_EQ(f.follow->seeks(), seeks) << "a rate change went through a seek";
+}
+
 TEST(FollowerTest, ContentOutsideTheFileIsReportedAndATimelineNotCarriedRefused) {
     fixture f;
     EXPECT_THROW(f.start(media_file("clicks.ts"), "urn:dvb:css:timeline:ct"),

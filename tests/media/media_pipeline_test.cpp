@@ -45,8 +45,12 @@ public:
         o.audio_sink = "fakesink sync=true signal-handoffs=true name=probe";
         o.video_sink = "none";
         o.loop = loop;
-        pipeline = gst::media_pipeline::create(o, io.get_executor(),
-                                               [this](const auto& e) { events.push_back(e.kind); });
+        pipeline = gst::media_pipeline::create(o, io.get_executor(), [this](const auto& e) {
+            events.push_back(e.kind);
+            if (e.kind == gst::media_event_kind::rate_changed) {
+                last_message = e.message;
+            }
+        });
         rec.clock = pipeline->clock();
         GstElement* probe = gst_bin_get_by_name(GST_BIN(pipeline->native()), "probe");
         EXPECT_NE(probe, nullptr);
@@ -99,6 +103,7 @@ public:
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
         io.get_executor()};
     std::vector<gst::media_event_kind> events;
+    std::string last_message; // of the last rate_changed event
     recorder rec;
     std::unique_ptr<gst::media_pipeline> pipeline;
 };
@@ -202,13 +207,33 @@ TEST(MediaPipelineTest, FakesinkRenderTimesMatchTheControlTimestamps) {
     EXPECT_NEAR(static_cast<double>(after_seek.seg.start) / 1e9, 10.0, 0.1);
     check("seek", f.errors_over(1000ms));
 
+    // Playing: instant rate changes (no flush): the sink carries on at the new rate from the
+    // running time at which it got the change.
     ASSERT_TRUE(f.pipeline->set_rate(2.0));
+    ASSERT_TRUE(f.wait_for(gst::media_event_kind::rate_changed));
+    EXPECT_EQ(f.last_message, "instant");
+    EXPECT_EQ(f.pipeline->state().seg.effective_rate(), 2.0);
+    check("instant_rate_2", f.errors_over(1000ms));
+    ASSERT_TRUE(f.pipeline->set_rate(0.5));
+    ASSERT_TRUE(f.wait_for(gst::media_event_kind::rate_changed));
+    EXPECT_EQ(f.last_message, "instant");
+    EXPECT_EQ(f.pipeline->state().seg.effective_rate(), 0.5);
+    check("instant_rate_0.5", f.errors_over(1000ms));
+
+    // Paused: a flushing seek at the new rate.
+    f.pipeline->pause();
+    ASSERT_TRUE(f.wait_for(gst::media_event_kind::paused));
+    ASSERT_TRUE(f.pipeline->set_rate(2.0));
+    ASSERT_TRUE(f.wait_for(gst::media_event_kind::rate_changed));
+    EXPECT_EQ(f.last_message, "seek");
+    f.pipeline->play();
     ASSERT_TRUE(f.wait_for(gst::media_event_kind::playing));
     EXPECT_EQ(f.pipeline->state().seg.effective_rate(), 2.0);
     check("rate_2", f.errors_over(1000ms));
 
     ASSERT_TRUE(f.pipeline->set_rate(1.0));
-    ASSERT_TRUE(f.wait_for(gst::media_event_kind::playing));
+    ASSERT_TRUE(f.wait_for(gst::media_event_kind::rate_changed));
+    EXPECT_EQ(f.last_message, "instant");
     const auto d = *f.pipeline->duration_ns();
     ASSERT_TRUE(f.pipeline->seek(d - s / 2));
     ASSERT_TRUE(f.wait_for(gst::media_event_kind::playing));

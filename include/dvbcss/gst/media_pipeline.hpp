@@ -41,6 +41,11 @@ struct media_pipeline_options {
     /// Set on every audio sink (GstAudioBaseSink "drift-tolerance", µs) found in the sink bins,
     /// in ns; rounded to µs. Default 1 ms (GStreamer's own default is 40 ms).
     std::int64_t audio_drift_tolerance_ns = 1'000'000;
+    /// Set on every audio sink ("discont-wait", ns): how long the sink waits before it realigns
+    /// to timestamps that moved by more than its alignment threshold (40 ms). Default 20 ms
+    /// (GStreamer's is 1 s): after an instant rate change the samples the sink already holds
+    /// are placed for the old rate, and the output then stays off for that long.
+    std::int64_t audio_discont_wait_ns = 20'000'000;
     /// The pipeline clock to use (a companion's wall clock estimate). nullptr: the system
     /// monotonic clock (GstSystemClock, CLOCK_MONOTONIC, the TV's wall clock). A reference is
     /// taken.
@@ -89,10 +94,10 @@ private:
 /// What happened to the pipeline. Delivered on the owner executor, in the order GStreamer
 /// posted the underlying messages.
 enum class media_event_kind {
-    playing,         ///< Reached PLAYING (base time known).
-    paused,          ///< Reached PAUSED (after pause(), or prerolled after a seek while paused).
-    seek_done,       ///< A seek (or rate change by seek) completed: new segment at the sink.
-    rate_changed,    ///< An instant rate change reached the sink.
+    playing,      ///< Reached PLAYING (base time known).
+    paused,       ///< Reached PAUSED (after pause(), or prerolled after a seek while paused).
+    seek_done,    ///< A seek (or rate change by seek) completed: new segment at the sink.
+    rate_changed, ///< A rate change reached the sink (`message`: "instant", "seek" or "unchanged").
     latency_changed, ///< The pipeline latency was recomputed and differs from before.
     looped,          ///< End of stream with `loop`: playback continues from the start.
     end_of_stream,   ///< End of stream without `loop`: the last frame stays on screen (paused).
@@ -105,7 +110,9 @@ enum class media_event_kind {
 
 struct media_event {
     media_event_kind kind = media_event_kind::playing;
-    std::string message; ///< For `error`: one line naming the element and the problem.
+    /// For `error`: one line naming the element and the problem; for `rate_changed`: how the
+    /// rate was changed ("instant", "seek", or "unchanged" when it already was that rate).
+    std::string message;
 };
 
 /// One playing file. Created prerolled (PAUSED), so that duration, container and timelines are
@@ -137,9 +144,11 @@ public:
     /// that exact position, else to the nearest key unit. Keeps the current rate. `seek_done`
     /// event when the new segment reaches the sink. Returns false if GStreamer refused it.
     virtual bool seek(std::int64_t position_ns, bool accurate = true) = 0;
-    /// Changes the playback rate to `rate` (> 0) by a flushing seek from the current position
-    /// (GStreamer's instant rate change is not used yet: docs/media.md, "Limits"). Returns false
-    /// if refused.
+    /// Changes the playback rate to `rate` (> 0). While playing, by an instant rate change
+    /// (`GST_SEEK_FLAG_INSTANT_RATE_CHANGE`: no flush, the output carries on at the new rate
+    /// from the moment the sink gets it; `state()` then gives the segment the sink plays by);
+    /// else, or where the demuxer refuses it, by a flushing seek from the current position.
+    /// `rate_changed` event when the sink has the new rate. Returns false if refused.
     virtual bool set_rate(double rate) = 0;
     /// Only with `manage_base_time`: the clock time at running time 0.
     virtual void set_base_time(std::int64_t base_time_ns) = 0;

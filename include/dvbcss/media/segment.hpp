@@ -55,4 +55,16 @@ position_from_running_time(const segment& s, std::int64_t running_time) noexcept
 [[nodiscard]] std::optional<std::int64_t> to_stream_time(const segment& s,
                                                          std::int64_t position) noexcept;
 
+/// The segment a sink plays by once an instant rate change (GStreamer 1.18+,
+/// `GST_SEEK_FLAG_INSTANT_RATE_CHANGE`) took effect at `running_time` (ns): from the position `s`
+/// had reached then, on at `rate`, with the running time carrying on from there (GStreamer's
+/// base sink applies the change at that running time without a flush). A change before the
+/// segment began playing (`running_time < s.base`) applies from its beginning. The stream time
+/// of the positions from there on stays that of `s`.
+///
+/// Returns nullopt for a rate of 0, a change of direction or a reverse segment (instant rate
+/// changes are followed forward only).
+[[nodiscard]] std::optional<segment>
+after_instant_rate_change(const segment& s, std::int64_t running_time, double rate) noexcept;
+
 } // namespace dvbcss::media

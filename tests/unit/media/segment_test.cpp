@@ -42,6 +42,44 @@ TEST(SegmentTest, OffsetSkipsAlreadyPlayedTime) {
     EXPECT_EQ(to_running_time(seg, 1 * s), std::nullopt);
 }
 
+TEST(SegmentTest, InstantRateChangeCarriesOnFromThePositionReached) {
+    // Playing from 10 s (running time 3 s at the start); at running time 5 s (position 12 s)
+    // the rate becomes 2: position 12 s + 2 x (running time - 5 s) from there on.
+    const segment seg{1.0, 1.0, 10 * s, 40 * s, 0, 3 * s, 0};
+    const auto fast = after_instant_rate_change(seg, 5 * s, 2.0);
+    ASSERT_TRUE(fast.has_value());
+    EXPECT_DOUBLE_EQ(fast->effective_rate(), 2.0);
+    EXPECT_EQ(to_running_time(*fast, 12 * s), 5 * s);
+    EXPECT_EQ(to_running_time(*fast, 16 * s), 7 * s);
+    EXPECT_EQ(position_from_running_time(*fast, 6 * s), 14 * s);
+    EXPECT_EQ(to_stream_time(*fast, 16 * s), 6 * s); // stream time as before the change
+    EXPECT_EQ(fast->stop, 40 * s);
+
+    // A second change is relative to the running time it takes effect at, not the first's.
+    const auto slow = after_instant_rate_change(*fast, 7 * s, 0.5);
+    ASSERT_TRUE(slow.has_value());
+    EXPECT_EQ(to_running_time(*slow, 16 * s), 7 * s);
+    EXPECT_EQ(to_running_time(*slow, 17 * s), 9 * s);
+    EXPECT_EQ(to_stream_time(*slow, 17 * s), 7 * s);
+}
+
+TEST(SegmentTest, InstantRateChangeBeforeTheSegmentPlaysAppliesFromItsBeginning) {
+    const segment seg{1.0, 1.0, 10 * s, std::nullopt, 0, 3 * s, 2 * s};
+    const auto fast = after_instant_rate_change(seg, 1 * s, 4.0);
+    ASSERT_TRUE(fast.has_value());
+    EXPECT_EQ(to_running_time(*fast, 12 * s), 3 * s);
+    EXPECT_EQ(to_running_time(*fast, 16 * s), 4 * s);
+    EXPECT_EQ(to_stream_time(*fast, 12 * s), 2 * s);
+}
+
+TEST(SegmentTest, InstantRateChangeIsForwardOnly) {
+    const segment forward{1.0, 1.0, 0, std::nullopt, 0, 0, 0};
+    EXPECT_EQ(after_instant_rate_change(forward, s, 0.0), std::nullopt);
+    EXPECT_EQ(after_instant_rate_change(forward, s, -1.0), std::nullopt);
+    const segment reverse{-1.0, 1.0, 0, 20 * s, 0, 0, 0};
+    EXPECT_EQ(after_instant_rate_change(reverse, s, -2.0), std::nullopt);
+}
+
 TEST(TimelineMappingTest, PtsTimelineCountsNinetyKilohertzFromItsOrigin) {
     const auto pts = pts_timeline(900'000, 5 * s); // PTS 10 s at position 5 s
     EXPECT_EQ(pts.selector, "urn:dvb:css:timeline:pts");
