@@ -216,7 +216,7 @@ void follower::plan_and_apply(const char* trigger) {
         pipeline_->pause();
         seek_started_ns_ = now_ns;
         seek_target_ = std::max<std::int64_t>(0, *plan.stream_time_ns);
-        if (pipeline_->seek(*seek_target_, true)) {
+        if (pipeline_->seek(*seek_target_, true, plan.rate)) {
             ++seeks_;
             wait_for(waiting_for::seek);
         }

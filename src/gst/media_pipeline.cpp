@@ -478,8 +478,16 @@ public:
         gst_element_set_state(pipeline_, GST_STATE_PAUSED);
     }
 
-    bool seek(std::int64_t position_ns, bool accurate) override {
-        return do_seek(std::max<std::int64_t>(position_ns, 0), rate_, accurate, seek_kind::user);
+    bool seek(std::int64_t position_ns, bool accurate, std::optional<double> rate) override {
+        if (rate && !(*rate > 0)) {
+            return false;
+        }
+        if (!do_seek(std::max<std::int64_t>(position_ns, 0), rate.value_or(rate_), accurate,
+                     seek_kind::user)) {
+            return false;
+        }
+        rate_ = rate.value_or(rate_);
+        return true;
     }
 
     bool set_rate(double rate) override {

@@ -131,8 +131,16 @@ follow_plan plan_follow(const follow_input& in, const follow_thresholds& t) {
         return plan;
     }
     if (std::fabs(player.seg.effective_rate() - speed) > t.rate_tolerance * std::fabs(speed)) {
-        plan.action = follow_action::change_rate;
+        // In step: change the rate where the player is (an instant change keeps it in step).
+        // Else one flushing seek at the TV's speed (not a rate change and then a seek).
         plan.rate = speed;
+        const bool in_step = player.playing && plan.offset_ns &&
+                             std::fabs(as_time(*plan.offset_ns, speed)) <=
+                                 static_cast<long double>(t.seek_threshold_ns);
+        if (!in_step) {
+            return seek_plan();
+        }
+        plan.action = follow_action::change_rate;
         return plan;
     }
     // The base time at which `should` is rendered now (the same for every position: the

@@ -141,9 +141,11 @@ public:
     /// Asks for PAUSED (asynchronous; `paused` event when reached).
     virtual void pause() = 0;
     /// Flushing seek to `position_ns` (stream time, clamped to [0, duration]); `accurate`: to
-    /// that exact position, else to the nearest key unit. Keeps the current rate. `seek_done`
-    /// event when the new segment reaches the sink. Returns false if GStreamer refused it.
-    virtual bool seek(std::int64_t position_ns, bool accurate = true) = 0;
+    /// that exact position, else to the nearest key unit. At `rate` (> 0) if given, else at the
+    /// current rate. `seek_done` event when the new segment reaches the sink. Returns false if
+    /// GStreamer refused it (or `rate` is not > 0).
+    virtual bool seek(std::int64_t position_ns, bool accurate = true,
+                      std::optional<double> rate = std::nullopt) = 0;
     /// Changes the playback rate to `rate` (> 0). While playing, by an instant rate change
     /// (`GST_SEEK_FLAG_INSTANT_RATE_CHANGE`: no flush, the output carries on at the new rate
     /// from the moment the sink gets it; `state()` then gives the segment the sink plays by);

@@ -55,12 +55,16 @@ enum class follow_action {
     nothing,       ///< In step (or nothing can be done).
     set_base_time, ///< Playing, a small error: set `base_time_ns`.
     play,          ///< Paused at a good position: set `base_time_ns`, then play.
-    seek,          ///< Far off: flushing seek to `stream_time_ns` (keeping the state), re-plan.
-    pause,         ///< The timeline is unavailable (or the TV plays outside this media): pause.
+    /// Far off: flushing seek to `stream_time_ns` (keeping the state), at `rate` if set (the
+    /// TV's speed differs too), re-plan.
+    seek,
+    pause, ///< The timeline is unavailable (or the TV plays outside this media): pause.
     /// The TV is paused (speed 0): pause, and seek to `stream_time_ns` if set (only when the
     /// player is further than the seek threshold from the TV's paused position).
     pause_at,
-    change_rate, ///< The TV's speed differs from the player's rate: set `rate`, re-plan.
+    /// The TV's speed differs from the player's rate while the player is in step (playing,
+    /// within the seek threshold): set `rate` (an instant rate change), re-plan.
+    change_rate,
 };
 
 /// "nothing", "set_base_time", "play", "seek", "pause", "pause_at", "change_rate".
@@ -73,7 +77,7 @@ struct follow_plan {
     follow_action action = follow_action::nothing;
     std::optional<std::int64_t> base_time_ns;   ///< For set_base_time, play.
     std::optional<std::int64_t> stream_time_ns; ///< For seek, pause_at: where to go.
-    std::optional<double> rate;                 ///< For change_rate.
+    std::optional<double> rate;                 ///< For change_rate; for seek, if it changes.
     /// Where the player is minus where the timeline says it should be, as positions (ns; > 0:
     /// the player is ahead). Unknown (nullopt) when the timeline is unavailable or the player's
     /// position cannot be told.

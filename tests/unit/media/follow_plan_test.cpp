@@ -177,6 +177,24 @@ TEST(FollowPlanTest, SpeedChangeChangesTheRateThenFollowsAtIt) {
     EXPECT_EQ(render_time(player, 9 * s), 102 * s);
 }
 
+TEST(FollowPlanTest, SpeedChangeFarOffIsOneSeekAtTheNewRate) {
+    // The TV at 7 s at rate 2, the player 1 s behind at rate 1: a seek at rate 2 to where the TV
+    // will be once the player has prerolled, not a rate change first.
+    const auto tv = tv_at(5 * s, 100 * s, 2.0);
+    auto in = input(tv, playing_at(6 * s, 101 * s), 101 * s);
+    in.preroll_ns = 300 * ms;
+    auto plan = plan_follow(in);
+    ASSERT_EQ(plan.action, follow_action::seek);
+    EXPECT_EQ(plan.rate, 2.0);
+    EXPECT_EQ(plan.stream_time_ns, 7 * s + 600 * ms);
+    // Paused on the right frame at rate 1 (the TV resumed at rate 2): a seek at rate 2 too.
+    playback_state paused;
+    paused.paused_position_ns = 7 * s;
+    plan = plan_follow(input(tv, paused, 101 * s));
+    ASSERT_EQ(plan.action, follow_action::seek);
+    EXPECT_EQ(plan.rate, 2.0);
+}
+
 TEST(FollowPlanTest, ReverseIsHeldPaused) {
     const auto plan =
         plan_follow(input(tv_at(5 * s, 100 * s, -1.0), playing_at(6 * s, 101 * s), 101 * s));
