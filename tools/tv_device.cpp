@@ -71,6 +71,7 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cctype>
 #include <chrono>
@@ -682,6 +683,40 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
         return std::nullopt;
     };
 
+    // POST /control's `state`: the screen's, with --media the media's timelines as they are now
+    // (the control timestamp each serves, carried to this moment; a change just asked for
+    // shows once the pipeline has made it).
+    const auto state_json = [&]() -> std::string {
+        if (media_sources.empty()) {
+            return screen.state_json();
+        }
+        auto j = nlohmann::ordered_json::parse(screen.state_json());
+        const auto now = clock::monotonic_time_source::instance().now_ns();
+        auto list = nlohmann::ordered_json::array();
+        for (const auto& t : media_sources) {
+            nlohmann::ordered_json e;
+            e["selector"] = t->mapping().selector;
+            e["tick_rate"] = t->mapping().tick_rate();
+            const auto& ct = t->current();
+            const bool available = ct && ct->available();
+            if (available) {
+                const double speed = *ct->timeline_speed_multiplier;
+                e["content_time"] = *ct->content_time +
+                                    static_cast<std::int64_t>(
+                                        std::floor(static_cast<double>(now - ct->wall_clock_time) *
+                                                   speed * t->mapping().tick_rate() / 1e9));
+                e["speed"] = speed;
+            } else {
+                e["content_time"] = nullptr;
+                e["speed"] = nullptr;
+            }
+            e["available"] = available;
+            list.push_back(std::move(e));
+        }
+        j["wall_clock_ns"] = now;
+        j["timelines"] = std::move(list);
+        return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    };
     tools::control_route control(
         io.get_executor(),
         [&](const std::vector<tv::change>& changes, bool indexed) {
@@ -692,8 +727,7 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                 for (const auto& c : changes) {
                     applied += (applied.empty() ? "" : ",") + tv::to_json(c);
                 }
-                answer.body =
-                    "{\"applied\":[" + applied + "],\"state\":" + screen.state_json() + "}";
+                answer.body = "{\"applied\":[" + applied + "],\"state\":" + state_json() + "}";
             }
             return answer;
         },

@@ -8,11 +8,14 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include <gst/audio/audio.h>
@@ -149,8 +152,16 @@ struct shared : std::enable_shared_from_this<shared> {
 
     // Owner side (the bus sync handler posts here).
     boost::asio::any_io_executor owner;
-    std::function<void(GstMessage*)> on_message; // set on the owner; called on the owner
-    std::function<void(int)> on_instant_rate;    // (sink index) set and called on the owner
+    // (message, its number in posting order) set on the owner; called on the owner
+    std::function<void(GstMessage*, std::uint64_t)> on_message;
+    std::atomic<std::uint64_t> messages_posted{0}; // bus messages handed to the owner so far
+    std::function<void(int)> on_instant_rate;      // (sink index) set and called on the owner
+
+    // An instant rate change is on its way and the pipeline has not yet answered the sink's
+    // request for it (GST_MESSAGE_INSTANT_RATE_REQUEST, forwarded to the bus once answered). A
+    // flushing seek meanwhile can deadlock GStreamer 1.22: the demuxer's thread, posting the
+    // request, waits for the pipeline while the seek waits for the demuxer.
+    std::atomic<bool> instant_request_outstanding{false};
 };
 
 /// The audio sink settings of `media_pipeline_options` on `e`, if it is an audio sink.
@@ -304,9 +315,13 @@ GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
 GstBusSyncReply on_bus(GstBus*, GstMessage* message, gpointer data) {
     auto* weak = static_cast<std::weak_ptr<shared>*>(data);
     if (auto s = weak->lock()) {
-        boost::asio::post(s->owner, [w = *weak, m = gst_message_ref(message)] {
+        if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_INSTANT_RATE_REQUEST) {
+            s->instant_request_outstanding = false; // the pipeline has answered it
+        }
+        const auto number = s->messages_posted++;
+        boost::asio::post(s->owner, [w = *weak, m = gst_message_ref(message), number] {
             if (auto alive = w.lock(); alive && alive->on_message) {
-                alive->on_message(m);
+                alive->on_message(m, number);
             }
             gst_message_unref(m);
         });
@@ -437,8 +452,8 @@ public:
         bus_.reset(gst_element_get_bus(pipeline_));
         preroll();
         // From here on, every message goes to the owner.
-        shared_->on_message = [this](GstMessage* m) {
-            handle(m);
+        shared_->on_message = [this](GstMessage* m, std::uint64_t number) {
+            handle(m, number);
         };
         shared_->on_instant_rate = [this](int sink) {
             // Each sink sees the change: one event, once the sink whose segment `state` reads
@@ -451,9 +466,10 @@ public:
         gst_bus_set_sync_handler(bus_.get(), on_bus, new std::weak_ptr<shared>(shared_),
                                  [](gpointer p) { delete static_cast<std::weak_ptr<shared>*>(p); });
         while (GstMessage* m = gst_bus_pop(bus_.get())) {
-            boost::asio::post(shared_->owner, [w = std::weak_ptr<shared>(shared_), m] {
+            const auto number = shared_->messages_posted++;
+            boost::asio::post(shared_->owner, [w = std::weak_ptr<shared>(shared_), m, number] {
                 if (auto alive = w.lock(); alive && alive->on_message) {
-                    alive->on_message(m);
+                    alive->on_message(m, number);
                 }
                 gst_message_unref(m);
             });
@@ -501,9 +517,7 @@ public:
         // Playing: an instant rate change (no flush, no pause in the output) where GStreamer
         // allows it (1.18+, a demuxer that supports it); else a flushing seek.
         if (settled_in(GST_STATE_PLAYING) && seeking_ == seek_kind::none && !eos_ &&
-            gst_element_seek(pipeline_, rate, GST_FORMAT_TIME, GST_SEEK_FLAG_INSTANT_RATE_CHANGE,
-                             GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE, GST_SEEK_TYPE_NONE,
-                             GST_CLOCK_TIME_NONE) != 0) {
+            instant_rate_seek(rate)) {
             rate_ = rate;
             instant_rate_pending_ = true;
             return true;
@@ -773,17 +787,50 @@ private:
         return current == state && pending == GST_STATE_VOID_PENDING;
     }
 
+    bool instant_rate_seek(double rate) {
+        last_instant_rate_change_ = std::chrono::steady_clock::now();
+        shared_->instant_request_outstanding = true;
+        const bool ok =
+            gst_element_seek(pipeline_, rate, GST_FORMAT_TIME, GST_SEEK_FLAG_INSTANT_RATE_CHANGE,
+                             GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE, GST_SEEK_TYPE_NONE,
+                             GST_CLOCK_TIME_NONE) != 0;
+        if (!ok) {
+            shared_->instant_request_outstanding = false;
+        }
+        return ok;
+    }
+
+    /// Waits until the pipeline has answered an instant rate change's request (at most
+    /// `instant_request_wait`; see shared::instant_request_outstanding). Blocks the owner only
+    /// right after a rate change, for as long as GStreamer's threads take to answer.
+    void wait_for_instant_rate_request() const {
+        const auto until = std::chrono::steady_clock::now() + instant_request_wait;
+        while (shared_->instant_request_outstanding && std::chrono::steady_clock::now() < until) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        const auto settled = last_instant_rate_change_ + instant_rate_settle;
+        if (std::chrono::steady_clock::now() < settled) {
+            std::this_thread::sleep_until(settled);
+        }
+    }
+
+    static constexpr std::chrono::milliseconds instant_request_wait{250};
+    static constexpr std::chrono::milliseconds instant_rate_settle{50};
+
     bool do_seek(std::int64_t position_ns, double rate, bool accurate, seek_kind kind) {
+        wait_for_instant_rate_request();
         if (const auto d = duration_ns()) {
             position_ns = std::min(position_ns, *d);
         }
         const auto flags = static_cast<GstSeekFlags>(
             GST_SEEK_FLAG_FLUSH | (accurate ? GST_SEEK_FLAG_ACCURATE : GST_SEEK_FLAG_KEY_UNIT));
+        const auto messages_at = shared_->messages_posted.load();
         const bool ok = gst_element_seek(pipeline_, rate, GST_FORMAT_TIME, flags, GST_SEEK_TYPE_SET,
                                          static_cast<gint64>(position_ns), GST_SEEK_TYPE_NONE,
                                          GST_CLOCK_TIME_NONE) != 0;
         if (ok) {
             seeking_ = kind;
+            messages_at_seek_ = messages_at;
             eos_ = false;
             paused_running_ns_.reset(); // a flushing seek starts running time again
         }
@@ -826,7 +873,7 @@ private:
     }
 
     // On the owner.
-    void handle(GstMessage* m) {
+    void handle(GstMessage* m, std::uint64_t number) {
         const bool from_pipeline = GST_MESSAGE_SRC(m) == GST_OBJECT(pipeline_);
         switch (GST_MESSAGE_TYPE(m)) {
         case GST_MESSAGE_STATE_CHANGED: {
@@ -847,6 +894,12 @@ private:
         }
         case GST_MESSAGE_ASYNC_DONE: {
             if (!from_pipeline) {
+                return;
+            }
+            // An ASYNC_DONE posted before the seek was asked for (a pause's, still on its way
+            // to the owner) is not the seek's.
+            if (seeking_ != seek_kind::none && number < messages_at_seek_) {
+                query_latency();
                 return;
             }
             const auto kind = std::exchange(seeking_, seek_kind::none);
@@ -914,8 +967,10 @@ private:
     std::int64_t latency_ns_ = 0;
     double rate_ = 1.0;
     seek_kind seeking_ = seek_kind::none;
-    bool instant_rate_pending_ = false; ///< An instant rate change asked for, not yet seen.
-    bool reseeking_ = false;            ///< A seek repeated because a stale rate came back.
+    bool instant_rate_pending_ = false;  ///< An instant rate change asked for, not yet seen.
+    bool reseeking_ = false;             ///< A seek repeated because a stale rate came back.
+    std::uint64_t messages_at_seek_ = 0; ///< Bus messages posted before the seek was asked.
+    std::chrono::steady_clock::time_point last_instant_rate_change_{};
     bool eos_ = false;
 };
 

@@ -1,5 +1,6 @@
 #include <dvbcss/media/follow_plan.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -94,7 +95,8 @@ follow_plan plan_follow(const follow_input& in, const follow_thresholds& t) {
 
     const auto outside = [&](std::int64_t stream) {
         return stream < -t.seek_threshold_ns ||
-               (in.duration_ns && stream > *in.duration_ns + t.seek_threshold_ns);
+               (in.duration_ns &&
+                stream > *in.duration_ns + std::max(t.seek_threshold_ns, t.end_margin_ns));
     };
 
     if (speed == 0.0 || speed < 0) {

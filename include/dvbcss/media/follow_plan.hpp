@@ -33,6 +33,10 @@ struct follow_thresholds {
     std::int64_t max_wait_ns = 5'000'000'000;
     /// Rates closer than this (relative) to the TV's speed count as equal.
     double rate_tolerance = 1e-6;
+    /// A TV position up to this far past the media's duration is its end, not outside it: a
+    /// TV at end of stream shows its last buffer's end, which may lie a buffer or a container's
+    /// duration estimate beyond what the companion's pipeline reports (30.162 s for clicks.ts).
+    std::int64_t end_margin_ns = 500'000'000;
 };
 
 /// Everything the plan looks at, read at one instant.

@@ -212,6 +212,15 @@ TEST(FollowPlanTest, ContentOutsideTheMediaIsReported) {
     plan = plan_follow(input(early, playback_state{}, 101 * s));
     EXPECT_TRUE(plan.outside_media);
     EXPECT_EQ(plan.action, follow_action::nothing);
+    // A TV paused at its end of stream 162 ms past this file's duration (30 s): its end, not
+    // outside; 0.6 s past it: outside.
+    plan =
+        plan_follow(input(tv_at(30'162 * ms, 100 * s, 0.0), playing_at(29 * s, 101 * s), 101 * s));
+    EXPECT_FALSE(plan.outside_media);
+    EXPECT_EQ(plan.action, follow_action::pause_at);
+    plan =
+        plan_follow(input(tv_at(30'600 * ms, 100 * s, 0.0), playing_at(29 * s, 101 * s), 101 * s));
+    EXPECT_TRUE(plan.outside_media);
 }
 
 TEST(FollowPlanTest, SegmentAfterASeekKeepsTheArithmetic) {
