@@ -628,7 +628,9 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                 ok = player->set_rate(speed);
             }
             player->play();
-            said = "media: play at rate " + std::to_string(speed);
+            char rate_text[32];
+            std::snprintf(rate_text, sizeof rate_text, "%.9g", speed); // 1e-07, not 0.000000
+            said = std::string("media: play at rate ") + rate_text;
             break;
         }
         case tv::change_kind::seek:
