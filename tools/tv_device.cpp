@@ -623,10 +623,9 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                 said = "media: pause";
                 break;
             }
-            const auto rate = player->state().seg.rate;
-            if (rate != speed) {
-                ok = player->set_rate(speed);
-            }
+            // Always asked: the pipeline knows a rate given to a seek still under way, which
+            // its state does not show yet ("unchanged" when it already is that rate).
+            ok = player->set_rate(speed);
             player->play();
             char rate_text[32];
             std::snprintf(rate_text, sizeof rate_text, "%.9g", speed); // 1e-07, not 0.000000

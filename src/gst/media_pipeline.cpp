@@ -458,8 +458,9 @@ public:
         shared_->on_instant_rate = [this](int sink) {
             // Each sink sees the change: one event, once the sink whose segment `state` reads
             // has it.
+            // A seek asked for since (its segment replaces this one) reports for both.
             if (static_cast<std::size_t>(sink) == rendering_sink() &&
-                std::exchange(instant_rate_pending_, false)) {
+                std::exchange(instant_rate_pending_, false) && seeking_ == seek_kind::none) {
                 emit(media_event_kind::rate_changed, "instant");
             }
         };
@@ -510,7 +511,16 @@ public:
         if (!(rate > 0)) {
             return false;
         }
-        if (rate == state().seg.effective_rate()) {
+        if (seeking_ != seek_kind::none && seek_target_) {
+            // A seek is under way: the same seek at the new rate (to its target, not to the
+            // position the pipeline shows while it flushes).
+            if (!do_seek(*seek_target_, rate, true, seeking_)) {
+                return false;
+            }
+            rate_ = rate;
+            return true;
+        }
+        if (rate == rate_ && rate == state().seg.effective_rate()) {
             post_event(media_event{media_event_kind::rate_changed, "unchanged"});
             return true;
         }
@@ -589,6 +599,9 @@ public:
     }
 
     [[nodiscard]] std::optional<std::int64_t> position_ns() const override {
+        if (seeking_ != seek_kind::none && seek_target_) {
+            return seek_target_; // where a seek under way goes (the pipeline shows 0 meanwhile)
+        }
         gint64 p = 0;
         if (gst_element_query_position(pipeline_, GST_FORMAT_TIME, &p) && p >= 0) {
             return p;
@@ -830,6 +843,7 @@ private:
                                          GST_CLOCK_TIME_NONE) != 0;
         if (ok) {
             seeking_ = kind;
+            seek_target_ = position_ns;
             messages_at_seek_ = messages_at;
             eos_ = false;
             paused_running_ns_.reset(); // a flushing seek starts running time again
@@ -967,9 +981,10 @@ private:
     std::int64_t latency_ns_ = 0;
     double rate_ = 1.0;
     seek_kind seeking_ = seek_kind::none;
-    bool instant_rate_pending_ = false;  ///< An instant rate change asked for, not yet seen.
-    bool reseeking_ = false;             ///< A seek repeated because a stale rate came back.
-    std::uint64_t messages_at_seek_ = 0; ///< Bus messages posted before the seek was asked.
+    bool instant_rate_pending_ = false;       ///< An instant rate change asked for, not yet seen.
+    bool reseeking_ = false;                  ///< A seek repeated because a stale rate came back.
+    std::uint64_t messages_at_seek_ = 0;      ///< Bus messages posted before the seek was asked.
+    std::optional<std::int64_t> seek_target_; ///< Where the seek under way goes (stream time).
     std::chrono::steady_clock::time_point last_instant_rate_change_{};
     bool eos_ = false;
 };

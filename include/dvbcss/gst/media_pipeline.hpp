@@ -150,7 +150,9 @@ public:
     /// (`GST_SEEK_FLAG_INSTANT_RATE_CHANGE`: no flush, the output carries on at the new rate
     /// from the moment the sink gets it; `state()` then gives the segment the sink plays by);
     /// else, or where the demuxer refuses it, by a flushing seek from the current position.
-    /// `rate_changed` event when the sink has the new rate. Returns false if refused.
+    /// While a seek is under way, that seek again at the new rate. `rate_changed` event when the
+    /// sink has the new rate (`seek_done` instead when a seek was under way). Returns false if
+    /// refused.
     virtual bool set_rate(double rate) = 0;
     /// Only with `manage_base_time`: the clock time at running time 0.
     virtual void set_base_time(std::int64_t base_time_ns) = 0;
@@ -165,7 +167,8 @@ public:
     [[nodiscard]] virtual std::vector<media::timeline_mapping> timelines() const = 0;
     [[nodiscard]] virtual container_kind container() const = 0;
     /// The position (stream time, ns) rendered now, as GStreamer's position query answers it
-    /// (for relative seeks and display; not evidence of sync), if known.
+    /// (for relative seeks and display; not evidence of sync), if known; while a seek is under
+    /// way, its target.
     [[nodiscard]] virtual std::optional<std::int64_t> position_ns() const = 0;
     /// Duration (ns), if known.
     [[nodiscard]] virtual std::optional<std::int64_t> duration_ns() const = 0;
