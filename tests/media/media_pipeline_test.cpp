@@ -289,6 +289,27 @@ TEST(MediaPipelineTest, RateChangesAndSeeksInQuickSuccessionNeitherHangNorLoseTh
     }
 }
 
+TEST(MediaPipelineTest, ARateChangeDuringASeekIsThatSeekAtTheNewRate) {
+    // tv-device given "seek 5" and "rate 2" in one go: the rate change must not seek from the
+    // position the pipeline shows while it flushes (the previous one), but to the seek's target.
+    fixture f(media_file("clicks.ts"));
+    f.pipeline->play();
+    ASSERT_TRUE(f.wait_for(gst::media_event_kind::playing));
+    ASSERT_TRUE(f.pipeline->seek(12 * s));
+    ASSERT_TRUE(f.wait_for(gst::media_event_kind::seek_done));
+    ASSERT_TRUE(f.wait_for(gst::media_event_kind::playing));
+    f.run_for(300ms);
+    ASSERT_TRUE(f.pipeline->seek(5 * s));
+    EXPECT_EQ(f.pipeline->position_ns(), 5 * s); // a relative seek now counts from here
+    ASSERT_TRUE(f.pipeline->set_rate(2.0));
+    ASSERT_TRUE(f.wait_for(gst::media_event_kind::seek_done));
+    ASSERT_TRUE(f.wait_for(gst::media_event_kind::playing));
+    const auto st = f.pipeline->state();
+    EXPECT_EQ(st.seg.effective_rate(), 2.0);
+    EXPECT_NEAR(static_cast<double>(st.seg.start) / 1e9, 5.0, 0.1);
+    check("rate_during_seek", f.errors_over(1000ms));
+}
+
 TEST(MediaPipelineTest, EndOfStreamWithoutLoopStopsAtTheLastPosition) {
     fixture f(media_file("clicks.ts"));
     const auto d = *f.pipeline->duration_ns();
