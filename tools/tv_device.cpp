@@ -912,6 +912,8 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
         if (!o.media.empty()) {
             if (line.rfind("rate ", 0) == 0) {
                 line = "speed " + line.substr(5);
+            } else if (line == "rate") {
+                line = "speed"; // asks for the number as speed does
             } else if (line.rfind("seek ", 0) == 0 && line.size() > 5 &&
                        (std::isdigit(static_cast<unsigned char>(line[5])) != 0 || line[5] == '.')) {
                 line = "seek to " + line.substr(5);
