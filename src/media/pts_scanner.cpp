@@ -1,3 +1,4 @@
+#include <dvbcss/media/psi.hpp>
 #include <dvbcss/media/pts_scanner.hpp>
 
 #include <algorithm>
@@ -65,6 +66,12 @@ void pts_scanner::packet(std::span<const std::uint8_t, 188> p, std::vector<pes_p
     if ((adaptation & 0x2) != 0) {
         at += 1 + static_cast<std::size_t>(p[4]);
     }
+    if (pid == 0 || std::find(pmt_pids_.begin(), pmt_pids_.end(), pid) != pmt_pids_.end()) {
+        if (at < p.size()) {
+            table(pid, p.subspan(at));
+        }
+        return;
+    }
     // PES header: start code 00 00 01, stream_id, length (2), flags (2), header length, PTS (5).
     if (at + 14 > p.size()) {
         return;
@@ -96,6 +103,47 @@ void pts_scanner::packet(std::span<const std::uint8_t, 188> p, std::vector<pes_p
     if ((adaptation & 0x2) != 0 && 5 + static_cast<std::size_t>(p[4]) <= p.size()) {
         out.back().temi = temi_descriptors_in(p.subspan(5, p[4]));
     }
+}
+
+void pts_scanner::table(std::uint16_t pid, std::span<const std::uint8_t> payload) {
+    // pointer_field, then the section (read only when it ends in this packet).
+    const std::size_t start = 1 + static_cast<std::size_t>(payload[0]);
+    if (start >= payload.size()) {
+        return;
+    }
+    const auto section = payload.subspan(start);
+    if (pid == 0) {
+        for (const auto& program : parse_pat(section).value_or(std::vector<pat_program>{})) {
+            if (program.program_number != 0 &&
+                std::find(pmt_pids_.begin(), pmt_pids_.end(), program.pmt_pid) == pmt_pids_.end() &&
+                pmt_pids_.size() < max_tracked_pids && program.pmt_pid != 0) {
+                pmt_pids_.push_back(program.pmt_pid);
+            }
+        }
+        return;
+    }
+    for (const auto& stream : parse_pmt(section).value_or(std::vector<pmt_stream>{})) {
+        auto known = std::find_if(component_tags_.begin(), component_tags_.end(),
+                                  [&](const auto& t) { return t.first == stream.pid; });
+        if (!stream.component_tag) {
+            if (known != component_tags_.end()) {
+                component_tags_.erase(known); // a new version of the map took it away
+            }
+        } else if (known != component_tags_.end()) {
+            known->second = *stream.component_tag;
+        } else if (component_tags_.size() < max_tracked_pids) {
+            component_tags_.emplace_back(stream.pid, *stream.component_tag);
+        }
+    }
+}
+
+std::optional<std::uint8_t> pts_scanner::component_tag(std::uint16_t pid) const noexcept {
+    for (const auto& [p, tag] : component_tags_) {
+        if (p == pid) {
+            return tag;
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<std::int64_t> pts_scanner::first_pts(std::uint16_t pid) const noexcept {

@@ -7,14 +7,18 @@
 /// Fed bytes in any pieces; works on 188-byte packets, resynchronising on the 0x47 sync byte
 /// (a sync byte is trusted when the byte 188 further is one too, or when no more is buffered).
 /// No PAT/PMT needed: every packet that starts a PES (payload_unit_start_indicator) whose header
-/// carries a PTS is reported. Hostile-input safe: memory is bounded (one partial packet and at
-/// most `max_tracked_pids` first PTS values), every length is checked against the packet.
+/// carries a PTS is reported. The PAT and PMTs are read on the way (psi.hpp; a section that does
+/// not end in the packet it starts in is not read) for each stream's component tag, which names
+/// its TEMI timelines. Hostile-input safe: memory is bounded (one partial packet and at most
+/// `max_tracked_pids` first PTS values, PMT PIDs and component tags), every length is checked
+/// against the packet.
 #include <dvbcss/media/temi.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace dvbcss::media {
@@ -50,6 +54,10 @@ public:
         return firsts_.empty() ? std::nullopt : std::optional<pes_pts>(firsts_.front());
     }
 
+    /// The component tag the latest PMT gives the elementary stream on `pid`
+    /// (stream_identifier_descriptor), if any.
+    [[nodiscard]] std::optional<std::uint8_t> component_tag(std::uint16_t pid) const noexcept;
+
     /// Whole packets scanned, and bytes skipped looking for a sync byte.
     [[nodiscard]] std::uint64_t packets() const noexcept { return packets_; }
 
@@ -57,9 +65,12 @@ public:
 
 private:
     void packet(std::span<const std::uint8_t, 188> p, std::vector<pes_pts>& out);
+    void table(std::uint16_t pid, std::span<const std::uint8_t> payload); // PAT or a PMT
 
-    std::vector<std::uint8_t> pending_; // < 2 packets of not yet scanned bytes
-    std::vector<pes_pts> firsts_;       // first PTS per PID, in the order PIDs appeared
+    std::vector<std::uint8_t> pending_;   // < 2 packets of not yet scanned bytes
+    std::vector<pes_pts> firsts_;         // first PTS per PID, in the order PIDs appeared
+    std::vector<std::uint16_t> pmt_pids_; // from the PAT
+    std::vector<std::pair<std::uint16_t, std::uint8_t>> component_tags_; // PID, tag
     std::uint64_t packets_ = 0;
     std::uint64_t skipped_ = 0;
 };

@@ -1,0 +1,162 @@
+// TEMI timelines from descriptors and their PTS (temi_timelines.hpp): the line each is served
+// as, where a stream departs from it, and the mapping onto pipeline positions.
+#include <dvbcss/media/temi_timelines.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+namespace dvbcss::media {
+namespace {
+
+constexpr std::int64_t wrap = std::int64_t{1} << 33;
+
+pes_pts start(std::int64_t pts, std::uint8_t id, std::uint32_t scale, std::uint64_t stamp,
+              std::uint16_t pid = 0x100) {
+    temi_timeline_descriptor d;
+    d.timeline_id = id;
+    d.timescale = scale;
+    d.media_timestamp = stamp;
+    return pes_pts{pid, 0xC0, pts, {d}};
+}
+
+TEST(TemiTimelinesTest, SelectorNamesComponentTagAndTimelineInDecimal) {
+    EXPECT_EQ(temi_selector(1, 1), "urn:dvb:css:timeline:temi:1:1");
+    EXPECT_EQ(temi_selector(2, 160), "urn:dvb:css:timeline:temi:2:160");
+}
+
+TEST(TemiTimelinesTest, PtsDifferenceTakesTheShortWayRoundTheWrap) {
+    EXPECT_EQ(pts_difference(100, 40), 60);
+    EXPECT_EQ(pts_difference(40, 100), -60);
+    EXPECT_EQ(pts_difference(10, wrap - 10), 20);
+    EXPECT_EQ(pts_difference(wrap - 10, 10), -20);
+}
+
+TEST(TemiTimelinesTest, DescriptorsOnTheLineCountAndTheFirstGivesIt) {
+    temi_timeline_finder f;
+    // 1 kHz from 0 at PTS 324 000 000 (3600 s), one descriptor per 21.333 ms AAC frame, rounded
+    // to the tick as a muxer would.
+    for (int i = 0; i < 100; ++i) {
+        const std::int64_t pts = 324'000'000 + i * 1920;
+        f.add(start(pts, 1, 1000, static_cast<std::uint64_t>((i * 1920 + 45) / 90)), 5);
+    }
+    ASSERT_EQ(f.timelines().size(), 1U);
+    const auto& t = f.timelines()[0];
+    EXPECT_EQ(t.component_tag, 5);
+    EXPECT_EQ(t.timescale, 1000U);
+    EXPECT_EQ(t.first_pts, 324'000'000);
+    EXPECT_EQ(t.first_media_timestamp, 0U);
+    EXPECT_EQ(t.descriptors, 100U);
+    EXPECT_EQ(t.departs_at_pts, std::nullopt);
+}
+
+TEST(TemiTimelinesTest, AJumpAFlagOrAnotherTimescaleIsWhereTheStreamDeparts) {
+    for (int kind = 0; kind < 4; ++kind) {
+        temi_timeline_finder f;
+        f.add(start(0, 1, 90'000, 1'000'000), std::nullopt);
+        f.add(start(90'000, 1, 90'000, 1'090'000), std::nullopt); // on the line
+        auto next = start(180'000, 1, 90'000, 1'180'000);
+        auto& d = next.temi[0];
+        switch (kind) {
+        case 0:
+            *d.media_timestamp += 91;
+            break; // 1 ms and a tick off
+        case 1:
+            d.discontinuity = true;
+            break;
+        case 2:
+            d.paused = true;
+            break;
+        default:
+            d.timescale = 1000;
+            break;
+        }
+        f.add(next, 3);
+        f.add(start(270'000, 1, 90'000, 1'000'000), 3); // after the departure: ignored
+        ASSERT_EQ(f.timelines().size(), 1U) << kind;
+        EXPECT_EQ(f.timelines()[0].departs_at_pts, 180'000) << kind;
+        EXPECT_EQ(f.timelines()[0].descriptors, 2U) << kind;
+        EXPECT_EQ(f.timelines()[0].component_tag, 3) << "learnt later" << kind;
+    }
+    // Within a millisecond: still on the line.
+    temi_timeline_finder f;
+    f.add(start(0, 1, 90'000, 0), 1);
+    f.add(start(90'000, 1, 90'000, 90'090), 1);
+    EXPECT_EQ(f.timelines()[0].departs_at_pts, std::nullopt);
+}
+
+TEST(TemiTimelinesTest, TimelinesAreKeptApartByPidAndIdAndDescriptorsWithoutTimesPassedOver) {
+    temi_timeline_finder f;
+    auto two = start(wrap - 900, 1, 50, 10);
+    temi_timeline_descriptor second;
+    second.timeline_id = 2;
+    second.timescale = 1000;
+    second.media_timestamp = 5;
+    temi_timeline_descriptor bare; // no timestamp: says nothing about a line
+    bare.timeline_id = 3;
+    temi_timeline_descriptor zero = second; // timescale 0
+    zero.timeline_id = 4;
+    zero.timescale = 0;
+    two.temi.push_back(second);
+    two.temi.push_back(bare);
+    two.temi.push_back(zero);
+    f.add(two, 1);
+    f.add(start(wrap - 900, 1, 50, 99, 0x101), 2);
+    // Across the PTS wrap, 1 s later: on the line.
+    f.add(start(90'000 - 900, 1, 50, 60), 1);
+    ASSERT_EQ(f.timelines().size(), 3U);
+    EXPECT_EQ(f.timelines()[0].timeline_id, 1);
+    EXPECT_EQ(f.timelines()[0].descriptors, 2U);
+    EXPECT_EQ(f.timelines()[0].departs_at_pts, std::nullopt);
+    EXPECT_EQ(f.timelines()[1].timeline_id, 2);
+    EXPECT_EQ(f.timelines()[2].pid, 0x101);
+}
+
+TEST(TemiTimelinesTest, TheFinderFollowsABoundedNumberOfTimelines) {
+    temi_timeline_finder f;
+    for (int id = 0; id < 200; ++id) {
+        f.add(start(0, static_cast<std::uint8_t>(id % 256), 1000, 0,
+                    static_cast<std::uint16_t>(0x100 + id / 256)),
+              1);
+    }
+    EXPECT_EQ(f.timelines().size(), temi_timeline_finder::max_timelines);
+}
+
+TEST(TemiTimelinesTest, TheMappingPlacesTheFirstDescriptorWhereThePtsTimelinePutsItsPts) {
+    // PTS timeline: PTS 324 000 000 at position 0 (mpegtsmux's 3600 s origin).
+    const auto pts = pts_timeline(324'000'000, 0);
+    temi_timeline_seen seen;
+    seen.pid = 0x100;
+    seen.timeline_id = 1;
+    seen.component_tag = 1;
+    seen.timescale = 1000;
+    seen.first_pts = 324'000'000 + 45'000; // 0.5 s in
+    seen.first_media_timestamp = 10'000;   // 10 s
+    const auto m = temi_timeline(seen, pts);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->selector, "urn:dvb:css:timeline:temi:1:1");
+    EXPECT_EQ(m->units_per_second, 1000U);
+    EXPECT_EQ(m->units_per_tick, 1U);
+    EXPECT_EQ(m->ticks_at(500'000'000), 10'000);
+    EXPECT_EQ(m->ticks_at(0), 9'500);
+    EXPECT_EQ(m->ticks_at(2'500'000'000), 12'000);
+
+    // A descriptor PTS past the wrap of a timeline that started just before it.
+    const auto late = pts_timeline(wrap - 90'000, 1'000'000'000);
+    seen.first_pts = 90'000; // 2 s after the origin
+    const auto w = temi_timeline(seen, late);
+    ASSERT_TRUE(w);
+    EXPECT_EQ(w->origin_position_ns, 3'000'000'000);
+
+    seen.component_tag.reset();
+    EXPECT_EQ(temi_timeline(seen, pts), std::nullopt) << "no name without a component tag";
+    seen.component_tag = 1;
+    seen.timescale = 2'000'000'000;
+    EXPECT_EQ(temi_timeline(seen, pts), std::nullopt) << "faster than 1 GHz";
+    seen.timescale = 1000;
+    seen.first_media_timestamp = ~std::uint64_t{0};
+    EXPECT_EQ(temi_timeline(seen, pts), std::nullopt) << "past INT64_MAX ticks";
+}
+
+} // namespace
+} // namespace dvbcss::media
