@@ -3,8 +3,10 @@
 // stream that carries a PES header; its memory stays bounded (less than one packet left unscanned
 // at the end); first_pts agrees with what was reported; and a stream of well-formed packets gives
 // the same result however it is cut. TEMI descriptors come with their timescale and are no more
-// than an adaptation field can hold.
+// than an adaptation field can hold. The TEMI timelines found from them (with the component tags
+// of the PMTs read on the way) stay bounded, and each maps onto a PTS timeline without overflow.
 #include <dvbcss/media/pts_scanner.hpp>
+#include <dvbcss/media/temi_timelines.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -67,6 +69,24 @@ void check(const dvbcss::media::pts_scanner& scanner,
     if (found.empty() != !scanner.first().has_value()) {
         fail("first() disagrees with what was reported");
     }
+    dvbcss::media::temi_timeline_finder finder;
+    for (const auto& f : found) {
+        finder.add(f, scanner.component_tag(f.pid));
+    }
+    if (finder.timelines().size() > dvbcss::media::temi_timeline_finder::max_timelines) {
+        fail("more TEMI timelines followed than the bound");
+    }
+    for (const auto& t : finder.timelines()) {
+        if (t.timescale == 0 || t.descriptors == 0) {
+            fail("a TEMI timeline without a timescale or a descriptor");
+        }
+        if (scanner.first()) {
+            const auto pts = dvbcss::media::pts_timeline(scanner.first()->pts, 0);
+            if (const auto m = dvbcss::media::temi_timeline(t, pts)) {
+                static_cast<void>(m->ticks_at(m->origin_position_ns + 1'000'000'000));
+            }
+        }
+    }
 }
 
 bool well_formed_packets(std::span<const std::uint8_t> bytes) {
@@ -100,6 +120,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     if (well_formed_packets(stream) && (at_once != in_pieces || whole.packets() != cut.packets())) {
         fail("well-formed packets scanned differently when cut into pieces");
+    }
+    if (well_formed_packets(stream)) {
+        for (const auto& f : at_once) {
+            if (whole.component_tag(f.pid) != cut.component_tag(f.pid)) {
+                fail("well-formed packets gave another component tag when cut into pieces");
+            }
+        }
     }
     return 0;
 }

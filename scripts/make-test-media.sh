@@ -9,10 +9,13 @@
 #   clicks.mp4         MP4, the clicks as AAC (track timescale 48 kHz)
 #   av.ts              MPEG-TS, MPEG-2 video 176x144 25 fps (moving test card) + the AAC clicks
 #   short.ts           MPEG-TS, 4 s of other clicks as AAC: "a different file" for a companion
+#   temi.ts            clicks.ts with TEMI: temi:1:1 (1 kHz from 0 s) and temi:1:2 (90 kHz from
+#                      10 s) on the audio PID, component tag 1 (tests/media/tools/add_temi.cpp)
 #
-#   make-test-media.sh OUTDIR [--tool MAKE_CLICK_TRACK]
+#   make-test-media.sh OUTDIR [--tool MAKE_CLICK_TRACK] [--temi-tool ADD_TEMI]
 #
-# Without --tool, the click generator is compiled from source with ${CXX:-c++} into OUTDIR.
+# Without --tool, the click generator is compiled from source with ${CXX:-c++} into OUTDIR;
+# without --temi-tool, likewise the TEMI writer.
 # MPEG-2 video comes from mpeg2enc: avenc_mpeg2video of Debian 12's gstreamer1.0-libav 1.22.0
 # refuses every frame rate ("does not support 1000000000/1 fps").
 # Each file is written under a temporary name and renamed when complete.
@@ -21,7 +24,7 @@
 set -u
 
 usage() {
-    echo "usage: make-test-media.sh OUTDIR [--tool MAKE_CLICK_TRACK]" >&2
+    echo "usage: make-test-media.sh OUTDIR [--tool MAKE_CLICK_TRACK] [--temi-tool ADD_TEMI]" >&2
     exit 2
 }
 fail() {
@@ -33,9 +36,11 @@ fail() {
 out=$1
 shift
 tool=""
+temi_tool=""
 while [ "$#" -gt 0 ]; do
     case "$1" in
     --tool) [ "$#" -ge 2 ] || usage; tool=$2; shift 2 ;;
+    --temi-tool) [ "$#" -ge 2 ] || usage; temi_tool=$2; shift 2 ;;
     *) usage ;;
     esac
 done
@@ -53,6 +58,11 @@ if [ -z "$tool" ]; then
     tool="$out/make_click_track"
     "${CXX:-c++}" -std=c++20 -O2 -o "$tool" "$here/../tests/media/tools/make_click_track.cpp" ||
         fail "cannot compile the click generator"
+fi
+if [ -z "$temi_tool" ]; then
+    temi_tool="$out/add_temi"
+    "${CXX:-c++}" -std=c++20 -O2 -o "$temi_tool" "$here/../tests/media/tools/add_temi.cpp" ||
+        fail "cannot compile the TEMI writer"
 fi
 
 "$tool" "$out/clicks.wav.part" --seconds 30 --seed 12 --onsets "$out/clicks-onsets.txt.part" ||
@@ -76,6 +86,9 @@ aac="wavparse ! audioconvert ! avenc_aac bitrate=128000 ! aacparse"
 # shellcheck disable=SC2086 # $aac is a pipeline fragment, split on purpose
 encode clicks.ts filesrc location="$out/clicks.wav" ! $aac ! mpegtsmux ! \
     filesink location="$out/clicks.ts.part"
+"$temi_tool" "$out/clicks.ts" "$out/temi.ts.part" --component-tag 1 --timeline 1:1000:0 \
+    --timeline 2:90000:10 || fail "the TEMI writer failed on clicks.ts"
+mv "$out/temi.ts.part" "$out/temi.ts" || fail "cannot rename temi.ts"
 # shellcheck disable=SC2086
 encode clicks.mp4 filesrc location="$out/clicks.wav" ! $aac ! mp4mux ! \
     filesink location="$out/clicks.mp4.part"

@@ -15,10 +15,10 @@
 //                           be found by DIAL on IFACE (docs/dial.md, "TV side")
 //     --no-console          do not read commands from standard input
 //     --media FILE_OR_URI [--loop] [--audio-sink DESC] [--video-sink DESC] [--content-id ID]
-//                           play the media and serve the timelines it carries (PTS for MPEG-TS,
-//                           CT for MP4) instead of the pretend ones (docs/media.md, "TV side");
-//                           the console's pause, play, speed X (or rate R), seek to S (or
-//                           seek S), seek +S then steer the player
+//                           play the media and serve the timelines it carries (PTS and TEMI
+//                           for MPEG-TS, CT for MP4) instead of the pretend ones (docs/media.md,
+//                           "TV side"); the console's pause, play, speed X (or rate R), seek to
+//                           S (or seek S), seek +S then steer the player
 //     -Q, --quiet-transport no WebSocket/HTTP transport log lines
 //     --session-threads N   threads serving the WebSocket and HTTP connections (default 2; 0: the
 //                           main thread); the protocol state stays on the main thread
@@ -387,11 +387,14 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                                                                     : nullptr;
         if (timelines.empty()) {
             std::fprintf(stderr,
-                         "tv-device: %s: %s%s (TEMI timelines are not parsed); companions are "
-                         "told its timelines are unavailable\n",
+                         "tv-device: %s: %s%s; companions are told its timelines are "
+                         "unavailable\n",
                          o.media.c_str(),
                          expected ? "no timeline recovered for " : "carries no timeline we read",
-                         expected ? expected : " (MPEG-TS: PTS, MP4: CT)");
+                         expected ? expected : " (MPEG-TS: PTS and TEMI, MP4: CT)");
+        }
+        for (const auto& note : player->timeline_notes()) {
+            std::fprintf(stderr, "tv-device: %s: %s\n", o.media.c_str(), note.c_str());
         }
         played = media_scenario(player->uri(), o.content_id, timelines);
     }

@@ -1,9 +1,11 @@
 #include "gst/mp4_file.hpp"
+#include "gst/ts_file.hpp"
 
 #include <dvbcss/gst/init.hpp>
 #include <dvbcss/gst/media_pipeline.hpp>
 #include <dvbcss/media/pts_scanner.hpp>
 #include <dvbcss/media/segment.hpp>
+#include <dvbcss/media/temi_timelines.hpp>
 
 #include <boost/asio/post.hpp>
 
@@ -133,6 +135,7 @@ struct shared : std::enable_shared_from_this<shared> {
     std::array<sink_seen, 2> sinks;
     container_kind container = container_kind::unknown;
     media::pts_scanner scanner;
+    media::temi_timeline_finder temi; // what the scanner saw (media not read as a local file)
     bool scanning = true;
 
     struct first_output {
@@ -182,7 +185,12 @@ GstPadProbeReturn on_ts_input(GstPad*, GstPadProbeInfo* info, gpointer data) {
     }
     GstMapInfo map;
     if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-        static_cast<void>(s->scanner.feed(std::span<const std::uint8_t>(map.data, map.size)));
+        for (const auto& start :
+             s->scanner.feed(std::span<const std::uint8_t>(map.data, map.size))) {
+            if (!start.temi.empty()) {
+                s->temi.add(start, s->scanner.component_tag(start.pid));
+            }
+        }
         gst_buffer_unmap(buffer, &map);
     }
     // Enough once every stream has given its first buffer and far enough in any case.
@@ -593,6 +601,10 @@ public:
         return timelines_;
     }
 
+    [[nodiscard]] std::vector<std::string> timeline_notes() const override {
+        return timeline_notes_;
+    }
+
     [[nodiscard]] container_kind container() const override {
         std::lock_guard lock(shared_->m);
         return shared_->container;
@@ -760,6 +772,7 @@ private:
                 timelines_.push_back(media::pts_timeline(*shared_->scanner.first_pts(chosen->first),
                                                          chosen->second.position_ns));
             }
+            add_temi_timelines(local_path_.empty() ? shared_->temi : read_ts_temi(local_path_));
         } else if (kind == container_kind::mp4 && !local_path_.empty()) {
             const auto tracks = read_mp4_tracks(local_path_);
             const media::mp4_track* chosen = nullptr;
@@ -772,6 +785,47 @@ private:
                 timelines_.push_back(media::ct_timeline(chosen->timescale, chosen->origin_ct,
                                                         chosen->origin_position_ns));
             }
+        }
+    }
+
+    /// The TEMI timelines `found` that can be served, placed on the PTS timeline (the first of
+    /// `timelines_`); a note for each that cannot, or that departs from its line.
+    void add_temi_timelines(const media::temi_timeline_finder& found) {
+        for (const auto& seen : found.timelines()) {
+            const auto where = "TEMI timeline " + std::to_string(seen.timeline_id) + " on PID " +
+                               std::to_string(seen.pid);
+            if (timelines_.empty()) {
+                timeline_notes_.push_back(where + ": not served (no PTS timeline to place it on)");
+                continue;
+            }
+            const auto& pts = timelines_.front();
+            const auto mapping = media::temi_timeline(seen, pts);
+            if (!mapping) {
+                timeline_notes_.push_back(
+                    where + (seen.component_tag
+                                 ? ": not served (its media time or timescale is out of range)"
+                                 : ": not served (the PMT gives its stream no component tag: no "
+                                   "stream_identifier_descriptor)"));
+                continue;
+            }
+            if (std::any_of(timelines_.begin(), timelines_.end(),
+                            [&](const auto& t) { return t.selector == mapping->selector; })) {
+                timeline_notes_.push_back(where + ": not served (" + mapping->selector +
+                                          " is already carried by another PID)");
+                continue;
+            }
+            if (seen.departs_at_pts) {
+                const auto at_ns =
+                    pts.position_at(pts.origin_ticks +
+                                    media::pts_difference(*seen.departs_at_pts, pts.origin_ticks));
+                char seconds[32];
+                std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(at_ns) / 1e9);
+                timeline_notes_.push_back(
+                    mapping->selector + ": departs from the line of its first descriptor at " +
+                    seconds +
+                    " s (a jump, pause or new timescale); served as that line throughout");
+            }
+            timelines_.push_back(*mapping);
         }
     }
 
@@ -978,6 +1032,7 @@ private:
     std::optional<std::int64_t> paused_running_ns_;
     gst_ptr<GstBus> bus_;
     std::vector<media::timeline_mapping> timelines_;
+    std::vector<std::string> timeline_notes_;
     std::int64_t latency_ns_ = 0;
     double rate_ = 1.0;
     seek_kind seeking_ = seek_kind::none;

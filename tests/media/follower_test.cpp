@@ -212,6 +212,16 @@ TEST(FollowerTest, RendersEachPositionWhenTheTvDoesThroughPauseSeekAndRate) {
     EXPECT_FALSE(f.pipeline->state().playing);
 }
 
+TEST(FollowerTest, FollowsATemiTimelineAsItFollowsPts) {
+    fixture f;
+    f.start(media_file("temi.ts"), "urn:dvb:css:timeline:temi:1:1");
+    ASSERT_EQ(f.follow->timeline().units_per_second, 1000U);
+    auto tv = f.tv_at(3 * s, 1.0);
+    expect_in_step(f.errors(tv, 1500ms, 1000ms), "temi 1 kHz start");
+    tv = f.tv_at(12 * s, 1.0);
+    expect_in_step(f.errors(tv, 1500ms, 1000ms), "temi 1 kHz seek");
+}
+
 TEST(FollowerTest, SmallErrorsAreRemovedByTheBaseTimeAlone) {
     fixture f;
     auto tv = start_in_step(f);

@@ -173,6 +173,34 @@ TEST(MediaPipelineTest, TransportStreamCarriesAPtsTimelineFromItsOwnPes) {
     EXPECT_TRUE(f.wait_for(gst::media_event_kind::timelines_known));
 }
 
+TEST(MediaPipelineTest, TransportStreamWithTemiCarriesItsTemiTimelinesPlacedOnItsPts) {
+    // make-test-media.sh: temi.ts is clicks.ts with temi:1:1 (1 kHz from 0 s) and temi:1:2
+    // (90 kHz from 10 s) in every audio PES, counted from the first audio PTS.
+    fixture f(media_file("temi.ts"));
+    const auto timelines = f.pipeline->timelines();
+    ASSERT_EQ(timelines.size(), 3U);
+    EXPECT_TRUE(f.pipeline->timeline_notes().empty());
+    const auto& pts = timelines[0];
+    EXPECT_EQ(pts.selector, "urn:dvb:css:timeline:pts");
+    EXPECT_EQ(timelines[1].selector, "urn:dvb:css:timeline:temi:1:1");
+    EXPECT_EQ(timelines[1].tick_rate(), 1000.0);
+    EXPECT_EQ(timelines[2].selector, "urn:dvb:css:timeline:temi:1:2");
+    EXPECT_EQ(timelines[2].tick_rate(), 90'000.0);
+    for (std::int64_t position = 0; position <= 30'000'000'000; position += 1'234'567'891) {
+        const auto since_first = pts.ticks_at(position) - pts.origin_ticks; // 90 kHz
+        EXPECT_EQ(timelines[2].ticks_at(position), since_first + 900'000) << position;
+        EXPECT_NEAR(static_cast<double>(timelines[1].ticks_at(position)),
+                    static_cast<double>(since_first) / 90.0, 1.0)
+            << position;
+    }
+}
+
+TEST(MediaPipelineTest, TransportStreamWithoutTemiCarriesPtsAlone) {
+    fixture f(media_file("av.ts"));
+    ASSERT_EQ(f.pipeline->timelines().size(), 1U);
+    EXPECT_TRUE(f.pipeline->timeline_notes().empty());
+}
+
 TEST(MediaPipelineTest, Mp4CarriesACtTimelineAtTheTrackTimescale) {
     fixture f(media_file("clicks.mp4"));
     EXPECT_EQ(f.pipeline->container(), gst::container_kind::mp4);

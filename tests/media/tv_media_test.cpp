@@ -201,6 +201,82 @@ TEST(TvMedia, ClientFollowsTheCtTimelineOfAnMp4) {
     follow(media_dir + "/clicks.mp4", ct, "48000", 0.0);
 }
 
+TEST(TvMedia, ClientFollowsATemiTimelineOfATransportStream) {
+    // make-test-media.sh: temi.ts carries temi:1:2 at 90 kHz from 10 s.
+    follow(media_dir + "/temi.ts", "urn:dvb:css:timeline:temi:1:2", "90000", 10.0);
+}
+
+TEST(TvMedia, CiiListsTheTemiTimelinesTheStreamCarries) {
+    media_tv tv(media_dir + "/temi.ts");
+    ASSERT_FALSE(tv.ts_url.empty()) << tv.process->output();
+    const auto cii_url = std::regex_replace(tv.ts_url, std::regex("/ts$"), "/cii");
+    child_process cii({bin_dir + "/cii-client", cii_url, "--json", "--duration", "1"});
+    EXPECT_EQ(cii.wait_exit(10s), 0) << cii.output();
+    std::vector<std::pair<std::string, std::int64_t>> listed;
+    for (const auto& line : lines_of(cii.output())) {
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.contains("message") || !j["message"].contains("timelines")) {
+            continue;
+        }
+        for (const auto& t : j["message"]["timelines"]) {
+            listed.emplace_back(t.value("timelineSelector", ""),
+                                t["timelineProperties"].value("unitsPerSecond", 0LL));
+        }
+    }
+    const std::vector<std::pair<std::string, std::int64_t>> expected{
+        {pts, 90000},
+        {"urn:dvb:css:timeline:temi:1:1", 1000},
+        {"urn:dvb:css:timeline:temi:1:2", 90000}};
+    EXPECT_EQ(listed, expected) << cii.output();
+    tv.process->signal(SIGINT);
+    EXPECT_EQ(tv.process->wait_exit(10s), 0);
+}
+
+/// What tv-device --media FILE lists on its "Timelines:" line, and all it printed until then
+/// (standard error included).
+std::pair<std::string, std::string> timelines_announced(const std::string& file) {
+    child_process tv({"/bin/sh", "-c",
+                      "exec \"$0\" 127.0.0.1 0 127.0.0.1 0 --no-console --media \"$1\" "
+                      "--audio-sink 'fakesink sync=true' --video-sink none 2>&1",
+                      bin_dir + "/tv-device", file});
+    auto listed = tv.read_until(std::regex(R"(Timelines: ([^\n]*))"), 15s);
+    tv.signal(SIGINT);
+    EXPECT_EQ(tv.wait_exit(10s), 0) << tv.output();
+    return {listed, tv.output()};
+}
+
+TEST(TvMedia, TemiTimelinesWithoutANameOrThatJumpAreSaidSo) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("tv_media_temi_" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    const auto add_temi = [&](const std::string& out, std::vector<std::string> args) {
+        args.insert(args.begin(),
+                    {bin_dir + "/add_temi", media_dir + "/clicks.ts", (dir / out).string()});
+        child_process p(args);
+        return p.wait_exit(20s);
+    };
+    ASSERT_EQ(add_temi("notag.ts", {"--component-tag", "none", "--timeline", "1:1000:0"}), 0);
+    ASSERT_EQ(add_temi("jump.ts",
+                       {"--timeline", "1:1000:0", "--timeline", "2:50:0", "--jump", "1:12:500"}),
+              0);
+
+    auto [listed, out] = timelines_announced((dir / "notag.ts").string());
+    EXPECT_EQ(listed, "urn:dvb:css:timeline:pts (90 kHz)") << out;
+    EXPECT_TRUE(std::regex_search(out, std::regex(R"(TEMI timeline 1 on PID \d+: not served \(the )"
+                                                  R"(PMT gives its stream no component tag)")))
+        << out;
+
+    std::tie(listed, out) = timelines_announced((dir / "jump.ts").string());
+    EXPECT_EQ(listed, "urn:dvb:css:timeline:pts (90 kHz), urn:dvb:css:timeline:temi:1:1 (1 kHz), "
+                      "urn:dvb:css:timeline:temi:1:2 (50 Hz)")
+        << out;
+    EXPECT_TRUE(std::regex_search(out, std::regex(R"(temi:1:1: departs from the line of its )"
+                                                  R"(first descriptor at 12\.\d{3} s)")))
+        << out;
+    EXPECT_EQ(out.find("temi:1:2: departs"), std::string::npos) << out;
+    std::filesystem::remove_all(dir);
+}
+
 TEST(TvMedia, ATimelineTheMediaDoesNotCarryIsUnavailableAndTheOtherIsStillServed) {
     media_tv tv(media_dir + "/clicks.ts");
     ASSERT_FALSE(tv.ts_url.empty()) << tv.process->output();

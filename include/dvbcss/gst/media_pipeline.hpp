@@ -162,9 +162,15 @@ public:
     /// default values.
     [[nodiscard]] virtual media::playback_state state() const = 0;
     /// The timelines the media carries, known after preroll: PTS for MPEG-TS (the stream's own
-    /// PES PTS, recovered before the demuxer), CT for MP4 (the track's mdhd timescale). TEMI is
-    /// not parsed. Empty when the media carries none of these.
+    /// PES PTS, recovered before the demuxer) and its TEMI timelines (media/temi_timelines.hpp:
+    /// those whose descriptors start in a local file's first 16 MiB, or that came before
+    /// preroll otherwise; each as one line from its first descriptor), CT for MP4 (the track's
+    /// mdhd timescale). Empty when the media carries none of these; PTS or CT first.
     [[nodiscard]] virtual std::vector<media::timeline_mapping> timelines() const = 0;
+    /// One line for each timeline the media carries that `timelines()` leaves out or gives
+    /// otherwise than the stream does (a TEMI timeline without a component tag, one that
+    /// jumps later in the file), known after preroll.
+    [[nodiscard]] virtual std::vector<std::string> timeline_notes() const = 0;
     [[nodiscard]] virtual container_kind container() const = 0;
     /// The position (stream time, ns) rendered now, as GStreamer's position query answers it
     /// (for relative seeks and display; not evidence of sync), if known; while a seek is under

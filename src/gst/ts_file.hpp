@@ -1,0 +1,19 @@
+#pragma once
+/// Reads the TEMI timelines of a local MPEG transport stream file from its first bytes (bounded
+/// reads; media/pts_scanner.hpp and media/temi_timelines.hpp parse them).
+#include <dvbcss/media/temi_timelines.hpp>
+
+#include <cstddef>
+#include <string>
+
+namespace dvbcss::gst {
+
+/// The first bytes of a file read for its TEMI timelines (16 MiB: 44 s at 3 Mbit/s).
+inline constexpr std::size_t ts_temi_scan_bytes = std::size_t{16} << 20;
+
+/// The TEMI timelines whose descriptors start in the first `max_bytes` of the file at `path`;
+/// none if it cannot be read.
+[[nodiscard]] media::temi_timeline_finder read_ts_temi(const std::string& path,
+                                                       std::size_t max_bytes = ts_temi_scan_bytes);
+
+} // namespace dvbcss::gst
