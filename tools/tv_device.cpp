@@ -598,8 +598,15 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                     tools::json_string(tokens).c_str());
         std::fflush(stdout);
     };
+    // --media: the index in media_sources (the order of the media's timelines, as in the
+    // scenario made from them) of the timeline `name` names; `screen.check` has checked it.
+    const auto named_media_timeline = [&](const std::string& name) {
+        return tv::find_timeline(screen.scenario().contents.at(0), name);
+    };
     // --media: pause, play, speed, seek and tweak steer the player (seek positions are seconds
-    // of the media from its start); the pipeline's events then move the timelines.
+    // of the media from its start, or of the timeline named); the pipeline's events then move
+    // every timeline together. Available and unavailable withhold one timeline or serve it
+    // again.
     const auto media_change = [&](const tv::change& c) -> std::optional<std::string> {
 #ifdef DVBCSS_HAVE_MEDIA
         if (!player) {
@@ -637,9 +644,28 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
         }
         case tv::change_kind::seek:
         case tv::change_kind::tweak: {
-            const double to = c.to_seconds ? *c.to_seconds : position_s() + c.by_seconds;
-            ok = player->seek(std::llround(std::max(0.0, to) * 1e9));
+            double to = c.to_seconds ? *c.to_seconds : position_s() + c.by_seconds;
             said = "media: seek to " + std::to_string(std::max(0.0, to)) + " s";
+            if (c.to_seconds && c.timeline) {
+                // "To" seconds of the named timeline: where its ticks are to * tick rate.
+                const auto& m = media_sources.at(*named_media_timeline(*c.timeline))->mapping();
+                const auto ticks = std::llround(*c.to_seconds * m.tick_rate());
+                to = static_cast<double>(m.position_at(ticks)) / 1e9;
+                said = "media: seek to " + m.selector + " " + std::to_string(ticks) + " ticks (" +
+                       std::to_string(std::max(0.0, to)) + " s of the media)";
+            }
+            ok = player->seek(std::llround(std::max(0.0, to) * 1e9));
+            break;
+        }
+        case tv::change_kind::available:
+        case tv::change_kind::unavailable: {
+            const bool withheld = c.kind == tv::change_kind::unavailable;
+            auto& source = *media_sources.at(*named_media_timeline(*c.timeline));
+            source.withhold(withheld, player->state(),
+                            clock::monotonic_time_source::instance().now_ns());
+            said = "timeline " + source.mapping().selector +
+                   (withheld ? " unavailable" : " available");
+            media_truth(withheld ? "unavailable" : "available");
             break;
         }
         default:
@@ -659,7 +685,8 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
         return !o.media.empty() &&
                (c.kind == tv::change_kind::pause || c.kind == tv::change_kind::play ||
                 c.kind == tv::change_kind::speed || c.kind == tv::change_kind::seek ||
-                c.kind == tv::change_kind::tweak);
+                c.kind == tv::change_kind::tweak || c.kind == tv::change_kind::available ||
+                c.kind == tv::change_kind::unavailable);
     };
     // Every change, whatever its source: checked as a whole, applied, told, flushed once.
     const auto apply_changes = [&](std::span<const tv::change> changes,

@@ -239,6 +239,15 @@ void follower::plan_and_apply(const char* trigger) {
         }
         break;
     }
+    if (plan.outside_media && tv_->timeline_speed_multiplier > 0) {
+        // Nothing else would plan again while the TV plays on towards (or away from) the media.
+        retry_.expires_after(std::chrono::nanoseconds(outside_recheck_ns));
+        retry_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) {
+                plan_and_apply("outside");
+            }
+        });
+    }
     if (on_report_) {
         on_report_(report);
     }

@@ -320,19 +320,24 @@ GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
     return GST_PAD_PROBE_OK;
 }
 
+/// Hands `message` (a reference this call takes over) to the owner, numbered in posting order.
+void post_to_owner(const std::shared_ptr<shared>& s, GstMessage* message) {
+    const auto number = s->messages_posted++;
+    boost::asio::post(s->owner, [w = std::weak_ptr<shared>(s), message, number] {
+        if (auto alive = w.lock(); alive && alive->on_message) {
+            alive->on_message(message, number);
+        }
+        gst_message_unref(message);
+    });
+}
+
 GstBusSyncReply on_bus(GstBus*, GstMessage* message, gpointer data) {
     auto* weak = static_cast<std::weak_ptr<shared>*>(data);
     if (auto s = weak->lock()) {
         if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_INSTANT_RATE_REQUEST) {
             s->instant_request_outstanding = false; // the pipeline has answered it
         }
-        const auto number = s->messages_posted++;
-        boost::asio::post(s->owner, [w = *weak, m = gst_message_ref(message), number] {
-            if (auto alive = w.lock(); alive && alive->on_message) {
-                alive->on_message(m, number);
-            }
-            gst_message_unref(m);
-        });
+        post_to_owner(s, gst_message_ref(message));
     }
     return GST_BUS_DROP;
 }
@@ -475,13 +480,7 @@ public:
         gst_bus_set_sync_handler(bus_.get(), on_bus, new std::weak_ptr<shared>(shared_),
                                  [](gpointer p) { delete static_cast<std::weak_ptr<shared>*>(p); });
         while (GstMessage* m = gst_bus_pop(bus_.get())) {
-            const auto number = shared_->messages_posted++;
-            boost::asio::post(shared_->owner, [w = std::weak_ptr<shared>(shared_), m, number] {
-                if (auto alive = w.lock(); alive && alive->on_message) {
-                    alive->on_message(m, number);
-                }
-                gst_message_unref(m);
-            });
+            post_to_owner(shared_, m);
         }
         find_timelines();
         query_latency();
@@ -757,7 +756,7 @@ private:
     void find_timelines() {
         const auto kind = container();
         if (kind == container_kind::mpeg_ts) {
-            std::lock_guard lock(shared_->m);
+            std::unique_lock lock(shared_->m);
             // The PID the first output buffer came from, audio preferred; its first PES PTS.
             std::optional<std::pair<std::uint16_t, shared::first_output>> chosen;
             for (const auto& [pid, out] : shared_->first_outputs) {
@@ -772,7 +771,9 @@ private:
                 timelines_.push_back(media::pts_timeline(*shared_->scanner.first_pts(chosen->first),
                                                          chosen->second.position_ns));
             }
-            add_temi_timelines(local_path_.empty() ? shared_->temi : read_ts_temi(local_path_));
+            const auto seen_so_far = shared_->temi;
+            lock.unlock(); // a local file is read without holding up the streaming threads
+            add_temi_timelines(local_path_.empty() ? seen_so_far : read_ts_temi(local_path_));
         } else if (kind == container_kind::mp4 && !local_path_.empty()) {
             const auto tracks = read_mp4_tracks(local_path_);
             const media::mp4_track* chosen = nullptr;

@@ -222,6 +222,16 @@ TEST(FollowerTest, FollowsATemiTimelineAsItFollowsPts) {
     expect_in_step(f.errors(tv, 1500ms, 1000ms), "temi 1 kHz seek");
 }
 
+TEST(FollowerTest, ATvBeforeTheStartOfTheFileIsFollowedOnceItGetsThere) {
+    // A companion's copy may start later than the TV's: the TV is 1 s before its start.
+    fixture f;
+    f.start(media_file("clicks.ts"), "urn:dvb:css:timeline:pts");
+    const auto tv = f.tv_at(-1 * s, 1.0);
+    f.run_for(300ms);
+    EXPECT_FALSE(f.pipeline->state().playing) << "outside the file: held";
+    expect_in_step(f.errors(tv, 2500ms, 1000ms), "entered the file");
+}
+
 TEST(FollowerTest, SmallErrorsAreRemovedByTheBaseTimeAlone) {
     fixture f;
     auto tv = start_in_step(f);

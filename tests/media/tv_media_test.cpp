@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -102,9 +103,9 @@ struct media_tv {
     }
 };
 
-/// The body of GET `path` from 127.0.0.1:`port` (HTTP/1.0, read until the server closes), or
-/// empty on failure.
-std::string http_get(int port, const std::string& path) {
+/// The body of GET `path` (POST `post_body` if not empty) from 127.0.0.1:`port` (HTTP/1.0, read
+/// until the server closes), or empty on failure.
+std::string http_request(int port, const std::string& path, const std::string& post_body = {}) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) {
         return {};
@@ -117,7 +118,12 @@ std::string http_get(int port, const std::string& path) {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     std::string response;
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0) {
-        const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+        const std::string request =
+            post_body.empty()
+                ? "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+                : "POST " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: " +
+                      "application/json\r\nContent-Length: " + std::to_string(post_body.size()) +
+                      "\r\n\r\n" + post_body;
         if (::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
             char chunk[4096];
             for (ssize_t n; (n = ::recv(fd, chunk, sizeof chunk, 0)) > 0;) {
@@ -137,7 +143,7 @@ std::optional<std::int64_t> status_render_latency(const std::string& ts_url, con
         return std::nullopt;
     }
     const auto doc =
-        nlohmann::json::parse(http_get(std::stoi(m[1].str()), "/status.json"), nullptr, false);
+        nlohmann::json::parse(http_request(std::stoi(m[1].str()), "/status.json"), nullptr, false);
     if (doc.is_discarded() || !doc.contains("timelines") || !doc["timelines"].is_array()) {
         return std::nullopt;
     }
@@ -230,6 +236,45 @@ TEST(TvMedia, CiiListsTheTemiTimelinesTheStreamCarries) {
     EXPECT_EQ(listed, expected) << cii.output();
     tv.process->signal(SIGINT);
     EXPECT_EQ(tv.process->wait_exit(10s), 0);
+}
+
+TEST(TvMedia, UnavailableAndASeekNamingATimelineActOnTheMediasTimelines) {
+    media_tv tv(media_dir + "/temi.ts");
+    ASSERT_FALSE(tv.ts_url.empty()) << tv.process->output();
+    const auto temi_client = tv.client("urn:dvb:css:timeline:temi:1:1", "1000");
+    ASSERT_FALSE(temi_client->read_until(std::regex(R"("available":true)"), 10s).empty())
+        << temi_client->output();
+
+    // Withheld: that timeline alone is unavailable, and served again when made available.
+    ASSERT_TRUE(tv.process->write_line("unavailable temi:1:1"));
+    EXPECT_FALSE(temi_client->read_until(std::regex(R"("available":false)"), 5s).empty())
+        << temi_client->output() << tv.process->output();
+    const auto pts_client = tv.client(pts, "90000");
+    EXPECT_FALSE(pts_client->read_until(std::regex(R"("available":true)"), 10s).empty())
+        << pts_client->output();
+    ASSERT_TRUE(tv.process->write_line("available temi:1:1"));
+    EXPECT_FALSE(temi_client->read_until(std::regex(R"("available":true)"), 5s).empty())
+        << temi_client->output() << tv.process->output();
+
+    // A seek "to" seconds of a named timeline puts that timeline there (temi:1:2 starts at 10 s,
+    // so this is 10 s into the media).
+    std::smatch port;
+    ASSERT_TRUE(std::regex_search(tv.ts_url, port, std::regex(R"(:(\d+)/)")));
+    const auto answer = http_request(std::stoi(port[1].str()), "/control",
+                                     R"([{"do":"seek","to":20,"timeline":"temi:1:2"}])");
+    EXPECT_NE(answer.find("applied"), std::string::npos) << answer;
+    tv.process->read_for(1500ms);
+    tv.process->signal(SIGINT);
+    EXPECT_EQ(tv.process->wait_exit(10s), 0);
+    const auto truth = truth_of(tv.process->output(), "urn:dvb:css:timeline:temi:1:2");
+    ASSERT_FALSE(truth.empty());
+    ASSERT_TRUE(truth.back().content_time) << tv.process->output();
+    EXPECT_NEAR(static_cast<double>(*truth.back().content_time) / 90'000.0, 20.0, 0.01)
+        << tv.process->output();
+    const auto withheld = truth_of(tv.process->output(), "urn:dvb:css:timeline:temi:1:1");
+    EXPECT_TRUE(std::any_of(withheld.begin(), withheld.end(), [](const truth_point& p) {
+        return !p.content_time;
+    })) << "the truth lines say when it was unavailable";
 }
 
 /// What tv-device --media FILE lists on its "Timelines:" line, and all it printed until then

@@ -20,6 +20,11 @@ media_timeline_source::control_timestamp_for(std::string_view /*selector*/) {
 
 bool media_timeline_source::update(const media::playback_state& state, std::int64_t now_wall_ns,
                                    std::int64_t clock_to_wall_ns) {
+    if (withheld_) {
+        const bool was_available = !current_ || current_->available();
+        set_unavailable(now_wall_ns);
+        return was_available;
+    }
     const auto ct = media::control_timestamp_from(state, mapping_, now_wall_ns, clock_to_wall_ns);
     // A paused timeline's timestamp is stamped "now": the same pause re-reported is no change.
     if (current_ && current_->content_time == ct.content_time &&
@@ -37,6 +42,12 @@ void media_timeline_source::set_unavailable(std::int64_t now_wall_ns) {
         return;
     }
     set(ts::control_timestamp::unavailable(now_wall_ns));
+}
+
+bool media_timeline_source::withhold(bool withheld, const media::playback_state& state,
+                                     std::int64_t now_wall_ns) {
+    withheld_ = withheld;
+    return update(state, now_wall_ns);
 }
 
 void media_timeline_source::set(const ts::control_timestamp& ct) {

@@ -36,6 +36,13 @@ public:
     /// The timeline stops being available (the pipeline failed): pushes the unavailable form.
     void set_unavailable(std::int64_t now_wall_ns);
 
+    /// The "unavailable" / "available" commands: while withheld the timeline is served as
+    /// unavailable whatever the pipeline does; made available again, it is recomputed from
+    /// `state`. Returns true if what is served changed.
+    bool withhold(bool withheld, const media::playback_state& state, std::int64_t now_wall_ns);
+
+    [[nodiscard]] bool withheld() const noexcept { return withheld_; }
+
     [[nodiscard]] const media::timeline_mapping& mapping() const noexcept { return mapping_; }
 
     [[nodiscard]] const std::optional<ts::control_timestamp>& current() const noexcept {
@@ -47,6 +54,7 @@ private:
 
     media::timeline_mapping mapping_;
     std::optional<ts::control_timestamp> current_;
+    bool withheld_ = false;
 };
 
 } // namespace dvbcss::tools

@@ -42,7 +42,8 @@ struct follower_report {
     media::follow_plan plan;
     /// What made the follower plan: "control_timestamp", "seek_done", "paused", "playing",
     /// "rate_changed", "latency_changed", "looped", "end_of_stream", "wall_clock", "timeout",
-    /// "retry" (a seek deferred by `follower::min_seek_interval_ns`).
+    /// "retry" (a seek deferred by `follower::min_seek_interval_ns`), "outside" (a look again,
+    /// every `follower::outside_recheck_ns`, at a TV playing outside this media).
     std::string trigger;
     /// The player's position minus the timeline's (ns, > 0: ahead), including what the pipeline
     /// clock's slew has still to remove; nullopt if unknown.
@@ -106,6 +107,9 @@ public:
     /// A seek that leaves the player more than this (ns) short of its target shows that the
     /// media ends before the target.
     static constexpr std::int64_t unreachable_margin_ns = 1'000'000'000;
+    /// While the TV plays outside this media (before its start, or past its end), the follower
+    /// plans again this often (ns): a TV that reaches the media is followed from there.
+    static constexpr std::int64_t outside_recheck_ns = 100'000'000;
 
 private:
     enum class waiting_for {
@@ -130,7 +134,7 @@ private:
     std::int64_t preroll_ns_;
     std::optional<std::int64_t> end_bound_ns_; // stream time the media ends before, if learned
     boost::asio::steady_timer timeout_;
-    boost::asio::steady_timer retry_; // a seek deferred by min_seek_interval_ns
+    boost::asio::steady_timer retry_; // a seek deferred, or a TV outside the media looked at again
     std::size_t seeks_ = 0;
     std::size_t rebases_ = 0;
 };
