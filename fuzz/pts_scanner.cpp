@@ -77,11 +77,15 @@ void check(const dvbcss::media::pts_scanner& scanner,
         fail("more TEMI timelines followed than the bound");
     }
     for (const auto& t : finder.timelines()) {
-        if (t.timescale == 0 || t.descriptors == 0) {
-            fail("a TEMI timeline without a timescale or a descriptor");
+        if (t.timescale == 0) {
+            fail("a TEMI timeline without a timescale");
+        }
+        if (t.departs_at_pts && !t.confirmed()) {
+            fail("a TEMI timeline departs from a line never confirmed");
         }
         if (scanner.first()) {
             const auto pts = dvbcss::media::pts_timeline(scanner.first()->pts, 0);
+            static_cast<void>(dvbcss::media::temi_timeline_problem(t, pts, INT64_MAX / 2));
             if (const auto m = dvbcss::media::temi_timeline(t, pts)) {
                 static_cast<void>(m->ticks_at(m->origin_position_ns + 1'000'000'000));
             }

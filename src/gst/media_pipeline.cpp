@@ -792,7 +792,29 @@ private:
     /// The TEMI timelines `found` that can be served, placed on the PTS timeline (the first of
     /// `timelines_`); a note for each that cannot, or that departs from its line.
     void add_temi_timelines(const media::temi_timeline_finder& found) {
+        // Timelines whose descriptors never agree (often made up by damaged packets): one note.
+        std::vector<std::string> unconfirmed;
         for (const auto& seen : found.timelines()) {
+            if (!seen.confirmed()) {
+                unconfirmed.push_back(std::to_string(seen.timeline_id) + " on PID " +
+                                      std::to_string(seen.pid));
+            }
+        }
+        if (!unconfirmed.empty()) {
+            std::string list;
+            for (std::size_t i = 0; i < unconfirmed.size() && i < 4; ++i) {
+                list += (i == 0 ? "" : ", ") + unconfirmed[i];
+            }
+            timeline_notes_.push_back(
+                std::to_string(unconfirmed.size()) + " TEMI timeline" +
+                (unconfirmed.size() == 1 ? "" : "s") + " (" + list +
+                (unconfirmed.size() > 4 ? ", ..." : "") +
+                ") not served: no two of their descriptors agree (damaged packets?)");
+        }
+        for (const auto& seen : found.timelines()) {
+            if (!seen.confirmed()) {
+                continue;
+            }
             const auto where = "TEMI timeline " + std::to_string(seen.timeline_id) + " on PID " +
                                std::to_string(seen.pid);
             if (timelines_.empty()) {
@@ -800,14 +822,15 @@ private:
                 continue;
             }
             const auto& pts = timelines_.front();
+            // Positions played: up to the duration (a day if unknown); a loop starts again.
+            const auto last = duration_ns().value_or(std::int64_t{86'400} * 1'000'000'000);
+            if (const auto problem = media::temi_timeline_problem(seen, pts, last)) {
+                timeline_notes_.push_back(where + ": " + *problem);
+                continue;
+            }
             const auto mapping = media::temi_timeline(seen, pts);
             if (!mapping) {
-                timeline_notes_.push_back(
-                    where + (seen.component_tag
-                                 ? ": not served (its media time or timescale is out of range)"
-                                 : ": not served (the PMT gives its stream no component tag: no "
-                                   "stream_identifier_descriptor)"));
-                continue;
+                continue; // not reached: the problem above covers it
             }
             if (std::any_of(timelines_.begin(), timelines_.end(),
                             [&](const auto& t) { return t.selector == mapping->selector; })) {

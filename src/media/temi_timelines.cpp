@@ -8,13 +8,37 @@ namespace {
 
 __extension__ using wide = __int128;
 constexpr std::int64_t pts_modulus = std::int64_t{1} << 33;
-constexpr std::uint32_t max_timescale = 1'000'000'000; // the most ticks/s a timeline may have
 
-// The media time the line of `t` gives `pts`, rounded to the nearest tick.
-wide on_line(const temi_timeline_seen& t, std::int64_t pts) {
-    const wide moved = static_cast<wide>(pts_difference(pts, t.first_pts)) * t.timescale;
+// The media time the line through (`pts0`, `stamp0`) at `timescale` gives `pts`, rounded to the
+// nearest tick.
+wide on_line(std::int64_t pts0, std::uint64_t stamp0, std::uint32_t timescale, std::int64_t pts) {
+    const wide moved = static_cast<wide>(pts_difference(pts, pts0)) * timescale;
     const wide ticks = moved >= 0 ? (moved + 45'000) / 90'000 : -((-moved + 45'000) / 90'000);
-    return static_cast<wide>(t.first_media_timestamp) + ticks;
+    return static_cast<wide>(stamp0) + ticks;
+}
+
+// `later` at `later_pts` agrees with the line that `earlier` at `earlier_pts` starts: the same
+// timescale, within max(1 tick, 1 ms); neither paused, or both paused at the same media time.
+bool agree(std::int64_t earlier_pts, const temi_timeline_descriptor& earlier,
+           std::int64_t later_pts, const temi_timeline_descriptor& later) {
+    if (*earlier.timescale != *later.timescale || earlier.paused != later.paused) {
+        return false;
+    }
+    if (earlier.paused) {
+        return *earlier.media_timestamp == *later.media_timestamp;
+    }
+    const wide tolerance = std::max<wide>(1, *later.timescale / 1000);
+    const wide off = static_cast<wide>(*later.media_timestamp) -
+                     on_line(earlier_pts, *earlier.media_timestamp, *earlier.timescale, later_pts);
+    return off <= tolerance && off >= -tolerance;
+}
+
+temi_timeline_descriptor line_start(const temi_timeline_seen& t) {
+    temi_timeline_descriptor d;
+    d.timeline_id = t.timeline_id;
+    d.timescale = t.timescale;
+    d.media_timestamp = t.first_media_timestamp;
+    return d;
 }
 
 } // namespace
@@ -35,6 +59,12 @@ void temi_timeline_finder::add(const pes_pts& start, std::optional<std::uint8_t>
         auto t = std::find_if(timelines_.begin(), timelines_.end(), [&](const auto& seen) {
             return seen.pid == start.pid && seen.timeline_id == d.timeline_id;
         });
+        const auto restart = [&](temi_timeline_seen& seen) {
+            seen.timescale = *d.timescale;
+            seen.first_pts = start.pts;
+            seen.first_media_timestamp = *d.media_timestamp;
+            seen.descriptors = d.paused ? 0 : 1; // a line cannot start standing still
+        };
         if (t == timelines_.end()) {
             if (timelines_.size() >= max_timelines) {
                 continue;
@@ -43,30 +73,44 @@ void temi_timeline_finder::add(const pes_pts& start, std::optional<std::uint8_t>
             seen.pid = start.pid;
             seen.timeline_id = d.timeline_id;
             seen.component_tag = component_tag;
-            seen.timescale = *d.timescale;
-            seen.first_pts = start.pts;
-            seen.first_media_timestamp = *d.media_timestamp;
-            seen.descriptors = 1;
-            if (d.paused) {
-                seen.departs_at_pts = start.pts; // a line cannot stand still
-            }
+            restart(seen);
             timelines_.push_back(seen);
+            set_aside_.emplace_back();
             continue;
         }
-        if (!t->component_tag) {
-            t->component_tag = component_tag;
+        auto& aside = set_aside_[static_cast<std::size_t>(t - timelines_.begin())];
+        if (component_tag) {
+            t->component_tag = component_tag; // the latest PMT's
         }
         if (t->departs_at_pts) {
             continue;
         }
-        const wide tolerance = std::max<wide>(1, t->timescale / 1000);
-        const wide off = static_cast<wide>(*d.media_timestamp) - on_line(*t, start.pts);
-        if (d.discontinuity || d.paused || *d.timescale != t->timescale || off > tolerance ||
-            off < -tolerance) {
-            t->departs_at_pts = start.pts;
-        } else {
-            ++t->descriptors;
+        const bool on_line =
+            t->descriptors > 0 && agree(t->first_pts, line_start(*t), start.pts, d);
+        if (!t->confirmed()) {
+            // Not yet two in agreement: this one confirms the line, or starts it afresh.
+            if (on_line) {
+                ++t->descriptors;
+            } else {
+                ++t->set_aside;
+                restart(*t);
+            }
+            continue;
         }
+        if (on_line) {
+            ++t->descriptors;
+            if (aside) {
+                aside.reset(); // a lone one off the line between two on it: damaged
+            }
+            continue;
+        }
+        if (aside && agree(aside->pts, aside->descriptor, start.pts, d)) {
+            t->departs_at_pts = aside->pts;
+            aside.reset();
+            continue;
+        }
+        ++t->set_aside;
+        aside = pending{start.pts, d};
     }
 }
 
@@ -75,14 +119,37 @@ std::string temi_selector(std::uint8_t component_tag, std::uint8_t timeline_id) 
            std::to_string(timeline_id);
 }
 
+std::optional<std::string> temi_timeline_problem(const temi_timeline_seen& seen,
+                                                 const timeline_mapping& pts,
+                                                 std::int64_t last_position_ns) {
+    if (!seen.confirmed()) {
+        return "not served (no two of its descriptors agree)";
+    }
+    if (!seen.component_tag) {
+        return "not served (the PMT gives its stream no component tag: no "
+               "stream_identifier_descriptor)";
+    }
+    if (seen.timescale > max_temi_timescale) {
+        return "not served (its timescale, " + std::to_string(seen.timescale) +
+               " ticks/s, is above the 1 GHz a timeline may tick at)";
+    }
+    const wide max = std::numeric_limits<std::int64_t>::max();
+    const auto unwrapped = pts.origin_ticks + pts_difference(seen.first_pts, pts.origin_ticks);
+    const wide origin_ns = pts.position_at(unwrapped);
+    const wide last_ns = std::max<wide>(last_position_ns, origin_ns);
+    const wide last_ticks = static_cast<wide>(seen.first_media_timestamp) +
+                            (last_ns - origin_ns) * seen.timescale / 1'000'000'000 + 1;
+    if (last_ticks > max) {
+        return "not served (its media time passes 2^63 - 1 ticks within the media)";
+    }
+    return std::nullopt;
+}
+
 std::optional<timeline_mapping> temi_timeline(const temi_timeline_seen& seen,
                                               const timeline_mapping& pts) {
-    if (!seen.component_tag || seen.timescale == 0 || seen.timescale > max_timescale ||
-        seen.first_media_timestamp >
-            static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    if (temi_timeline_problem(seen, pts, 0)) {
         return std::nullopt;
     }
-    // The descriptor's PTS on the (unwrapped) PTS timeline, then its position.
     const auto unwrapped = pts.origin_ticks + pts_difference(seen.first_pts, pts.origin_ticks);
     timeline_mapping m;
     m.selector = temi_selector(*seen.component_tag, seen.timeline_id);

@@ -4,11 +4,15 @@
 /// `temi_timeline_descriptor`s that `pts_scanner` reports with their PES PTS, and how each maps to
 /// pipeline positions.
 ///
-/// A TEMI timeline is served as one straight line: its first descriptor pairs a PTS with a media
-/// time (ticks of the descriptor's timescale), and every later descriptor is checked against that
-/// line. One that is not on it (more than max(1 tick, 1 ms) off, another timescale, the
-/// discontinuity or paused flag) marks where the stream's timeline departs from what is served
-/// (`temi_timeline_seen::departs_at_pts`); docs/media.md says what a TV does with that.
+/// A TEMI timeline is served as one straight line: two consecutive descriptors that agree (the
+/// second within max(1 tick, 1 ms) of where the first's line puts its PTS, same timescale, not
+/// paused) establish it, so one damaged descriptor cannot set a timeline's rate or origin: a
+/// first descriptor the next one does not confirm is replaced by it. Later descriptors on the
+/// line count; one off it is set aside, and forgotten when the next is on the line again (a
+/// damaged packet). Two in a row off the line that agree with each other (a jump, a new
+/// timescale; or two paused at the same media time) mark where the stream departs from what is
+/// served (`temi_timeline_seen::departs_at_pts`); docs/media.md says what a TV does with that.
+/// The discontinuity flag alone is not a departure: the values decide.
 ///
 /// Sans-I/O; bounded: at most `max_timelines` timelines are followed.
 #include <dvbcss/media/pts_scanner.hpp>
@@ -28,11 +32,16 @@ struct temi_timeline_seen {
     std::uint8_t timeline_id = 0;              ///< From its descriptors.
     std::optional<std::uint8_t> component_tag; ///< Of that PID (PMT), if known.
     std::uint32_t timescale = 0;               ///< Ticks per second (> 0).
-    std::int64_t first_pts = 0;                ///< 33-bit PTS (90 kHz) of the first descriptor ...
-    std::uint64_t first_media_timestamp = 0;   ///< ... and the media time it gives it (ticks).
-    std::uint64_t descriptors = 0;             ///< Descriptors seen on the line.
-    /// The PTS of the first later descriptor that is not on the line, if any.
+    std::int64_t first_pts = 0;                ///< 33-bit PTS (90 kHz) of the line's first ...
+    std::uint64_t first_media_timestamp = 0;   ///< ... descriptor and the media time it gives.
+    /// Descriptors on the line: 1 until a second confirms the first (not served until then).
+    std::uint64_t descriptors = 0;
+    std::uint64_t set_aside = 0; ///< Descriptors neither on the line nor confirmed off it.
+    /// The PTS of the first of two descriptors in a row that agree off the line, if any.
     std::optional<std::int64_t> departs_at_pts;
+
+    /// Two descriptors agree on the line: it can be served.
+    [[nodiscard]] bool confirmed() const noexcept { return descriptors >= 2; }
 
     friend bool operator==(const temi_timeline_seen&, const temi_timeline_seen&) = default;
 };
@@ -55,7 +64,13 @@ public:
     }
 
 private:
+    struct pending {
+        std::int64_t pts = 0;
+        temi_timeline_descriptor descriptor;
+    };
+
     std::vector<temi_timeline_seen> timelines_;
+    std::vector<std::optional<pending>> set_aside_; // per timeline: the last one off its line
 };
 
 /// "urn:dvb:css:timeline:temi:<component_tag>:<timeline_id>", both in decimal.
@@ -64,10 +79,22 @@ private:
 /// `a - b` for 33-bit PTS values, taken the short way round the wrap: in [-2^32, 2^32).
 [[nodiscard]] std::int64_t pts_difference(std::int64_t a, std::int64_t b) noexcept;
 
+/// The most ticks per second a served TEMI timeline may have (1 GHz, as every DVB-CSS timeline
+/// here: `tv::max_tick_rate`).
+inline constexpr std::uint32_t max_temi_timescale = 1'000'000'000;
+
+/// Why `seen` cannot be served as a timeline over the positions [0, `last_position_ns`] of the
+/// PTS timeline `pts` (one line, for a TV to print), or nullopt if it can: not confirmed, no
+/// component tag, a timescale above `max_temi_timescale`, or ticks that would leave the signed
+/// 64-bit range within those positions.
+[[nodiscard]] std::optional<std::string> temi_timeline_problem(const temi_timeline_seen& seen,
+                                                               const timeline_mapping& pts,
+                                                               std::int64_t last_position_ns);
+
 /// The mapping of `seen` (tick rate: its timescale) onto the positions of `pts`, the PTS
-/// timeline of the same program (`pts_timeline`): its first descriptor's PTS is placed where
-/// `pts` puts it. nullopt without a component tag, or with a media time or timescale past what
-/// a DVB-CSS timeline carries (`INT64_MAX` ticks, 1 GHz).
+/// timeline of the same program (`pts_timeline`): the line's first descriptor's PTS is placed
+/// where `pts` puts it. nullopt where `temi_timeline_problem` finds one at that position
+/// (call it with the media's last position to check the range too).
 [[nodiscard]] std::optional<timeline_mapping> temi_timeline(const temi_timeline_seen& seen,
                                                             const timeline_mapping& pts);
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
 #include <cstdint>
 
 namespace dvbcss::media {
@@ -50,39 +51,71 @@ TEST(TemiTimelinesTest, DescriptorsOnTheLineCountAndTheFirstGivesIt) {
     EXPECT_EQ(t.departs_at_pts, std::nullopt);
 }
 
-TEST(TemiTimelinesTest, AJumpAFlagOrAnotherTimescaleIsWhereTheStreamDeparts) {
-    for (int kind = 0; kind < 4; ++kind) {
+TEST(TemiTimelinesTest, TwoAgreeingDescriptorsOffTheLineAreWhereTheStreamDeparts) {
+    // 90 kHz from 1 000 000 at PTS 0, one descriptor a second; from PTS 180 000 on: a jump of 1 ms
+    // and a tick, a pause, or another timescale.
+    for (int kind = 0; kind < 3; ++kind) {
         temi_timeline_finder f;
         f.add(start(0, 1, 90'000, 1'000'000), std::nullopt);
-        f.add(start(90'000, 1, 90'000, 1'090'000), std::nullopt); // on the line
-        auto next = start(180'000, 1, 90'000, 1'180'000);
-        auto& d = next.temi[0];
-        switch (kind) {
-        case 0:
-            *d.media_timestamp += 91;
-            break; // 1 ms and a tick off
-        case 1:
-            d.discontinuity = true;
-            break;
-        case 2:
-            d.paused = true;
-            break;
-        default:
-            d.timescale = 1000;
-            break;
+        f.add(start(90'000, 1, 90'000, 1'090'000), std::nullopt);
+        for (const std::int64_t pts : {180'000, 270'000}) {
+            auto next = start(pts, 1, 90'000, 1'000'000 + static_cast<std::uint64_t>(pts));
+            auto& d = next.temi[0];
+            switch (kind) {
+            case 0:
+                *d.media_timestamp += 91;
+                break;
+            case 1:
+                d.paused = true;
+                *d.media_timestamp = 1'180'000;
+                break;
+            default:
+                d.timescale = 1000;
+                *d.media_timestamp = static_cast<std::uint64_t>(pts) / 90;
+                break;
+            }
+            f.add(next, 3);
         }
-        f.add(next, 3);
-        f.add(start(270'000, 1, 90'000, 1'000'000), 3); // after the departure: ignored
+        f.add(start(360'000, 1, 90'000, 1'000'000), 3); // after the departure: ignored
         ASSERT_EQ(f.timelines().size(), 1U) << kind;
-        EXPECT_EQ(f.timelines()[0].departs_at_pts, 180'000) << kind;
-        EXPECT_EQ(f.timelines()[0].descriptors, 2U) << kind;
-        EXPECT_EQ(f.timelines()[0].component_tag, 3) << "learnt later" << kind;
+        const auto& t = f.timelines()[0];
+        EXPECT_EQ(t.departs_at_pts, 180'000) << kind;
+        EXPECT_EQ(t.descriptors, 2U) << kind;
+        EXPECT_EQ(t.component_tag, 3) << "learnt later" << kind;
     }
-    // Within a millisecond: still on the line.
+}
+
+TEST(TemiTimelinesTest, OneDamagedDescriptorNeitherSetsTheLineNorEndsIt) {
     temi_timeline_finder f;
-    f.add(start(0, 1, 90'000, 0), 1);
-    f.add(start(90'000, 1, 90'000, 90'090), 1);
+    // A damaged first descriptor (timescale 1001 for 1000): the next two agree and are the line.
+    f.add(start(0, 1, 1001, 0), 1);
+    f.add(start(90'000, 1, 1000, 1000), 1);
+    EXPECT_FALSE(f.timelines()[0].confirmed());
+    f.add(start(180'000, 1, 1000, 2000), 1);
+    ASSERT_TRUE(f.timelines()[0].confirmed());
+    EXPECT_EQ(f.timelines()[0].timescale, 1000U);
+    EXPECT_EQ(f.timelines()[0].first_pts, 90'000);
+    // One off the line between two on it, and a discontinuity flag on values on the line: no
+    // departure.
+    f.add(start(270'000, 1, 1000, 99'999), 1);
+    auto flagged = start(360'000, 1, 1000, 4000);
+    flagged.temi[0].discontinuity = true;
+    f.add(flagged, 1);
+    f.add(start(450'000, 1, 1000, 5000), 1);
     EXPECT_EQ(f.timelines()[0].departs_at_pts, std::nullopt);
+    EXPECT_EQ(f.timelines()[0].descriptors, 4U);
+    EXPECT_EQ(f.timelines()[0].set_aside, 2U);
+    // Two off the line that do not agree with each other: still no departure.
+    f.add(start(540'000, 1, 1000, 70'000), 1);
+    f.add(start(630'000, 1, 1000, 10), 1);
+    EXPECT_EQ(f.timelines()[0].departs_at_pts, std::nullopt);
+    // A timeline seen once is not confirmed, so it is not served.
+    temi_timeline_finder once;
+    once.add(start(0, 7, 50, 0), 1);
+    EXPECT_FALSE(once.timelines()[0].confirmed());
+    EXPECT_EQ(temi_timeline(once.timelines()[0], pts_timeline(0, 0)), std::nullopt);
+    EXPECT_EQ(temi_timeline_problem(once.timelines()[0], pts_timeline(0, 0), 0),
+              "not served (no two of its descriptors agree)");
 }
 
 TEST(TemiTimelinesTest, TimelinesAreKeptApartByPidAndIdAndDescriptorsWithoutTimesPassedOver) {
@@ -107,6 +140,7 @@ TEST(TemiTimelinesTest, TimelinesAreKeptApartByPidAndIdAndDescriptorsWithoutTime
     ASSERT_EQ(f.timelines().size(), 3U);
     EXPECT_EQ(f.timelines()[0].timeline_id, 1);
     EXPECT_EQ(f.timelines()[0].descriptors, 2U);
+    EXPECT_TRUE(f.timelines()[0].confirmed());
     EXPECT_EQ(f.timelines()[0].departs_at_pts, std::nullopt);
     EXPECT_EQ(f.timelines()[1].timeline_id, 2);
     EXPECT_EQ(f.timelines()[2].pid, 0x101);
@@ -132,6 +166,7 @@ TEST(TemiTimelinesTest, TheMappingPlacesTheFirstDescriptorWhereThePtsTimelinePut
     seen.timescale = 1000;
     seen.first_pts = 324'000'000 + 45'000; // 0.5 s in
     seen.first_media_timestamp = 10'000;   // 10 s
+    seen.descriptors = 2;
     const auto m = temi_timeline(seen, pts);
     ASSERT_TRUE(m);
     EXPECT_EQ(m->selector, "urn:dvb:css:timeline:temi:1:1");
@@ -156,6 +191,19 @@ TEST(TemiTimelinesTest, TheMappingPlacesTheFirstDescriptorWhereThePtsTimelinePut
     seen.timescale = 1000;
     seen.first_media_timestamp = ~std::uint64_t{0};
     EXPECT_EQ(temi_timeline(seen, pts), std::nullopt) << "past INT64_MAX ticks";
+    // Within range at its first descriptor, past it 30 s later.
+    seen.timescale = 90'000;
+    seen.first_pts = 324'000'000;
+    seen.first_media_timestamp = static_cast<std::uint64_t>(INT64_MAX) - 90'000 * 20;
+    EXPECT_TRUE(temi_timeline(seen, pts));
+    EXPECT_EQ(temi_timeline_problem(seen, pts, 10'000'000'000), std::nullopt);
+    EXPECT_EQ(temi_timeline_problem(seen, pts, 30'000'000'000),
+              "not served (its media time passes 2^63 - 1 ticks within the media)");
+    seen.timescale = 4'294'967'295U;
+    seen.first_media_timestamp = 0;
+    EXPECT_EQ(temi_timeline_problem(seen, pts, 0),
+              "not served (its timescale, 4294967295 ticks/s, is above the 1 GHz a timeline may "
+              "tick at)");
 }
 
 } // namespace
