@@ -211,7 +211,13 @@ std::optional<tv::scenario> load_scenario(const device_options& o) {
 
 /// "90 kHz", "50 Hz".
 std::string rate_text(std::uint64_t hz) {
-    return hz % 1000 == 0 ? std::to_string(hz / 1000) + " kHz" : std::to_string(hz) + " Hz";
+    for (const auto& [unit, name] : {std::pair{1'000'000'000ULL, " GHz"},
+                                     std::pair{1'000'000ULL, " MHz"}, std::pair{1000ULL, " kHz"}}) {
+        if (hz >= unit && hz % unit == 0) {
+            return std::to_string(hz / unit) + name;
+        }
+    }
+    return std::to_string(hz) + " Hz";
 }
 
 /// Reads console commands from standard input, one line at a time, on the owner executor.

@@ -773,7 +773,18 @@ private:
             }
             const auto seen_so_far = shared_->temi;
             lock.unlock(); // a local file is read without holding up the streaming threads
-            add_temi_timelines(local_path_.empty() ? seen_so_far : read_ts_temi(local_path_));
+            if (local_path_.empty()) {
+                add_temi_timelines(seen_so_far);
+            } else {
+                const auto scan = read_ts_temi(local_path_);
+                add_temi_timelines(scan.timelines);
+                if (!scan.whole_file) {
+                    timeline_notes_.push_back(
+                        "TEMI timelines were looked for in the first " +
+                        std::to_string(ts_temi_scan_bytes >> 20) +
+                        " MiB of the file only: one that starts later is not served");
+                }
+            }
         } else if (kind == container_kind::mp4 && !local_path_.empty()) {
             const auto tracks = read_mp4_tracks(local_path_);
             const media::mp4_track* chosen = nullptr;
@@ -845,9 +856,9 @@ private:
                 char seconds[32];
                 std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(at_ns) / 1e9);
                 timeline_notes_.push_back(
-                    mapping->selector + ": departs from the line of its first descriptor at " +
-                    seconds +
-                    " s (a jump, pause or new timescale); served as that line throughout");
+                    mapping->selector + ": departs from the line of its first descriptors at " +
+                    seconds + " s of the media" +
+                    " (a jump, pause or new timescale); served as that line throughout");
             }
             timelines_.push_back(*mapping);
         }

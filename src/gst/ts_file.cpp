@@ -7,8 +7,9 @@
 
 namespace dvbcss::gst {
 
-media::temi_timeline_finder read_ts_temi(const std::string& path, std::size_t max_bytes) {
-    media::temi_timeline_finder found;
+ts_temi_scan read_ts_temi(const std::string& path, std::size_t max_bytes) {
+    ts_temi_scan scan;
+    auto& found = scan.timelines;
     media::pts_scanner scanner;
     std::ifstream file(path, std::ios::binary);
     std::vector<char> chunk(std::size_t{64} << 10);
@@ -18,6 +19,7 @@ media::temi_timeline_finder read_ts_temi(const std::string& path, std::size_t ma
                   static_cast<std::streamsize>(std::min(chunk.size(), max_bytes - read)));
         const auto got = static_cast<std::size_t>(file.gcount());
         if (got == 0) {
+            scan.whole_file = true;
             break;
         }
         read += got;
@@ -28,7 +30,10 @@ media::temi_timeline_finder read_ts_temi(const std::string& path, std::size_t ma
             }
         }
     }
-    return found;
+    if (read < max_bytes) {
+        scan.whole_file = true; // a short read: the end of the file
+    }
+    return scan;
 }
 
 } // namespace dvbcss::gst
