@@ -396,7 +396,8 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                          "tv-device: %s: %s%s; companions are told its timelines are "
                          "unavailable\n",
                          o.media.c_str(),
-                         expected ? "no timeline recovered for " : "carries no timeline we read",
+                         expected ? "no timeline recovered for "
+                                  : "not demuxed as MPEG-TS or MP4, so no timeline we read",
                          expected ? expected : " (MPEG-TS: PTS and TEMI, MP4: CT)");
         }
         for (const auto& note : player->timeline_notes()) {
