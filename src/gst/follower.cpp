@@ -185,6 +185,17 @@ void follower::plan_and_apply(const char* trigger) {
         waiting_ = waiting_for::nothing;
         timeout_.cancel();
     }
+    // The player reached its end: until a seek moves it, the TV playing on may leave the media,
+    // and no pipeline event would say so.
+    if (is(trigger, "end_of_stream")) {
+        at_end_ = true;
+        // Without a duration from the pipeline, where it ended bounds the media.
+        if (const auto p = pipeline_->position_ns(); p && !pipeline_->duration_ns()) {
+            end_bound_ns_ = std::min(end_bound_ns_.value_or(*p), *p);
+        }
+    } else if (is(trigger, "seek_done") || is(trigger, "looped")) {
+        at_end_ = false;
+    }
     auto report = make_report(trigger);
     const auto& plan = report.plan;
     switch (plan.action) {
@@ -239,7 +250,7 @@ void follower::plan_and_apply(const char* trigger) {
         }
         break;
     }
-    if (plan.outside_media && tv_->timeline_speed_multiplier > 0) {
+    if ((plan.outside_media || at_end_) && tv_->timeline_speed_multiplier > 0) {
         // Nothing else would plan again while the TV plays on towards (or away from) the media.
         retry_.expires_after(std::chrono::nanoseconds(outside_recheck_ns));
         retry_.async_wait([this](const boost::system::error_code& ec) {

@@ -820,7 +820,9 @@ private:
                 std::to_string(unconfirmed.size()) + " TEMI timeline" +
                 (unconfirmed.size() == 1 ? "" : "s") + " (" + list +
                 (unconfirmed.size() > 4 ? ", ..." : "") +
-                ") not served: no two of their descriptors agree (damaged packets?)");
+                ") not served: no two descriptors in a row agree on a running line (damaged "
+                "packets, a "
+                "timeline paused throughout, or too few descriptors in what was read)");
         }
         for (const auto& seen : found.timelines()) {
             if (!seen.confirmed()) {

@@ -1,6 +1,7 @@
 #include <dvbcss/media/temi_timelines.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 
 namespace dvbcss::media {
@@ -8,6 +9,7 @@ namespace {
 
 __extension__ using wide = __int128;
 constexpr std::int64_t pts_modulus = std::int64_t{1} << 33;
+constexpr std::int64_t max_agreeing_gap_pts = 5 * 90'000; // 5 s
 
 // The media time the line through (`pts0`, `stamp0`) at `timescale` gives `pts`, rounded to the
 // nearest tick.
@@ -18,11 +20,15 @@ wide on_line(std::int64_t pts0, std::uint64_t stamp0, std::uint32_t timescale, s
 }
 
 // `later` at `later_pts` agrees with the line that `earlier` at `earlier_pts` starts: the same
-// timescale, within max(1 tick, 1 ms); neither paused, or both paused at the same media time.
+// timescale, within max(1 tick, 1 ms); neither paused, or both paused at the same media time;
+// for a `pair` (two descriptors vouching for each other), at most 5 s apart.
 bool agree(std::int64_t earlier_pts, const temi_timeline_descriptor& earlier,
-           std::int64_t later_pts, const temi_timeline_descriptor& later) {
+           std::int64_t later_pts, const temi_timeline_descriptor& later, bool pair = true) {
     if (*earlier.timescale != *later.timescale || earlier.paused != later.paused) {
         return false;
+    }
+    if (pair && std::abs(pts_difference(later_pts, earlier_pts)) > max_agreeing_gap_pts) {
+        return false; // too far apart to vouch for each other (two damaged ids could be)
     }
     if (earlier.paused) {
         return *earlier.media_timestamp == *later.media_timestamp;
@@ -85,8 +91,9 @@ void temi_timeline_finder::add(const pes_pts& start, std::optional<std::uint8_t>
         if (t->departs_at_pts) {
             continue;
         }
-        const bool on_line =
-            t->descriptors > 0 && agree(t->first_pts, line_start(*t), start.pts, d);
+        // Against a confirmed line, any distance; a first descriptor vouches only for a near one.
+        const bool on_line = t->descriptors > 0 &&
+                             agree(t->first_pts, line_start(*t), start.pts, d, !t->confirmed());
         if (!t->confirmed()) {
             // Not yet two in agreement: this one confirms the line, or starts it afresh.
             if (on_line) {
@@ -123,7 +130,7 @@ std::optional<std::string> temi_timeline_problem(const temi_timeline_seen& seen,
                                                  const timeline_mapping& pts,
                                                  std::int64_t last_position_ns) {
     if (!seen.confirmed()) {
-        return "not served (no two of its descriptors agree)";
+        return "not served (no two descriptors in a row agree on a running line)";
     }
     if (!seen.component_tag) {
         return "not served (the PMT gives its stream no component tag: no "

@@ -232,6 +232,20 @@ TEST(FollowerTest, ATvBeforeTheStartOfTheFileIsFollowedOnceItGetsThere) {
     expect_in_step(f.errors(tv, 2500ms, 1000ms), "entered the file");
 }
 
+TEST(FollowerTest, ATvPlayingOnPastTheEndOfTheFileIsFoundOutside) {
+    // The companion's copy (short.ts, 4 s) ends while the TV plays on: no pipeline event says
+    // so, the follower looks again and pauses.
+    fixture f;
+    f.start(media_file("short.ts"), "urn:dvb:css:timeline:pts");
+    f.tv_at(2 * s, 1.0);
+    f.run_for(1500ms);
+    EXPECT_TRUE(f.pipeline->state().playing);
+    f.run_for(3500ms); // the file ends 2 s in, the TV goes on past the 0.5 s end margin
+    EXPECT_FALSE(f.pipeline->state().playing);
+    ASSERT_FALSE(f.actions.empty());
+    EXPECT_EQ(f.actions.back(), media::follow_action::pause);
+}
+
 TEST(FollowerTest, SmallErrorsAreRemovedByTheBaseTimeAlone) {
     fixture f;
     auto tv = start_in_step(f);

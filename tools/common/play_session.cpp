@@ -186,7 +186,30 @@ private:
         }
     }
 
+    /// A TV that stays outside the file plays another one: the run fails then. A TV playing
+    /// towards the file's start is on its way, not elsewhere: it is given more time.
+    void arm_mismatch() {
+        mismatch_.expires_after(different_file_after);
+        mismatch_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec || !outside_ || !on_failure_) {
+                return; // cancelled (back inside, or stopped) before touching anything
+            }
+            if (last_should_ns_ && *last_should_ns_ < 0 && latest_ &&
+                latest_->timeline_speed_multiplier > 0) {
+                arm_mismatch();
+                return;
+            }
+            on_failure_("the TV's position (" + ms_or_null(last_should_ns_) +
+                        " ms) has stayed outside " + pipeline_->uri() + " for " +
+                        std::to_string(different_file_after.count()) +
+                        " s: the TV plays a different file");
+        });
+    }
+
     void on_report(const gst::follower_report& r) {
+        if (r.plan.should_position_ns) {
+            last_should_ns_ = r.plan.should_position_ns;
+        }
         if (r.plan.outside_media != outside_) {
             outside_ = r.plan.outside_media;
             if (outside_) {
@@ -197,17 +220,7 @@ private:
                     print_event("media_mismatch", ",\"should_position_ms\":" + position);
                 }
                 net::log::write(net::log::level::warning, "ts-client", why);
-                // A TV that stays outside the file plays another one: the run fails then.
-                mismatch_.expires_after(different_file_after);
-                mismatch_.async_wait([this, position](const boost::system::error_code& ec) {
-                    if (ec || !outside_ || !on_failure_) {
-                        return; // cancelled (back inside, or stopped) before touching anything
-                    }
-                    on_failure_("the TV's position (" + position + " ms) has stayed outside " +
-                                pipeline_->uri() + " for " +
-                                std::to_string(different_file_after.count()) +
-                                " s: the TV plays a different file");
-                });
+                arm_mismatch();
             } else {
                 mismatch_.cancel();
             }
@@ -245,7 +258,8 @@ private:
     std::unique_ptr<gst::follower> follower_;
     std::optional<ts::control_timestamp> latest_;
     bool outside_ = false;
-    boost::asio::steady_timer mismatch_; // runs while the TV's position is outside the file
+    std::optional<std::int64_t> last_should_ns_; // where the TV is in the file, last planned
+    boost::asio::steady_timer mismatch_;         // runs while the TV's position is outside the file
 };
 
 } // namespace

@@ -107,8 +107,9 @@ public:
     /// A seek that leaves the player more than this (ns) short of its target shows that the
     /// media ends before the target.
     static constexpr std::int64_t unreachable_margin_ns = 1'000'000'000;
-    /// While the TV plays outside this media (before its start, or past its end), the follower
-    /// plans again this often (ns): a TV that reaches the media is followed from there.
+    /// While the TV plays outside this media (before its start, or past its end), or the player
+    /// stands at its end of stream, the follower plans again this often (ns): a TV that reaches
+    /// the media is followed from there, one that plays on past its end is found outside.
     static constexpr std::int64_t outside_recheck_ns = 100'000'000;
 
 private:
@@ -134,6 +135,7 @@ private:
     std::int64_t preroll_ns_;
     std::optional<std::int64_t> end_bound_ns_; // stream time the media ends before, if learned
     boost::asio::steady_timer timeout_;
+    bool at_end_ = false;             // the player reached its end of stream, and no seek since
     boost::asio::steady_timer retry_; // a seek deferred, or a TV outside the media looked at again
     std::size_t seeks_ = 0;
     std::size_t rebases_ = 0;

@@ -4,11 +4,11 @@
 /// `temi_timeline_descriptor`s that `pts_scanner` reports with their PES PTS, and how each maps to
 /// pipeline positions.
 ///
-/// A TEMI timeline is served as one straight line: two consecutive descriptors that agree (the
-/// second within max(1 tick, 1 ms) of where the first's line puts its PTS, same timescale, not
-/// paused) establish it, so one damaged descriptor cannot set a timeline's rate or origin: a
-/// first descriptor the next one does not confirm is replaced by it. Later descriptors on the
-/// line count; one off it is set aside, and forgotten when the next is on the line again (a
+/// A TEMI timeline is served as one straight line: two consecutive descriptors that agree (at
+/// most 5 s apart, the second within max(1 tick, 1 ms) of where the first's line puts its PTS,
+/// same timescale, not paused) establish it, so one damaged descriptor cannot set a timeline's rate
+/// or origin: a first descriptor the next one does not confirm is replaced by it. Later descriptors
+/// on the line count; one off it is set aside, and forgotten when the next is on the line again (a
 /// damaged packet). Two in a row off the line that agree with each other (a jump, a new
 /// timescale; or two paused at the same media time) mark where the stream departs from what is
 /// served (`temi_timeline_seen::departs_at_pts`); docs/media.md says what a TV does with that.

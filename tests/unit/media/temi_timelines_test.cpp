@@ -109,13 +109,18 @@ TEST(TemiTimelinesTest, OneDamagedDescriptorNeitherSetsTheLineNorEndsIt) {
     f.add(start(540'000, 1, 1000, 70'000), 1);
     f.add(start(630'000, 1, 1000, 10), 1);
     EXPECT_EQ(f.timelines()[0].departs_at_pts, std::nullopt);
+    // Two agreeing descriptors 11.8 s apart (damaged ids can be) do not vouch for each other.
+    temi_timeline_finder far;
+    far.add(start(0, 180, 1000, 0), 1);
+    far.add(start(11 * 90'000 + 72'000, 180, 1000, 11'800), 1);
+    EXPECT_FALSE(far.timelines()[0].confirmed());
     // A timeline seen once is not confirmed, so it is not served.
     temi_timeline_finder once;
     once.add(start(0, 7, 50, 0), 1);
     EXPECT_FALSE(once.timelines()[0].confirmed());
     EXPECT_EQ(temi_timeline(once.timelines()[0], pts_timeline(0, 0)), std::nullopt);
     EXPECT_EQ(temi_timeline_problem(once.timelines()[0], pts_timeline(0, 0), 0),
-              "not served (no two of its descriptors agree)");
+              "not served (no two descriptors in a row agree on a running line)");
 }
 
 TEST(TemiTimelinesTest, TimelinesAreKeptApartByPidAndIdAndDescriptorsWithoutTimesPassedOver) {
