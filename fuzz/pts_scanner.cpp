@@ -70,9 +70,7 @@ void check(const dvbcss::media::pts_scanner& scanner,
         fail("first() disagrees with what was reported");
     }
     dvbcss::media::temi_timeline_finder finder;
-    for (const auto& f : found) {
-        finder.add(f, scanner.component_tag(f.pid));
-    }
+    finder.add_all(found, scanner);
     if (finder.timelines().size() > dvbcss::media::temi_timeline_finder::max_timelines) {
         fail("more TEMI timelines followed than the bound");
     }

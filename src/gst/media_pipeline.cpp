@@ -185,12 +185,8 @@ GstPadProbeReturn on_ts_input(GstPad*, GstPadProbeInfo* info, gpointer data) {
     }
     GstMapInfo map;
     if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-        for (const auto& start :
-             s->scanner.feed(std::span<const std::uint8_t>(map.data, map.size))) {
-            if (!start.temi.empty()) {
-                s->temi.add(start, s->scanner.component_tag(start.pid));
-            }
-        }
+        s->temi.add_all(s->scanner.feed(std::span<const std::uint8_t>(map.data, map.size)),
+                        s->scanner);
         gst_buffer_unmap(buffer, &map);
     }
     // Enough once every stream has given its first buffer and far enough in any case.

@@ -9,7 +9,6 @@ namespace dvbcss::gst {
 
 ts_temi_scan read_ts_temi(const std::string& path, std::size_t max_bytes) {
     ts_temi_scan scan;
-    auto& found = scan.timelines;
     media::pts_scanner scanner;
     std::ifstream file(path, std::ios::binary);
     std::vector<char> chunk(std::size_t{64} << 10);
@@ -19,19 +18,14 @@ ts_temi_scan read_ts_temi(const std::string& path, std::size_t max_bytes) {
                   static_cast<std::streamsize>(std::min(chunk.size(), max_bytes - read)));
         const auto got = static_cast<std::size_t>(file.gcount());
         if (got == 0) {
-            scan.whole_file = true;
             break;
         }
         read += got;
         const auto* bytes = reinterpret_cast<const std::uint8_t*>(chunk.data());
-        for (const auto& start : scanner.feed(std::span<const std::uint8_t>(bytes, got))) {
-            if (!start.temi.empty()) {
-                found.add(start, scanner.component_tag(start.pid));
-            }
-        }
+        scan.timelines.add_all(scanner.feed(std::span<const std::uint8_t>(bytes, got)), scanner);
     }
     if (read < max_bytes) {
-        scan.whole_file = true; // a short read: the end of the file
+        scan.whole_file = true; // the file ended before the bound
     }
     return scan;
 }

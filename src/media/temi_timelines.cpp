@@ -121,6 +121,14 @@ void temi_timeline_finder::add(const pes_pts& start, std::optional<std::uint8_t>
     }
 }
 
+void temi_timeline_finder::add_all(const std::vector<pes_pts>& starts, const pts_scanner& scanner) {
+    for (const auto& start : starts) {
+        if (!start.temi.empty()) {
+            add(start, scanner.component_tag(start.pid));
+        }
+    }
+}
+
 std::string temi_selector(std::uint8_t component_tag, std::uint8_t timeline_id) {
     return "urn:dvb:css:timeline:temi:" + std::to_string(component_tag) + ":" +
            std::to_string(timeline_id);

@@ -58,6 +58,10 @@ public:
     /// with timescale 0, say nothing about the line and are passed over.
     void add(const pes_pts& start, std::optional<std::uint8_t> component_tag);
 
+    /// `add` for each of `starts` that carries TEMI descriptors, with the component tag
+    /// `scanner` (which reported them) knows for its PID.
+    void add_all(const std::vector<pes_pts>& starts, const pts_scanner& scanner);
+
     /// The timelines in the order their first descriptors came.
     [[nodiscard]] const std::vector<temi_timeline_seen>& timelines() const noexcept {
         return timelines_;
