@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -118,6 +119,12 @@ std::optional<std::uint16_t> pid_of_pad(const std::string& name) {
     return static_cast<std::uint16_t>(v);
 }
 
+/// When a bus message was handed to the owner.
+struct posted {
+    std::uint64_t number = 0;                // in posting order
+    std::array<std::uint64_t, 2> arrivals{}; // sink_seen::arrivals of each (0 audio, 1 video)
+};
+
 /// The state shared with GStreamer's streaming threads (pad probes, the bus sync handler).
 struct shared : std::enable_shared_from_this<shared> {
     std::mutex m;
@@ -130,6 +137,7 @@ struct shared : std::enable_shared_from_this<shared> {
         // its multiplier of the segment's rate.
         std::vector<std::pair<std::int64_t, double>> instant_rates;
         bool buffer_since_segment = false; // a buffer has reached it since that segment
+        std::uint64_t arrivals = 0;        // time segments and ends of stream that have reached it
     };
 
     std::array<sink_seen, 2> sinks;
@@ -155,8 +163,8 @@ struct shared : std::enable_shared_from_this<shared> {
 
     // Owner side (the bus sync handler posts here).
     boost::asio::any_io_executor owner;
-    // (message, its number in posting order) set on the owner; called on the owner
-    std::function<void(GstMessage*, std::uint64_t)> on_message;
+    // (message, when it was posted) set on the owner; called on the owner
+    std::function<void(GstMessage*, const posted&)> on_message;
     std::atomic<std::uint64_t> messages_posted{0}; // bus messages handed to the owner so far
     std::function<void(int)> on_instant_rate;      // (sink index) set and called on the owner
 
@@ -273,9 +281,13 @@ GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
         if (segment != nullptr && segment->format == GST_FORMAT_TIME) {
             std::lock_guard lock(s->m);
             sink.segment = *segment;
+            ++sink.arrivals;
             sink.instant_rates.clear();
             sink.buffer_since_segment = false;
         }
+    } else if (event != nullptr && GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
+        std::lock_guard lock(s->m);
+        ++sink.arrivals; // a seek past the end: no segment reaches the sink, its end of stream does
     } else if (event != nullptr && GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
         std::lock_guard lock(s->m);
         sink.last_end_ns.reset();
@@ -318,10 +330,15 @@ GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
 
 /// Hands `message` (a reference this call takes over) to the owner, numbered in posting order.
 void post_to_owner(const std::shared_ptr<shared>& s, GstMessage* message) {
-    const auto number = s->messages_posted++;
-    boost::asio::post(s->owner, [w = std::weak_ptr<shared>(s), message, number] {
+    posted when;
+    when.number = s->messages_posted++;
+    {
+        std::lock_guard lock(s->m);
+        when.arrivals = {s->sinks[0].arrivals, s->sinks[1].arrivals};
+    }
+    boost::asio::post(s->owner, [w = std::weak_ptr<shared>(s), message, when] {
         if (auto alive = w.lock(); alive && alive->on_message) {
-            alive->on_message(message, number);
+            alive->on_message(message, when);
         }
         gst_message_unref(message);
     });
@@ -461,8 +478,8 @@ public:
         bus_.reset(gst_element_get_bus(pipeline_));
         preroll();
         // From here on, every message goes to the owner.
-        shared_->on_message = [this](GstMessage* m, std::uint64_t number) {
-            handle(m, number);
+        shared_->on_message = [this](GstMessage* m, const posted& when) {
+            handle(m, when);
         };
         shared_->on_instant_rate = [this](int sink) {
             // Each sink sees the change: one event, once the sink whose segment `state` reads
@@ -862,6 +879,13 @@ private:
         }
     }
 
+    /// Time segments and ends of stream that have reached the sink whose segment `state` reads.
+    [[nodiscard]] std::uint64_t arrivals_at_rendering_sink() const {
+        const auto index = rendering_sink();
+        std::lock_guard lock(shared_->m);
+        return shared_->sinks.at(index).arrivals;
+    }
+
     [[nodiscard]] std::size_t rendering_sink() const {
         gint audio = 0;
         g_object_get(pipeline_, "n-audio", &audio, nullptr);
@@ -925,6 +949,7 @@ private:
         const auto flags = static_cast<GstSeekFlags>(
             GST_SEEK_FLAG_FLUSH | (accurate ? GST_SEEK_FLAG_ACCURATE : GST_SEEK_FLAG_KEY_UNIT));
         const auto messages_at = shared_->messages_posted.load();
+        const auto arrivals_at = arrivals_at_rendering_sink();
         const bool ok = gst_element_seek(pipeline_, rate, GST_FORMAT_TIME, flags, GST_SEEK_TYPE_SET,
                                          static_cast<gint64>(position_ns), GST_SEEK_TYPE_NONE,
                                          GST_CLOCK_TIME_NONE) != 0;
@@ -932,6 +957,7 @@ private:
             seeking_ = kind;
             seek_target_ = position_ns;
             messages_at_seek_ = messages_at;
+            arrivals_at_seek_ = arrivals_at;
             eos_ = false;
             paused_running_ns_.reset(); // a flushing seek starts running time again
         }
@@ -974,7 +1000,7 @@ private:
     }
 
     // On the owner.
-    void handle(GstMessage* m, std::uint64_t number) {
+    void handle(GstMessage* m, const posted& when) {
         const bool from_pipeline = GST_MESSAGE_SRC(m) == GST_OBJECT(pipeline_);
         switch (GST_MESSAGE_TYPE(m)) {
         case GST_MESSAGE_STATE_CHANGED: {
@@ -998,8 +1024,12 @@ private:
                 return;
             }
             // An ASYNC_DONE posted before the seek was asked for (a pause's, still on its way
-            // to the owner) is not the seek's.
-            if (seeking_ != seek_kind::none && number < messages_at_seek_) {
+            // to the owner) is not the seek's; nor is one posted before the seek's segment
+            // reached the sink (a pause from PLAYING on a file with video can complete after
+            // the seek was asked, ahead of the flush's loss of state): the seek's own follows.
+            if (seeking_ != seek_kind::none &&
+                (when.number < messages_at_seek_ ||
+                 when.arrivals.at(rendering_sink()) == arrivals_at_seek_)) {
                 query_latency();
                 return;
             }
@@ -1072,6 +1102,7 @@ private:
     bool instant_rate_pending_ = false;       ///< An instant rate change asked for, not yet seen.
     bool reseeking_ = false;                  ///< A seek repeated because a stale rate came back.
     std::uint64_t messages_at_seek_ = 0;      ///< Bus messages posted before the seek was asked.
+    std::uint64_t arrivals_at_seek_ = 0;      ///< Arrivals at the rendering sink then.
     std::optional<std::int64_t> seek_target_; ///< Where the seek under way goes (stream time).
     std::chrono::steady_clock::time_point last_instant_rate_change_{};
     bool eos_ = false;

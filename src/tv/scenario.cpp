@@ -532,22 +532,27 @@ std::string_view name(change_kind kind) noexcept {
     return "?";
 }
 
-std::optional<std::size_t> find_timeline(const content_spec& content, std::string_view name) {
-    std::optional<std::size_t> found;
+std::vector<std::size_t> timelines_named(const content_spec& content, std::string_view name) {
     for (std::size_t i = 0; i < content.timelines.size(); ++i) {
         if (content.timelines[i].selector == name) {
-            return i;
+            return {i};
         }
     }
+    std::vector<std::size_t> found;
     for (std::size_t i = 0; i < content.timelines.size(); ++i) {
         if (ends_with_segment(content.timelines[i].selector, name)) {
-            if (found) {
-                return std::nullopt; // ambiguous
-            }
-            found = i;
+            found.push_back(i);
         }
     }
     return found;
+}
+
+std::optional<std::size_t> find_timeline(const content_spec& content, std::string_view name) {
+    const auto found = timelines_named(content, name);
+    if (found.size() != 1) {
+        return std::nullopt; // none, or ambiguous
+    }
+    return found.front();
 }
 
 std::optional<std::size_t> find_content(const scenario& s, std::string_view id) {

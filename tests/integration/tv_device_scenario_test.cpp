@@ -213,6 +213,25 @@ TEST(TvDeviceScenario, ABadScenarioExitsWithItsErrorAndNothingRuns) {
     EXPECT_EQ(both.wait_exit(10s), 2);
 }
 
+TEST(TvDeviceScenario, AControlNamingSeveralTimelinesSaysWhichAndIsRefused) {
+    temp_file file(R"({"contents":[{"id":"dvb://a","timelines":[)"
+                   R"({"selector":"urn:dvb:css:timeline:temi:1:1","tick_rate":1000},)"
+                   R"({"selector":"urn:dvb:css:timeline:temi:2:1","tick_rate":1000}]}]})");
+    tv_device tv({"--scenario", file.path, "--no-console"});
+    ASSERT_NE(tv.port, 0) << tv.process->output();
+    auto a = http(tv.port, "POST", "/control", R"({"do":"unavailable","timeline":"1"})");
+    EXPECT_EQ(a.status, 400);
+    EXPECT_NE(a.body.find("timeline: \\\"1\\\" names several timelines of the content shown "
+                          "(urn:dvb:css:timeline:temi:1:1, urn:dvb:css:timeline:temi:2:1): give "
+                          "more of the selector"),
+              std::string::npos)
+        << a.body;
+    a = http(tv.port, "POST", "/control", R"({"do":"unavailable","timeline":"2:1"})");
+    EXPECT_EQ(a.status, 200) << a.body;
+    tv.process->signal(SIGTERM);
+    EXPECT_EQ(tv.process->wait_exit(10s), 0);
+}
+
 TEST(TvDeviceScenario, ControlAppliesChangesAllOrNothing) {
     temp_file file(scenario_text);
     tv_device tv({"--scenario", file.path, "--no-console"});

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <utility>
@@ -102,9 +103,17 @@ std::optional<std::string> tv_screen::check(std::span<const tv::change> changes,
         }
         const auto& timelines = scenario_.contents[content].timelines;
         if (c.timeline && !tv::find_timeline(scenario_.contents[content], *c.timeline)) {
+            const auto named = tv::timelines_named(scenario_.contents[content], *c.timeline);
             std::string list;
-            for (const auto& t : timelines) {
-                list += (list.empty() ? "" : ", ") + t.selector;
+            for (std::size_t t = 0; t < timelines.size(); ++t) {
+                if (named.empty() || std::find(named.begin(), named.end(), t) != named.end()) {
+                    list += (list.empty() ? "" : ", ") + timelines[t].selector;
+                }
+            }
+            if (!named.empty()) {
+                return path("timeline") + ": \"" + *c.timeline +
+                       "\" names several timelines of the content shown (" + list +
+                       "): give more of the selector";
             }
             return path("timeline") + ": no timeline \"" + *c.timeline +
                    "\" in the content shown (" + (list.empty() ? "it has none" : list) + ")";

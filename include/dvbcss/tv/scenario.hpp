@@ -157,8 +157,13 @@ struct scenario {
 /// The change in the scenario syntax, as one line of JSON, e.g. {"do":"seek","by":-5}.
 [[nodiscard]] std::string to_json(const change& c);
 
+/// The indices in `content.timelines` of the timelines `name` may designate: the one whose
+/// selector is exactly `name`, else every one whose selector ends with ":" + name (in order).
+[[nodiscard]] std::vector<std::size_t> timelines_named(const content_spec& content,
+                                                       std::string_view name);
+
 /// The index in `content.timelines` of the timeline `name` designates: an exact selector, else
-/// the only selector ending with ":" + name. Nothing if none or several.
+/// the only selector ending with ":" + name. Nothing if none or several (timelines_named).
 [[nodiscard]] std::optional<std::size_t> find_timeline(const content_spec& content,
                                                        std::string_view name);
 

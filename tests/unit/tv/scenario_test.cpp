@@ -351,6 +351,9 @@ TEST(Scenario, TimelinesAreFoundBySelectorOrItsTail) {
     EXPECT_EQ(tv::find_timeline(c, "1"), std::nullopt); // ambiguous
     EXPECT_EQ(tv::find_timeline(c, "ts"), std::nullopt);
     EXPECT_EQ(tv::find_timeline(c, "mpd"), std::nullopt);
+    EXPECT_EQ(tv::timelines_named(c, "1"), (std::vector<std::size_t>{1, 2}));
+    EXPECT_EQ(tv::timelines_named(c, temi), (std::vector<std::size_t>{1}));
+    EXPECT_TRUE(tv::timelines_named(c, "mpd").empty());
 }
 
 TEST(Scenario, ConsoleCommandsAreChanges) {
