@@ -63,6 +63,7 @@
 
 #ifdef DVBCSS_HAVE_MEDIA
 #include <dvbcss/gst/media_pipeline.hpp>
+#include <dvbcss/media/control_timestamps.hpp>
 #endif
 
 #include <boost/asio/buffers_iterator.hpp>
@@ -657,7 +658,8 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                 // "To" seconds of the named timeline: where its ticks are to * tick rate.
                 const auto& m = media_sources.at(*named_media_timeline(*c.timeline))->mapping();
                 const auto ticks = std::llround(*c.to_seconds * m.tick_rate());
-                to = static_cast<double>(m.position_at(ticks)) / 1e9;
+                // A value a jumping timeline has more than once: the one nearest the player.
+                to = static_cast<double>(m.position_at(ticks, player->position_ns())) / 1e9;
                 said = "media: seek to " + m.selector + " " + std::to_string(ticks) + " ticks (" +
                        std::to_string(std::max(0.0, to)) + " s of the media)";
             }
@@ -853,6 +855,47 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
         std::fflush(stdout);
     }
 #ifdef DVBCSS_HAVE_MEDIA
+    // A media timeline that jumps (TEMI across programme boundaries) gets a new control timestamp
+    // when the jump is rendered: one timer, at the earliest jump ahead of any timeline.
+    boost::asio::steady_timer jump_timer(io);
+    std::function<void()> arm_jump_timer;
+    arm_jump_timer = [&] {
+        jump_timer.cancel();
+        if (!player) {
+            return;
+        }
+        const auto st = player->state();
+        const auto now = clock::monotonic_time_source::instance().now_ns();
+        std::optional<std::int64_t> next;
+        for (const auto& t : media_sources) {
+            if (const auto at = media::next_jump_clock_time(st, t->mapping(), now)) {
+                next = std::min(next.value_or(*at), *at);
+            }
+        }
+        if (!next) {
+            return;
+        }
+        // A little after the jump's render time, so that the position rendered then is past it.
+        constexpr std::int64_t margin_ns = 100'000;
+        jump_timer.expires_at(
+            std::chrono::steady_clock::time_point(std::chrono::nanoseconds(*next + margin_ns)));
+        jump_timer.async_wait([&](const boost::system::error_code& ec) {
+            if (ec) {
+                return;
+            }
+            const auto state = player->state();
+            const auto at = clock::monotonic_time_source::instance().now_ns();
+            bool changed = false;
+            for (const auto& t : media_sources) {
+                changed = t->update(state, at) || changed;
+            }
+            if (changed) {
+                flush();
+                media_truth("timeline_jump");
+            }
+            arm_jump_timer();
+        });
+    };
     if (player) {
         on_media_event = [&](const gst::media_event& e) {
             const auto now = clock::monotonic_time_source::instance().now_ns();
@@ -889,6 +932,7 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
             }
             flush();
             media_truth(gst::to_string(e.kind));
+            arm_jump_timer();
         };
         player->play();
     }

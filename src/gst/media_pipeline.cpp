@@ -864,16 +864,29 @@ private:
                                           " is already carried by another PID)");
                 continue;
             }
-            if (seen.departs_at_pts) {
-                const auto at_ns =
-                    pts.position_at(pts.origin_ticks +
-                                    media::pts_difference(*seen.departs_at_pts, pts.origin_ticks));
-                char seconds[32];
-                std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(at_ns) / 1e9);
+            const auto seconds_at = [&](std::int64_t pts_value) {
+                char text[32];
+                std::snprintf(text, sizeof text, "%.3f",
+                              static_cast<double>(media::position_of_pts(pts, pts_value)) / 1e9);
+                return std::string(text);
+            };
+            if (!seen.jumps.empty()) {
+                std::string list;
+                for (std::size_t i = 0; i < seen.jumps.size() && i < 4; ++i) {
+                    list += (i == 0 ? "" : ", ") + seconds_at(seen.jumps[i].pts) + " s (to " +
+                            std::to_string(seen.jumps[i].media_timestamp) + " ticks)";
+                }
                 timeline_notes_.push_back(
-                    mapping->selector + ": departs from the line of its first descriptors at " +
-                    seconds + " s of the media" +
-                    " (a jump, pause or new timescale); served as that line throughout");
+                    mapping->selector + ": jumps " + std::to_string(seen.jumps.size()) +
+                    (seen.jumps.size() == 1 ? " time" : " times") + " within the media, at " +
+                    list + (seen.jumps.size() > 4 ? ", ..." : "") + "; served line by line");
+            }
+            if (seen.departs_at_pts) {
+                timeline_notes_.push_back(
+                    mapping->selector + ": departs from what can be served at " +
+                    seconds_at(*seen.departs_at_pts) + " s of the media" +
+                    " (a pause, a new timescale or too many jumps); served as its last line "
+                    "from there");
             }
             timelines_.push_back(*mapping);
         }

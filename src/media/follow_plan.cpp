@@ -16,9 +16,12 @@ std::int64_t anchor(const segment& seg) noexcept {
     return seg.rate > 0 ? seg.start + seg.offset : seg.stop.value_or(seg.start) - seg.offset;
 }
 
-/// Position (ns) that should be rendered at pipeline clock time `when_ns`.
-std::int64_t should_position(const follow_input& in, double speed, std::int64_t when_ns) noexcept {
-    const std::int64_t at_ct = in.timeline.position_at(*in.tv.content_time);
+/// Position (ns) that should be rendered at pipeline clock time `when_ns`. A timeline that jumps
+/// can give the TV's content time on several lines: the position nearest `near_ns` (the
+/// player's) is taken.
+std::int64_t should_position(const follow_input& in, double speed, std::int64_t when_ns,
+                             std::optional<std::int64_t> near_ns) noexcept {
+    const std::int64_t at_ct = in.timeline.position_at(*in.tv.content_time, near_ns);
     const long double elapsed =
         static_cast<long double>(when_ns - in.render_delay_ns - in.tv.wall_clock_time);
     return at_ct + round_ns(elapsed * speed);
@@ -77,10 +80,6 @@ follow_plan plan_follow(const follow_input& in, const follow_thresholds& t) {
         return plan;
     }
     const double speed = *in.tv.timeline_speed_multiplier;
-    const std::int64_t should = should_position(in, speed, in.now_ns);
-    plan.should_position_ns = should;
-    const std::int64_t should_stream = stream_time_linear(player.seg, should);
-
     // Where the player is now: the position being rendered (playing), or shown (paused).
     std::optional<std::int64_t> player_position;
     if (player.playing) {
@@ -89,6 +88,10 @@ follow_plan plan_follow(const follow_input& in, const follow_thresholds& t) {
     } else {
         player_position = player.paused_position_ns;
     }
+    const std::int64_t should = should_position(in, speed, in.now_ns, player_position);
+    plan.should_position_ns = should;
+    const std::int64_t should_stream = stream_time_linear(player.seg, should);
+
     if (player_position) {
         plan.offset_ns = *player_position - should;
     }
@@ -121,7 +124,8 @@ follow_plan plan_follow(const follow_input& in, const follow_thresholds& t) {
         return plan;
     }
 
-    const std::int64_t target_seek = should_position(in, speed, in.now_ns + in.preroll_ns);
+    const std::int64_t target_seek =
+        should_position(in, speed, in.now_ns + in.preroll_ns, player_position);
     const auto seek_plan = [&] {
         plan.action = follow_action::seek;
         plan.stream_time_ns = stream_time_linear(player.seg, target_seek);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
+#include <vector>
 
 namespace dvbcss::media {
 namespace {
@@ -39,11 +40,16 @@ bool agree(std::int64_t earlier_pts, const temi_timeline_descriptor& earlier,
     return off <= tolerance && off >= -tolerance;
 }
 
+// The line followed now: the first, or the last jump's.
+temi_jump current_line(const temi_timeline_seen& t) {
+    return t.jumps.empty() ? temi_jump{t.first_pts, t.first_media_timestamp} : t.jumps.back();
+}
+
 temi_timeline_descriptor line_start(const temi_timeline_seen& t) {
     temi_timeline_descriptor d;
     d.timeline_id = t.timeline_id;
     d.timescale = t.timescale;
-    d.media_timestamp = t.first_media_timestamp;
+    d.media_timestamp = current_line(t).media_timestamp;
     return d;
 }
 
@@ -92,8 +98,8 @@ void temi_timeline_finder::add(const pes_pts& start, std::optional<std::uint8_t>
             continue;
         }
         // Against a confirmed line, any distance; a first descriptor vouches only for a near one.
-        const bool on_line = t->descriptors > 0 &&
-                             agree(t->first_pts, line_start(*t), start.pts, d, !t->confirmed());
+        const bool on_line = t->descriptors > 0 && agree(current_line(*t).pts, line_start(*t),
+                                                         start.pts, d, !t->confirmed());
         if (!t->confirmed()) {
             // Not yet two in agreement: this one confirms the line, or starts it afresh.
             if (on_line) {
@@ -112,7 +118,12 @@ void temi_timeline_finder::add(const pes_pts& start, std::optional<std::uint8_t>
             continue;
         }
         if (aside && agree(aside->pts, aside->descriptor, start.pts, d)) {
-            t->departs_at_pts = aside->pts;
+            if (*d.timescale == t->timescale && !d.paused && t->jumps.size() < max_jumps) {
+                t->jumps.push_back(temi_jump{aside->pts, *aside->descriptor.media_timestamp});
+                t->descriptors += 2;
+            } else {
+                t->departs_at_pts = aside->pts;
+            }
             aside.reset();
             continue;
         }
@@ -134,6 +145,10 @@ std::string temi_selector(std::uint8_t component_tag, std::uint8_t timeline_id) 
            std::to_string(timeline_id);
 }
 
+std::int64_t position_of_pts(const timeline_mapping& pts, std::int64_t value) noexcept {
+    return pts.position_at(pts.origin_ticks + pts_difference(value, pts.origin_ticks));
+}
+
 std::optional<std::string> temi_timeline_problem(const temi_timeline_seen& seen,
                                                  const timeline_mapping& pts,
                                                  std::int64_t last_position_ns) {
@@ -148,14 +163,23 @@ std::optional<std::string> temi_timeline_problem(const temi_timeline_seen& seen,
         return "not served (its timescale, " + std::to_string(seen.timescale) +
                " ticks/s, is above the 1 GHz a timeline may tick at)";
     }
+    // Each line over its range of positions: from its start to the next line's (the last to the
+    // end of the media).
+    std::vector<temi_jump> lines{temi_jump{seen.first_pts, seen.first_media_timestamp}};
+    lines.insert(lines.end(), seen.jumps.begin(), seen.jumps.end());
     const wide max = std::numeric_limits<std::int64_t>::max();
-    const auto unwrapped = pts.origin_ticks + pts_difference(seen.first_pts, pts.origin_ticks);
-    const wide origin_ns = pts.position_at(unwrapped);
-    const wide last_ns = std::max<wide>(last_position_ns, origin_ns);
-    const wide last_ticks = static_cast<wide>(seen.first_media_timestamp) +
-                            (last_ns - origin_ns) * seen.timescale / 1'000'000'000 + 1;
-    if (last_ticks > max) {
-        return "not served (its media time passes 2^63 - 1 ticks within the media)";
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const wide from_ns = position_of_pts(pts, lines[i].pts);
+        const wide to_ns = i + 1 < lines.size() ? position_of_pts(pts, lines[i + 1].pts)
+                                                : std::max<wide>(last_position_ns, from_ns);
+        if (to_ns <= from_ns && i + 1 < lines.size()) {
+            return "not served (its jumps are not in order of position: the PTS went back)";
+        }
+        const wide last_ticks = static_cast<wide>(lines[i].media_timestamp) +
+                                (to_ns - from_ns) * seen.timescale / 1'000'000'000 + 1;
+        if (last_ticks > max) {
+            return "not served (its media time passes 2^63 - 1 ticks within the media)";
+        }
     }
     return std::nullopt;
 }
@@ -165,13 +189,16 @@ std::optional<timeline_mapping> temi_timeline(const temi_timeline_seen& seen,
     if (temi_timeline_problem(seen, pts, 0)) {
         return std::nullopt;
     }
-    const auto unwrapped = pts.origin_ticks + pts_difference(seen.first_pts, pts.origin_ticks);
     timeline_mapping m;
     m.selector = temi_selector(*seen.component_tag, seen.timeline_id);
     m.units_per_tick = 1;
     m.units_per_second = seen.timescale;
-    m.origin_position_ns = pts.position_at(unwrapped);
+    m.origin_position_ns = position_of_pts(pts, seen.first_pts);
     m.origin_ticks = static_cast<std::int64_t>(seen.first_media_timestamp);
+    for (const auto& j : seen.jumps) {
+        m.jumps.push_back(timeline_jump{position_of_pts(pts, j.pts),
+                                        static_cast<std::int64_t>(j.media_timestamp)});
+    }
     return m;
 }
 

@@ -314,6 +314,78 @@ TEST(TvMedia, APauseAndASeekInOneRequestLeaveTheTimelinePausedAtTheSeeksTarget) 
     EXPECT_EQ(tv.process->wait_exit(10s), 0);
 }
 
+TEST(TvMedia, ATemiTimelineThatJumpsIsServedLineByLine) {
+    // temi:1:1 at 1 kHz from 0, jumping to 500 s at 12 s of the stream (add_temi: the value of a
+    // PES at p s past the first PTS is p * 1000 before the jump, 500 000 + (p - 12) * 1000 from
+    // the first PES at or after it). The TV sends a new control timestamp when the jump is
+    // rendered, and a client follows the timeline across it, forwards and after a seek back.
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("tv_media_jump_" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    const auto file = (dir / "jump.ts").string();
+    child_process make({bin_dir + "/add_temi", media_dir + "/clicks.ts", file, "--timeline",
+                        "1:1000:0", "--jump", "1:12:500"});
+    ASSERT_EQ(make.wait_exit(20s), 0) << make.output();
+    media_tv tv(file);
+    ASSERT_FALSE(tv.ts_url.empty()) << tv.process->output();
+    const char* temi = "urn:dvb:css:timeline:temi:1:1";
+    const auto client = tv.client(temi, "1000");
+    ASSERT_FALSE(client->read_until(std::regex(R"("available":true)"), 10s).empty())
+        << client->output();
+    for (const char* command : {"seek 10", "seek 5", "rate 2"}) {
+        ASSERT_TRUE(tv.process->write_line(command));
+        client->read_for(command[0] == 'r' ? 5s : 3s);
+    }
+    client->signal(SIGINT);
+    EXPECT_EQ(client->wait_exit(10s), 0) << client->output();
+    tv.process->signal(SIGINT);
+    EXPECT_EQ(tv.process->wait_exit(10s), 0) << tv.process->output();
+    std::filesystem::remove_all(dir);
+
+    // The stream's value at wall clock time w, from the PTS timeline served then.
+    const auto pts_truth = truth_of(tv.process->output(), pts);
+    const auto truth = truth_of(tv.process->output(), temi);
+    ASSERT_FALSE(pts_truth.empty() || truth.empty()) << tv.process->output();
+    const auto pts_at = [&](std::int64_t wall) {
+        const truth_point* in_force = &pts_truth.front();
+        for (const auto& t : pts_truth) {
+            if (t.monotonic_ns <= wall + 1'000'000) { // printed just after its own moment
+                in_force = &t;
+            }
+        }
+        return static_cast<double>(*in_force->content_time) +
+               static_cast<double>(wall - in_force->wall_clock_ns) * in_force->speed * 0.00009;
+    };
+    // The first line: 0 at the first PTS carrying TEMI.
+    ASSERT_TRUE(truth.front().content_time);
+    const double first_pts =
+        pts_at(truth.front().wall_clock_ns) - static_cast<double>(*truth.front().content_time) * 90;
+    int jumps_served = 0;
+    for (const auto& t : truth) {
+        if (!t.content_time || t.speed == 0) {
+            continue;
+        }
+        const double seconds = (pts_at(t.wall_clock_ns) - first_pts) / 90'000.0;
+        const double expected = seconds < 12.0 ? seconds * 1000 : 500'000 + (seconds - 12.0) * 1000;
+        // Within 2 ticks where the value is known; the jump falls on the first PES after 12 s.
+        if (std::fabs(seconds - 12.0) > 0.05) {
+            EXPECT_NEAR(static_cast<double>(*t.content_time), expected, 2.0)
+                << seconds << " s\n"
+                << tv.process->output();
+        }
+        jumps_served += *t.content_time >= 500'000 && *t.content_time < 500'100 ? 1 : 0;
+    }
+    EXPECT_GE(jumps_served, 2) << "the jump served each time it was rendered\n"
+                               << tv.process->output();
+    EXPECT_NE(tv.process->output().find("\"cause\":\"timeline_jump\""), std::string::npos);
+    const auto c = compare(truth, dvbcss::test::timeline_estimates_of(client->output()), 150ms);
+    std::printf("{\"event\":\"tv_media_jump\",\"compared\":%d,\"worst_ms\":%.3f}\n", c.compared,
+                c.worst_ms);
+    EXPECT_GT(c.compared, 40);
+    EXPECT_EQ(c.mismatched_availability, 0);
+    EXPECT_LT(c.worst_ms, 1.0) << client->output();
+}
+
 /// What tv-device --media FILE lists on its "Timelines:" line, and all it printed until then
 /// (standard error included).
 std::pair<std::string, std::string> timelines_announced(const std::string& file) {
@@ -352,11 +424,11 @@ TEST(TvMedia, TemiTimelinesWithoutANameOrThatJumpAreSaidSo) {
     EXPECT_EQ(listed, "urn:dvb:css:timeline:pts (90 kHz), urn:dvb:css:timeline:temi:1:1 (1 kHz), "
                       "urn:dvb:css:timeline:temi:1:2 (50 Hz)")
         << out;
-    EXPECT_TRUE(
-        std::regex_search(out, std::regex(R"(temi:1:1: departs from the line of its )"
-                                          R"(first descriptors at 12\.\d{3} s of the media)")))
+    EXPECT_TRUE(std::regex_search(out, std::regex(R"(temi:1:1: jumps 1 time within the media, )"
+                                                  R"(at 12\.\d{3} s \(to 5000\d\d ticks\); )"
+                                                  R"(served line by line)")))
         << out;
-    EXPECT_EQ(out.find("temi:1:2: departs"), std::string::npos) << out;
+    EXPECT_EQ(out.find("temi:1:2: jumps"), std::string::npos) << out;
     std::filesystem::remove_all(dir);
 }
 

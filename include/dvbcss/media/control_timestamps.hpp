@@ -11,6 +11,9 @@
 /// timing does (nothing is sent between changes): the first whole tick at or after the position
 /// where the current segment begins (its running time `base`). The content time is that tick
 /// exactly; the wall clock time is when that tick's position is rendered (rounded to the ns).
+/// A timeline that jumps (`timeline_mapping::jumps`) is served on the line in force at the
+/// position rendered now: from the later of the segment's beginning and that line's jump, so the
+/// control timestamp changes once at each jump (`next_jump_clock_time` says when to recompute).
 /// Integer arithmetic for both wire values (128-bit intermediates; a rate other than 1 only
 /// scales a duration, rounded to the nearest ns).
 #include <dvbcss/media/playback_state.hpp>
@@ -39,6 +42,15 @@ namespace dvbcss::media {
 [[nodiscard]] ts::control_timestamp
 control_timestamp_from(const playback_state& state, const std::optional<timeline_mapping>& mapping,
                        std::int64_t now_wall_ns, std::int64_t clock_to_wall_ns = 0) noexcept;
+
+/// While playing forward: the wall clock time (`clock_to_wall_ns` as above) at which the next jump
+/// of `mapping` after the position rendered at `now_wall_ns` is rendered, when the control
+/// timestamp must be computed again; nullopt if none (paused, no jump ahead, outside the segment).
+///
+/// Thread safety: a pure function.
+[[nodiscard]] std::optional<std::int64_t>
+next_jump_clock_time(const playback_state& state, const timeline_mapping& mapping,
+                     std::int64_t now_wall_ns, std::int64_t clock_to_wall_ns = 0) noexcept;
 
 /// The pipeline clock time (ns) at which the buffer at `position_ns` is rendered while playing,
 /// or nullopt if the position is outside the segment: `base_time + running_time + latency`.

@@ -9,14 +9,31 @@
 /// are not wrapped: a PTS timeline that passes 2^33 during playback keeps counting, so a control
 /// timestamp stays a straight line (docs/media.md says why).
 ///
+/// A timeline whose values jump within the media (a TEMI timeline across programme boundaries)
+/// is a list of lines at the same tick rate: the origin's line up to the first jump, then from
+/// each jump's position on the line through that position and the tick value the stream gives it,
+/// up to the next. Each line is "in force" over its range of positions.
+///
 /// Integer arithmetic throughout (128-bit intermediates); ticks are rounded to the nearest tick,
 /// positions to the nearest ns.
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace dvbcss::media {
 
-/// A linear map between pipeline positions (ns) and timeline ticks.
+/// Where a timeline's values jump: from `position_ns` on, the line through it and `ticks`.
+struct timeline_jump {
+    std::int64_t position_ns = 0;
+    std::int64_t ticks = 0;
+
+    friend bool operator==(const timeline_jump&, const timeline_jump&) = default;
+};
+
+/// A map between pipeline positions (ns) and timeline ticks: one line, or one line per range of
+/// positions where the timeline jumps.
 ///
 /// Thread safety: a value type.
 struct timeline_mapping {
@@ -25,11 +42,29 @@ struct timeline_mapping {
     std::uint64_t units_per_second = 1;  ///< Positive.
     std::int64_t origin_position_ns = 0; ///< A position (ns) ...
     std::int64_t origin_ticks = 0;       ///< ... and its tick value on this timeline.
+    /// Jumps, in increasing order of position, all after `origin_position_ns`; empty: one line.
+    std::vector<timeline_jump> jumps;
 
-    /// The tick value at `position_ns`, rounded to the nearest tick.
+    /// The line in force at `position_ns`: 0 the origin's (also before it), k the one from
+    /// `jumps[k - 1]`.
+    [[nodiscard]] std::size_t line_at(std::int64_t position_ns) const noexcept;
+    /// The tick value at `position_ns` on line `line` (extended beyond its range), rounded.
+    [[nodiscard]] std::int64_t ticks_on(std::size_t line, std::int64_t position_ns) const noexcept;
+    /// The position (ns) of tick value `ticks` on line `line` (extended beyond its range),
+    /// rounded.
+    [[nodiscard]] std::int64_t position_on(std::size_t line, std::int64_t ticks) const noexcept;
+
+    /// The tick value at `position_ns` (on the line in force there), rounded to the nearest tick.
     [[nodiscard]] std::int64_t ticks_at(std::int64_t position_ns) const noexcept;
-    /// The position (ns) at tick value `ticks`, rounded to the nearest ns.
-    [[nodiscard]] std::int64_t position_at(std::int64_t ticks) const noexcept;
+    /// The position (ns) of tick value `ticks`, rounded to the nearest ns. Where the timeline
+    /// jumps, a value can occur on several lines (or, skipped by a jump, on none): the one whose
+    /// line has it in its range nearest to `near_ns` (the origin if not given); on none, the
+    /// position on the line in force at `near_ns`.
+    [[nodiscard]] std::int64_t position_at(std::int64_t ticks,
+                                           std::optional<std::int64_t> near_ns = {}) const noexcept;
+    /// The position of the first jump after `position_ns`, if any.
+    [[nodiscard]] std::optional<std::int64_t>
+    next_jump_after(std::int64_t position_ns) const noexcept;
 
     /// Ticks per second as a double (for speeds and display only).
     [[nodiscard]] double tick_rate() const noexcept {

@@ -84,6 +84,41 @@ TEST(ControlTimestampsTest, SeekStartsTheSegmentAtTheSeekPosition) {
     EXPECT_LT(max_error_ns(st, m), 1.0);
 }
 
+TEST(ControlTimestampsTest, AJumpingTimelineIsServedOnTheLineInForceNowFromItsJump) {
+    // 1 kHz from 0 at position 0; at 10 s it jumps to 500 000, at 20 s back to 0. Playing from
+    // position 0 at rate 2: position p is rendered at 5 s + 15 ms + p / 2.
+    auto m = ct_timeline(1000, 0, 0);
+    m.jumps = {{10 * s, 500'000}, {20 * s, 0}};
+    const auto st = playing(segment{2.0, 1.0, 0, std::nullopt, 0, 0, 0}, 5 * s, 15 * ms);
+    const auto before = control_timestamp_from(st, m, 7 * s); // position 3.97 s
+    EXPECT_EQ(before.content_time, 0);
+    EXPECT_EQ(before.wall_clock_time, 5 * s + 15 * ms);
+    EXPECT_EQ(before.timeline_speed_multiplier, 2.0);
+    EXPECT_EQ(next_jump_clock_time(st, m, 7 * s), 10 * s + 15 * ms);
+    // Once the jump at 10 s is rendered: from the jump, the time it was rendered.
+    const auto after = control_timestamp_from(st, m, 10 * s + 15 * ms);
+    EXPECT_EQ(after.content_time, 500'000);
+    EXPECT_EQ(after.wall_clock_time, 10 * s + 15 * ms);
+    EXPECT_EQ(control_timestamp_from(st, m, 14 * s), after) << "the same until the next jump";
+    EXPECT_EQ(next_jump_clock_time(st, m, 10 * s + 15 * ms), 15 * s + 15 * ms);
+    const auto last = control_timestamp_from(st, m, 16 * s);
+    EXPECT_EQ(last.content_time, 0);
+    EXPECT_EQ(last.wall_clock_time, 15 * s + 15 * ms);
+    EXPECT_EQ(next_jump_clock_time(st, m, 16 * s), std::nullopt);
+    // A segment that begins after a jump (a seek to 12.5 s): that line from the segment's start.
+    const auto sought =
+        playing(segment{1.0, 1.0, 12'500 * ms, std::nullopt, 12'500 * ms, 0, 0}, 30 * s, 0);
+    const auto ct = control_timestamp_from(sought, m, 30 * s);
+    EXPECT_EQ(ct.content_time, 502'500);
+    EXPECT_EQ(ct.wall_clock_time, 30 * s);
+    // Paused: the value of the line in force at the position shown.
+    playback_state paused;
+    paused.seg = sought.seg;
+    paused.paused_position_ns = 25 * s;
+    EXPECT_EQ(control_timestamp_from(paused, m, 1).content_time, 5'000);
+    EXPECT_EQ(next_jump_clock_time(paused, m, 1), std::nullopt);
+}
+
 TEST(ControlTimestampsTest, RateTwoHalvesTheRunningTimeAndDoublesTheSpeed) {
     const auto m = pts_timeline(0, 0);
     segment seg{2.0, 1.0, 4 * s, std::nullopt, 4 * s, 1 * s, 0};

@@ -50,6 +50,24 @@ TEST(FollowPlanTest, InStepDoesNothing) {
     EXPECT_EQ(plan.should_position_ns, 6 * s);
 }
 
+TEST(FollowPlanTest, AValueAJumpingTimelineHasTwiceIsFollowedWhereThePlayerIs) {
+    // A TEMI-like timeline at 1 kHz from 0, jumping back to 0 at 20 s: 5 000 ticks is both 5 s
+    // and 25 s of the file. The TV shows 5 000 at wall clock 100 s; the player is at 25.2 s.
+    auto in = input(ts::control_timestamp{5'000, 100 * s, 1.0}, playing_at(25'200 * ms, 100 * s),
+                    100 * s);
+    in.timeline = ct_timeline(1000, 0, 0);
+    in.timeline.jumps = {{20 * s, 0}};
+    auto plan = plan_follow(in);
+    EXPECT_EQ(plan.should_position_ns, 25 * s);
+    EXPECT_EQ(plan.offset_ns, 200 * ms);
+    EXPECT_EQ(plan.action, follow_action::seek);
+    // A player near the first occurrence follows that one.
+    in.player = playing_at(5 * s, 100 * s);
+    plan = plan_follow(in);
+    EXPECT_EQ(plan.should_position_ns, 5 * s);
+    EXPECT_EQ(plan.action, follow_action::nothing);
+}
+
 TEST(FollowPlanTest, SmallErrorSetsTheBaseTimeThatRendersEachPositionWhenTheTvDoes) {
     auto player = playing_at(6 * s - 5 * ms, 101 * s); // 5 ms behind
     const auto plan = plan_follow(input(tv_at(5 * s, 100 * s), player, 101 * s));

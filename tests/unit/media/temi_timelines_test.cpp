@@ -6,6 +6,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <vector>
 
 namespace dvbcss::media {
 namespace {
@@ -51,9 +52,9 @@ TEST(TemiTimelinesTest, DescriptorsOnTheLineCountAndTheFirstGivesIt) {
     EXPECT_EQ(t.departs_at_pts, std::nullopt);
 }
 
-TEST(TemiTimelinesTest, TwoAgreeingDescriptorsOffTheLineAreWhereTheStreamDeparts) {
+TEST(TemiTimelinesTest, TwoAgreeingDescriptorsOffTheLineAreAJumpOrWhereTheStreamDeparts) {
     // 90 kHz from 1 000 000 at PTS 0, one descriptor a second; from PTS 180 000 on: a jump of 1 ms
-    // and a tick, a pause, or another timescale.
+    // and a tick (a new line), a pause, or another timescale (departures).
     for (int kind = 0; kind < 3; ++kind) {
         temi_timeline_finder f;
         f.add(start(0, 1, 90'000, 1'000'000), std::nullopt);
@@ -76,13 +77,64 @@ TEST(TemiTimelinesTest, TwoAgreeingDescriptorsOffTheLineAreWhereTheStreamDeparts
             }
             f.add(next, 3);
         }
-        f.add(start(360'000, 1, 90'000, 1'000'000), 3); // after the departure: ignored
+        f.add(start(360'000, 1, 90'000, 1'000'000), 3); // after a departure: ignored
         ASSERT_EQ(f.timelines().size(), 1U) << kind;
         const auto& t = f.timelines()[0];
-        EXPECT_EQ(t.departs_at_pts, 180'000) << kind;
-        EXPECT_EQ(t.descriptors, 2U) << kind;
         EXPECT_EQ(t.component_tag, 3) << "learnt later" << kind;
+        if (kind == 0) {
+            EXPECT_EQ(t.departs_at_pts, std::nullopt);
+            EXPECT_EQ(t.jumps, (std::vector<temi_jump>{{180'000, 1'180'091}}));
+            EXPECT_EQ(t.descriptors, 4U);
+            EXPECT_EQ(t.set_aside, 2U) << "the jump's first, and the last off the new line";
+        } else {
+            EXPECT_EQ(t.departs_at_pts, 180'000) << kind;
+            EXPECT_TRUE(t.jumps.empty()) << kind;
+            EXPECT_EQ(t.descriptors, 2U) << kind;
+        }
     }
+}
+
+TEST(TemiTimelinesTest, JumpsAreServedLineByLineOnThePtsPositions) {
+    // 1 kHz from 0 at PTS 900 000 (10 s); at PTS 1 800 000 (20 s) it jumps to 500 000 and at
+    // 2 700 000 (30 s) back to 0: one descriptor every 0.5 s.
+    temi_timeline_finder f;
+    const auto stamp_at = [](std::int64_t pts) -> std::uint64_t {
+        if (pts < 1'800'000) {
+            return static_cast<std::uint64_t>((pts - 900'000) / 90);
+        }
+        if (pts < 2'700'000) {
+            return 500'000 + static_cast<std::uint64_t>((pts - 1'800'000) / 90);
+        }
+        return static_cast<std::uint64_t>((pts - 2'700'000) / 90);
+    };
+    for (std::int64_t pts = 900'000; pts < 3'600'000; pts += 45'000) {
+        f.add(start(pts, 1, 1000, stamp_at(pts)), 2);
+    }
+    ASSERT_EQ(f.timelines().size(), 1U);
+    const auto& t = f.timelines()[0];
+    EXPECT_EQ(t.jumps, (std::vector<temi_jump>{{1'800'000, 500'000}, {2'700'000, 0}}));
+    EXPECT_EQ(t.set_aside, 2U) << "the first of each jump's two is set aside until the second";
+    // On the PTS timeline of a stream whose first PTS, 900 000, is position 0.
+    const auto pts = pts_timeline(900'000, 0);
+    ASSERT_EQ(temi_timeline_problem(t, pts, 40'000'000'000), std::nullopt);
+    const auto m = temi_timeline(t, pts);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->jumps,
+              (std::vector<timeline_jump>{{10'000'000'000, 500'000}, {20'000'000'000, 0}}));
+    EXPECT_EQ(m->ticks_at(5'000'000'000), 5'000);
+    EXPECT_EQ(m->ticks_at(12'000'000'000), 502'000);
+    EXPECT_EQ(m->ticks_at(25'000'000'000), 5'000);
+    // 5 000 ticks occur twice: the position nearest the one given (the origin by default).
+    EXPECT_EQ(m->position_at(5'000), 5'000'000'000);
+    EXPECT_EQ(m->position_at(5'000, 21'000'000'000), 25'000'000'000);
+    EXPECT_EQ(m->position_at(502'000, 0), 12'000'000'000);
+    EXPECT_EQ(m->next_jump_after(5'000'000'000), 10'000'000'000);
+    EXPECT_EQ(m->next_jump_after(10'000'000'000), 20'000'000'000);
+    EXPECT_EQ(m->next_jump_after(20'000'000'000), std::nullopt);
+    // Jumps whose PTS goes back are not served.
+    auto back = t;
+    back.jumps[1].pts = 1'000'000;
+    EXPECT_NE(temi_timeline_problem(back, pts, 40'000'000'000), std::nullopt);
 }
 
 TEST(TemiTimelinesTest, OneDamagedDescriptorNeitherSetsTheLineNorEndsIt) {
