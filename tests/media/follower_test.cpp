@@ -23,11 +23,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
 
 #include <gst/gst.h>
+#include <unistd.h>
 
 namespace dvbcss {
 namespace {
@@ -220,6 +222,36 @@ TEST(FollowerTest, FollowsATemiTimelineAsItFollowsPts) {
     expect_in_step(f.errors(tv, 1500ms, 1000ms), "temi 1 kHz start");
     tv = f.tv_at(12 * s, 1.0);
     expect_in_step(f.errors(tv, 1500ms, 1000ms), "temi 1 kHz seek");
+}
+
+TEST(FollowerTest, FollowsATemiTimelineAcrossAJumpBackToValuesItHadBefore) {
+    // temi:1:1 at 1 kHz from 0 jumps back to 2 s at 8 s (a programme boundary where the next
+    // programme's timeline starts low): the values after the jump occurred 6 s earlier too. The
+    // TV's control timestamp from the jump must be taken where the player is, not 6 s back.
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("follower_jump_" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    const auto file = (dir / "jump.ts").string();
+    test::child_process make({std::string(DVBCSS_BIN_DIR) + "/add_temi", media_file("clicks.ts"),
+                              file, "--timeline", "1:1000:0", "--jump", "1:8:2"});
+    ASSERT_EQ(make.wait_exit(20s), 0) << make.output();
+    fixture f;
+    f.start(file, "urn:dvb:css:timeline:temi:1:1");
+    ASSERT_EQ(f.follow->timeline().jumps.size(), 1U);
+    const auto jump = f.follow->timeline().jumps.front();
+    const auto tv = f.tv_at(jump.position_ns - 1800 * ms, 1.0);
+    expect_in_step(f.errors(tv, 1000ms, 600ms), "temi before the jump");
+    const auto seeks = f.follow->seeks();
+    // The TV renders the jump: its next control timestamp is from there.
+    tv_timeline after;
+    after.ticks = jump.ticks;
+    after.p0 = jump.position_ns;
+    after.w0 = static_cast<std::int64_t>(std::llround(tv.render_time(jump.position_ns)));
+    after.speed = 1.0;
+    f.follow->on_control_timestamp(after.control_timestamp());
+    expect_in_step(f.errors(after, 300ms, 1000ms), "temi after the jump");
+    EXPECT_EQ(f.follow->seeks(), seeks) << "followed without a seek";
+    std::filesystem::remove_all(dir);
 }
 
 TEST(FollowerTest, ATvBeforeTheStartOfTheFileIsFollowedOnceItGetsThere) {
