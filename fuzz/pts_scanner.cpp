@@ -4,7 +4,8 @@
 // at the end); first_pts agrees with what was reported; and a stream of well-formed packets gives
 // the same result however it is cut. TEMI descriptors come with their timescale and are no more
 // than an adaptation field can hold. The TEMI timelines found from them (with the component tags
-// of the PMTs read on the way) stay bounded, and each maps onto a PTS timeline without overflow.
+// of the PMTs read on the way) stay bounded, and each maps onto a PTS timeline without overflow,
+// its jumps in order and each mapping to its own position.
 #include <dvbcss/media/pts_scanner.hpp>
 #include <dvbcss/media/temi_timelines.hpp>
 
@@ -81,11 +82,28 @@ void check(const dvbcss::media::pts_scanner& scanner,
         if (t.departs_at_pts && !t.confirmed()) {
             fail("a TEMI timeline departs from a line never confirmed");
         }
+        if (t.jumps.size() > dvbcss::media::temi_timeline_finder::max_jumps ||
+            (!t.jumps.empty() && !t.confirmed())) {
+            fail("more jumps than the bound, or jumps from a line never confirmed");
+        }
         if (scanner.first()) {
             const auto pts = dvbcss::media::pts_timeline(scanner.first()->pts, 0);
             static_cast<void>(dvbcss::media::temi_timeline_problem(t, pts, INT64_MAX / 2));
             if (const auto m = dvbcss::media::temi_timeline(t, pts)) {
                 static_cast<void>(m->ticks_at(m->origin_position_ns + 1'000'000'000));
+                // Served lines: each jump after the one before (and the origin), its own value
+                // where it starts, and found there again from its value.
+                auto previous = m->origin_position_ns;
+                for (const auto& j : m->jumps) {
+                    if (j.position_ns <= previous) {
+                        fail("a served jump not after the line before it");
+                    }
+                    previous = j.position_ns;
+                    if (m->ticks_at(j.position_ns) != j.ticks ||
+                        m->position_at(j.ticks, j.position_ns) != j.position_ns) {
+                        fail("a served jump's value and position do not map onto each other");
+                    }
+                }
             }
         }
     }
