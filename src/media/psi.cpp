@@ -1,3 +1,5 @@
+#include "big_endian.hpp"
+
 #include <dvbcss/media/psi.hpp>
 
 #include <array>
@@ -22,10 +24,6 @@ constexpr std::array<std::uint32_t, 256> crc_table = [] {
     }
     return t;
 }();
-
-std::uint16_t pid_at(const std::uint8_t* p) noexcept {
-    return static_cast<std::uint16_t>(((p[0] & 0x1F) << 8) | p[1]);
-}
 
 std::size_t length12_at(const std::uint8_t* p) noexcept {
     return static_cast<std::size_t>(((p[0] & 0x0F) << 8) | p[1]);
@@ -68,7 +66,7 @@ std::optional<std::vector<pat_program>> parse_pat(std::span<const std::uint8_t> 
     std::vector<pat_program> out;
     for (std::size_t at = 0; at < body.size(); at += 4) {
         out.push_back({static_cast<std::uint16_t>((body[at] << 8) | body[at + 1]),
-                       pid_at(body.data() + at + 2)});
+                       detail::pid13(body.data() + at + 2)});
     }
     return out;
 }
@@ -91,7 +89,7 @@ std::optional<std::vector<pmt_stream>> parse_pmt(std::span<const std::uint8_t> s
         }
         pmt_stream s;
         s.stream_type = body[at];
-        s.pid = pid_at(body.data() + at + 1);
+        s.pid = detail::pid13(body.data() + at + 1);
         const auto info_length = length12_at(body.data() + at + 3);
         at += 5;
         if (info_length > body.size() - at) {

@@ -1,3 +1,5 @@
+#include "big_endian.hpp"
+
 #include <dvbcss/media/psi.hpp>
 #include <dvbcss/media/pts_scanner.hpp>
 
@@ -57,7 +59,7 @@ void pts_scanner::packet(std::span<const std::uint8_t, 188> p, std::vector<pes_p
     ++packets_;
     const bool transport_error = (p[1] & 0x80) != 0;
     const bool unit_start = (p[1] & 0x40) != 0;
-    const auto pid = static_cast<std::uint16_t>(((p[1] & 0x1F) << 8) | p[2]);
+    const auto pid = detail::pid13(p.data() + 1);
     const auto adaptation = (p[3] >> 4) & 0x3;
     if (transport_error || !unit_start || pid == 0x1FFF || (adaptation & 0x1) == 0) {
         return;

@@ -24,19 +24,20 @@ std::size_t timeline_mapping::line_at(std::int64_t position_ns) const noexcept {
     return line;
 }
 
+timeline_jump timeline_mapping::line_start(std::size_t line) const noexcept {
+    return line == 0 || line > jumps.size() ? timeline_jump{origin_position_ns, origin_ticks}
+                                            : jumps[line - 1];
+}
+
 std::int64_t timeline_mapping::ticks_on(std::size_t line, std::int64_t position_ns) const noexcept {
-    const auto& [at_ns, at_ticks] = line == 0 || line > jumps.size()
-                                        ? timeline_jump{origin_position_ns, origin_ticks}
-                                        : jumps[line - 1];
+    const auto [at_ns, at_ticks] = line_start(line);
     const wide elapsed = static_cast<wide>(position_ns) - at_ns;
     return at_ticks + divide_rounded(elapsed * static_cast<wide>(units_per_second),
                                      static_cast<wide>(units_per_tick) * ns_per_s);
 }
 
 std::int64_t timeline_mapping::position_on(std::size_t line, std::int64_t ticks) const noexcept {
-    const auto& [at_ns, at_ticks] = line == 0 || line > jumps.size()
-                                        ? timeline_jump{origin_position_ns, origin_ticks}
-                                        : jumps[line - 1];
+    const auto [at_ns, at_ticks] = line_start(line);
     const wide moved = static_cast<wide>(ticks) - at_ticks;
     return at_ns + divide_rounded(moved * static_cast<wide>(units_per_tick) * ns_per_s,
                                   static_cast<wide>(units_per_second));

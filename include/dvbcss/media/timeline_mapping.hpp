@@ -48,6 +48,9 @@ struct timeline_mapping {
     /// The line in force at `position_ns`: 0 the origin's (also before it), k the one from
     /// `jumps[k - 1]`.
     [[nodiscard]] std::size_t line_at(std::int64_t position_ns) const noexcept;
+    /// The point line `line` passes through: the origin for 0 (or a line beyond the last),
+    /// else `jumps[line - 1]`.
+    [[nodiscard]] timeline_jump line_start(std::size_t line) const noexcept;
     /// The tick value at `position_ns` on line `line` (extended beyond its range), rounded.
     [[nodiscard]] std::int64_t ticks_on(std::size_t line, std::int64_t position_ns) const noexcept;
     /// The position (ns) of tick value `ticks` on line `line` (extended beyond its range),
