@@ -916,6 +916,24 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                                                        {"fault"}}},
                     false));
             } else {
+                if (e.kind == gst::media_event_kind::timelines_updated) {
+                    // Jumps the background read of the file found: served from now on.
+                    const auto mappings = player->timelines();
+                    for (const auto& t : media_sources) {
+                        for (const auto& m : mappings) {
+                            if (m.selector == t->mapping().selector) {
+                                t->remap(m);
+                            }
+                        }
+                    }
+                    std::size_t from = 0;
+                    while (from < e.message.size()) {
+                        const auto end = std::min(e.message.find('\n', from), e.message.size());
+                        std::fprintf(stderr, "tv-device: %s: %s\n", o.media.c_str(),
+                                     e.message.substr(from, end - from).c_str());
+                        from = end + 1;
+                    }
+                }
                 for (const auto& t : media_sources) {
                     t->update(st, now);
                 }
@@ -927,7 +945,8 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
             }
             if (e.kind == gst::media_event_kind::rate_changed) {
                 say("media: rate_changed (" + e.message + ")");
-            } else if (e.kind != gst::media_event_kind::timelines_known) {
+            } else if (e.kind != gst::media_event_kind::timelines_known &&
+                       e.kind != gst::media_event_kind::timelines_updated) {
                 say(std::string("media: ") + gst::to_string(e.kind));
             }
             flush();

@@ -93,6 +93,17 @@ void follower::on_media_event(const media_event& e) {
     case media_event_kind::timelines_known:
     case media_event_kind::error:
         return;
+    case media_event_kind::timelines_updated:
+        // Jumps found later in the file: the chosen timeline with them (if not given).
+        if (!options_.timeline) {
+            for (const auto& t : pipeline_->timelines()) {
+                if (t.selector == options_.selector) {
+                    timeline_ = t;
+                }
+            }
+        }
+        plan_and_apply(to_string(e.kind));
+        return;
     default:
         plan_and_apply(to_string(e.kind));
     }

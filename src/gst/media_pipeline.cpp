@@ -58,6 +58,8 @@ const char* to_string(media_event_kind k) noexcept {
         return "end_of_stream";
     case media_event_kind::timelines_known:
         return "timelines_known";
+    case media_event_kind::timelines_updated:
+        return "timelines_updated";
     case media_event_kind::error:
         break;
     }
@@ -406,6 +408,10 @@ public:
     }
 
     ~pipeline_impl() override {
+        temi_reader_.request_stop();
+        if (temi_reader_.joinable()) {
+            temi_reader_.join(); // it posts to the owner: not once this object is going
+        }
         if (pipeline_ != nullptr) {
             gst_element_set_state(pipeline_, GST_STATE_NULL);
             if (bus_) {
@@ -614,7 +620,11 @@ public:
     }
 
     [[nodiscard]] std::vector<std::string> timeline_notes() const override {
-        return timeline_notes_;
+        auto notes = temi_notes_;
+        if (!temi_reading_note_.empty()) {
+            notes.push_back(temi_reading_note_);
+        }
+        return notes;
     }
 
     [[nodiscard]] container_kind container() const override {
@@ -789,13 +799,11 @@ private:
             if (local_path_.empty()) {
                 add_temi_timelines(seen_so_far);
             } else {
-                const auto scan = read_ts_temi(local_path_);
-                add_temi_timelines(scan.timelines);
-                if (!scan.whole_file) {
-                    timeline_notes_.push_back(
-                        "TEMI timelines were looked for in the first " +
-                        std::to_string(ts_temi_scan_bytes >> 20) +
-                        " MiB of the file only: one that starts later is not served");
+                auto reader = std::make_unique<ts_temi_reader>(local_path_);
+                const bool whole = reader->read_more(ts_temi_scan_bytes);
+                add_temi_timelines(reader->timelines());
+                if (!whole) {
+                    read_rest_of_file(std::move(reader));
                 }
             }
         } else if (kind == container_kind::mp4 && !local_path_.empty()) {
@@ -813,9 +821,16 @@ private:
         }
     }
 
-    /// The TEMI timelines `found` that can be served, placed on the PTS timeline (the first of
-    /// `timelines_`); a note for each that cannot, or that departs from its line.
-    void add_temi_timelines(const media::temi_timeline_finder& found) {
+    /// What the TEMI timelines `found` give: the mappings that can be served, placed on the PTS
+    /// timeline (the first of `timelines_`), and a note for each that cannot, or that jumps or
+    /// departs from what can be served.
+    struct temi_result {
+        std::vector<media::timeline_mapping> mappings;
+        std::vector<std::string> notes;
+    };
+
+    [[nodiscard]] temi_result temi_timelines_from(const media::temi_timeline_finder& found) const {
+        temi_result r;
         // Timelines whose descriptors never agree (often made up by damaged packets): one note.
         std::vector<std::string> unconfirmed;
         for (const auto& seen : found.timelines()) {
@@ -829,13 +844,12 @@ private:
             for (std::size_t i = 0; i < unconfirmed.size() && i < 4; ++i) {
                 list += (i == 0 ? "" : ", ") + unconfirmed[i];
             }
-            timeline_notes_.push_back(
-                std::to_string(unconfirmed.size()) + " TEMI timeline" +
-                (unconfirmed.size() == 1 ? "" : "s") + " (" + list +
-                (unconfirmed.size() > 4 ? ", ..." : "") +
-                ") not served: no two descriptors in a row agree on a running line (damaged "
-                "packets, a "
-                "timeline paused throughout, or too few descriptors in what was read)");
+            r.notes.push_back(std::to_string(unconfirmed.size()) + " TEMI timeline" +
+                              (unconfirmed.size() == 1 ? "" : "s") + " (" + list +
+                              (unconfirmed.size() > 4 ? ", ..." : "") +
+                              ") not served: no two descriptors in a row agree on a running line "
+                              "(damaged packets, a timeline paused throughout, or too few "
+                              "descriptors in what was read)");
         }
         for (const auto& seen : found.timelines()) {
             if (!seen.confirmed()) {
@@ -844,24 +858,25 @@ private:
             const auto where = "TEMI timeline " + std::to_string(seen.timeline_id) + " on PID " +
                                std::to_string(seen.pid);
             if (timelines_.empty()) {
-                timeline_notes_.push_back(where + ": not served (no PTS timeline to place it on)");
+                r.notes.push_back(where + ": not served (no PTS timeline to place it on)");
                 continue;
             }
             const auto& pts = timelines_.front();
             // Positions played: up to the duration (a day if unknown); a loop starts again.
             const auto last = duration_ns().value_or(std::int64_t{86'400} * 1'000'000'000);
             if (const auto problem = media::temi_timeline_problem(seen, pts, last)) {
-                timeline_notes_.push_back(where + ": " + *problem);
+                r.notes.push_back(where + ": " + *problem);
                 continue;
             }
             const auto mapping = media::temi_timeline(seen, pts);
             if (!mapping) {
                 continue; // not reached: the problem above covers it
             }
-            if (std::any_of(timelines_.begin(), timelines_.end(),
+            if (mapping->selector == pts.selector ||
+                std::any_of(r.mappings.begin(), r.mappings.end(),
                             [&](const auto& t) { return t.selector == mapping->selector; })) {
-                timeline_notes_.push_back(where + ": not served (" + mapping->selector +
-                                          " is already carried by another PID)");
+                r.notes.push_back(where + ": not served (" + mapping->selector +
+                                  " is already carried by another PID)");
                 continue;
             }
             const auto seconds_at = [&](std::int64_t pts_value) {
@@ -876,20 +891,102 @@ private:
                     list += (i == 0 ? "" : ", ") + seconds_at(seen.jumps[i].pts) + " s (to " +
                             std::to_string(seen.jumps[i].media_timestamp) + " ticks)";
                 }
-                timeline_notes_.push_back(
+                r.notes.push_back(
                     mapping->selector + ": jumps " + std::to_string(seen.jumps.size()) +
                     (seen.jumps.size() == 1 ? " time" : " times") + " within the media, at " +
                     list + (seen.jumps.size() > 4 ? ", ..." : "") + "; served line by line");
             }
             if (seen.departs_at_pts) {
-                timeline_notes_.push_back(
-                    mapping->selector + ": departs from what can be served at " +
-                    seconds_at(*seen.departs_at_pts) + " s of the media" +
-                    " (a pause, a new timescale or too many jumps); served as its last line "
-                    "from there");
+                r.notes.push_back(mapping->selector + ": departs from what can be served at " +
+                                  seconds_at(*seen.departs_at_pts) + " s of the media" +
+                                  " (a pause, a new timescale or too many jumps); served as its "
+                                  "last line from there");
             }
-            timelines_.push_back(*mapping);
+            r.mappings.push_back(*mapping);
         }
+        return r;
+    }
+
+    /// Serves the TEMI timelines `found` gives, before serving begins.
+    void add_temi_timelines(const media::temi_timeline_finder& found) {
+        auto r = temi_timelines_from(found);
+        timelines_.insert(timelines_.end(), r.mappings.begin(), r.mappings.end());
+        temi_notes_ = std::move(r.notes);
+    }
+
+    /// Reads the rest of a local file on a thread of its own, handing what it finds to the owner
+    /// every `temi_report_bytes` and at the end (`refresh_temi_timelines`).
+    void read_rest_of_file(std::unique_ptr<ts_temi_reader> reader) {
+        temi_reading_note_ = "TEMI timelines were looked for in the first " +
+                             std::to_string(ts_temi_scan_bytes >> 20) +
+                             " MiB of the file before serving; the rest is read in the "
+                             "background (jumps found there are served from then on, a timeline "
+                             "that starts there is not)";
+        temi_reader_ = std::jthread([this, reader = std::move(reader),
+                                     w = std::weak_ptr<shared>(shared_)](std::stop_token stop) {
+            while (!stop.stop_requested()) {
+                const bool ended = reader->read_more(temi_read_bytes);
+                const auto mib = reader->bytes_read() >> 20;
+                if (!ended && mib % (temi_report_bytes >> 20) != 0) {
+                    continue;
+                }
+                const auto alive = w.lock();
+                if (!alive) {
+                    return;
+                }
+                boost::asio::post(alive->owner, [this, w, found = reader->timelines(), ended, mib] {
+                    if (auto still = w.lock(); still && still->on_message) {
+                        refresh_temi_timelines(found, ended, mib);
+                    }
+                });
+                if (ended) {
+                    return;
+                }
+            }
+        });
+    }
+
+    static constexpr std::size_t temi_read_bytes = std::size_t{16} << 20;
+    static constexpr std::size_t temi_report_bytes = std::size_t{256} << 20;
+
+    /// On the owner: what the background read found so far. A served TEMI timeline whose jumps
+    /// changed is served with them from now on (`timelines_updated`, its message the new notes).
+    void refresh_temi_timelines(const media::temi_timeline_finder& found, bool ended,
+                                std::size_t mib) {
+        auto r = temi_timelines_from(found);
+        std::vector<std::string> told;
+        bool changed = false;
+        for (const auto& m : r.mappings) {
+            const auto served =
+                std::find_if(timelines_.begin(), timelines_.end(),
+                             [&](const auto& t) { return t.selector == m.selector; });
+            if (served == timelines_.end()) {
+                r.notes.push_back(m.selector +
+                                  ": found in the background read of the file, after serving "
+                                  "began; not served");
+            } else if (!(*served == m)) {
+                *served = m;
+                changed = true;
+            }
+        }
+        for (const auto& note : r.notes) {
+            if (std::find(temi_notes_.begin(), temi_notes_.end(), note) == temi_notes_.end()) {
+                told.push_back(note);
+            }
+        }
+        temi_notes_ = std::move(r.notes);
+        if (ended) {
+            temi_reading_note_.clear();
+            told.push_back("TEMI timelines: the whole file read (" + std::to_string(mib) + " MiB)");
+        }
+        if (!changed && told.empty()) {
+            return;
+        }
+        std::string message;
+        for (const auto& line : told) {
+            message += (message.empty() ? "" : "\n") + line;
+        }
+        emit(media_event_kind::timelines_updated, message);
     }
 
     /// Time segments and ends of stream that have reached the sink whose segment `state` reads.
@@ -1108,7 +1205,8 @@ private:
     std::optional<std::int64_t> paused_running_ns_;
     gst_ptr<GstBus> bus_;
     std::vector<media::timeline_mapping> timelines_;
-    std::vector<std::string> timeline_notes_;
+    std::vector<std::string> temi_notes_; ///< What the TEMI timelines read so far give.
+    std::string temi_reading_note_;       ///< Said while the background read goes on.
     std::int64_t latency_ns_ = 0;
     double rate_ = 1.0;
     seek_kind seeking_ = seek_kind::none;
@@ -1119,6 +1217,9 @@ private:
     std::optional<std::int64_t> seek_target_; ///< Where the seek under way goes (stream time).
     std::chrono::steady_clock::time_point last_instant_rate_change_{};
     bool eos_ = false;
+    /// Reads the rest of a local file for TEMI timelines (destroyed first; joined in the
+    /// destructor before anything it posts could reach a dying object).
+    std::jthread temi_reader_;
 };
 
 } // namespace

@@ -15,6 +15,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -84,6 +86,8 @@ struct media_tv {
     std::unique_ptr<child_process> process;
     std::string ts_url;
     std::string wc_port;
+
+    media_tv() = default;
 
     explicit media_tv(const std::string& file) {
         process = std::make_unique<child_process>(
@@ -384,6 +388,63 @@ TEST(TvMedia, ATemiTimelineThatJumpsIsServedLineByLine) {
     EXPECT_GT(c.compared, 40);
     EXPECT_EQ(c.mismatched_availability, 0);
     EXPECT_LT(c.worst_ms, 1.0) << client->output();
+}
+
+TEST(TvMedia, JumpsBeyondTheFirst16MiBOfAFileAreServedOnceTheBackgroundReadFindsThem) {
+    // A file longer than the 16 MiB read before serving: temi:1:1 jumps to 500 s at 20 s, and
+    // 20 MiB of null packets before it (the demuxer skips them) put the jump past 16 MiB.
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("tv_media_late_" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    const auto with_temi = (dir / "jump.ts").string();
+    child_process make({bin_dir + "/add_temi", media_dir + "/clicks.ts", with_temi, "--timeline",
+                        "1:1000:0", "--jump", "1:20:500"});
+    ASSERT_EQ(make.wait_exit(20s), 0) << make.output();
+    const auto file = (dir / "padded.ts").string();
+    {
+        std::ifstream in(with_temi, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        const auto half = bytes.size() / 188 / 2 * 188;
+        std::string null_packet(188, '\xFF');
+        null_packet.replace(0, 4, "\x47\x1F\xFF\x10", 4);
+        std::ofstream out(file, std::ios::binary);
+        out.write(bytes.data(), static_cast<std::streamsize>(half));
+        for (int i = 0; i < (20 << 20) / 188; ++i) {
+            out.write(null_packet.data(), 188);
+        }
+        out.write(bytes.data() + half, static_cast<std::streamsize>(bytes.size() - half));
+    }
+    // As media_tv, standard error with the output (the notes go there).
+    media_tv tv;
+    tv.process = std::make_unique<child_process>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 "exec \"$0\" 127.0.0.1 0 127.0.0.1 0 --json --loglevel warning "
+                                 "--media \"$1\" --audio-sink 'fakesink sync=true' --video-sink "
+                                 "none 2>&1",
+                                 bin_dir + "/tv-device", file},
+        true);
+    const char* temi = "urn:dvb:css:timeline:temi:1:1";
+    EXPECT_FALSE(
+        tv.process->read_until(std::regex(R"(the whole file read \((\d+) MiB\))"), 10s).empty())
+        << tv.process->output();
+    ASSERT_TRUE(tv.process->write_line("seek 19"));
+    EXPECT_FALSE(tv.process->read_until(std::regex(R"re("cause":"(timeline_jump)")re"), 5s).empty())
+        << tv.process->output();
+    tv.process->signal(SIGINT);
+    EXPECT_EQ(tv.process->wait_exit(10s), 0);
+    std::filesystem::remove_all(dir);
+    const auto& out = tv.process->output();
+    EXPECT_NE(out.find("looked for in the first 16 MiB of the file before serving"),
+              std::string::npos)
+        << out;
+    EXPECT_TRUE(std::regex_search(out, std::regex(R"(temi:1:1: jumps 1 time within the media, )"
+                                                  R"(at 20\.\d{3} s \(to 5000\d\d ticks\))")))
+        << out;
+    const auto truth = truth_of(out, temi);
+    ASSERT_FALSE(truth.empty());
+    ASSERT_TRUE(truth.back().content_time) << out;
+    EXPECT_GE(*truth.back().content_time, 500'000) << out;
+    EXPECT_LT(*truth.back().content_time, 500'100) << out;
 }
 
 /// What tv-device --media FILE lists on its "Timelines:" line, and all it printed until then

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 namespace dvbcss::tools {
 
@@ -44,6 +45,10 @@ public:
     [[nodiscard]] bool withheld() const noexcept { return withheld_; }
 
     [[nodiscard]] const media::timeline_mapping& mapping() const noexcept { return mapping_; }
+
+    /// The same timeline with another mapping (jumps found later in the media); the next
+    /// `update` serves it.
+    void remap(media::timeline_mapping mapping) { mapping_ = std::move(mapping); }
 
     [[nodiscard]] const std::optional<ts::control_timestamp>& current() const noexcept {
         return current_;

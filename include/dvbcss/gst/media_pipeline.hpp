@@ -101,8 +101,11 @@ enum class media_event_kind {
     latency_changed, ///< The pipeline latency was recomputed and differs from before.
     looped,          ///< End of stream with `loop`: playback continues from the start.
     end_of_stream,   ///< End of stream without `loop`: the last frame stays on screen (paused).
-    timelines_known, ///< `timelines()` has its final content (after preroll).
-    error,           ///< An error from the pipeline (`message` says which); playback stopped.
+    timelines_known, ///< `timelines()` has its content (after preroll).
+    /// A served timeline's mapping changed (TEMI jumps found by the background read of a local
+    /// file); `message`: the new notes (`timeline_notes()`), one per line, if any.
+    timelines_updated,
+    error, ///< An error from the pipeline (`message` says which); playback stopped.
 };
 
 /// "playing", "paused", "seek_done", ...
@@ -164,12 +167,14 @@ public:
     /// The timelines the media carries, known after preroll: PTS for MPEG-TS (the stream's own
     /// PES PTS, recovered before the demuxer) and its TEMI timelines (media/temi_timelines.hpp:
     /// those whose descriptors start in a local file's first 16 MiB, or that came before
-    /// preroll otherwise; each as one line from its first descriptor), CT for MP4 (the track's
-    /// mdhd timescale). Empty when the media carries none of these; PTS or CT first.
+    /// preroll otherwise; a line from the first descriptor and one from each jump), CT for MP4
+    /// (the track's mdhd timescale). Empty when the media carries none of these; PTS or CT
+    /// first. The rest of a longer local file is read in the background: jumps found there are
+    /// added to the timelines already served (`timelines_updated`); the list never grows.
     [[nodiscard]] virtual std::vector<media::timeline_mapping> timelines() const = 0;
     /// One line for each timeline the media carries that `timelines()` leaves out or gives
     /// otherwise than the stream does (a TEMI timeline without a component tag, one that
-    /// jumps later in the file), known after preroll.
+    /// jumps or pauses), known after preroll and updated as the background read goes on.
     [[nodiscard]] virtual std::vector<std::string> timeline_notes() const = 0;
     [[nodiscard]] virtual container_kind container() const = 0;
     /// The position (stream time, ns) rendered now, as GStreamer's position query answers it
