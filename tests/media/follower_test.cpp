@@ -24,6 +24,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -224,19 +226,39 @@ TEST(FollowerTest, FollowsATemiTimelineAsItFollowsPts) {
     expect_in_step(f.errors(tv, 1500ms, 1000ms), "temi 1 kHz seek");
 }
 
-TEST(FollowerTest, FollowsATemiTimelineAcrossAJumpBackToValuesItHadBefore) {
-    // temi:1:1 at 1 kHz from 0 jumps back to 2 s at 8 s (a programme boundary where the next
-    // programme's timeline starts low): the values after the jump occurred 6 s earlier too. The
-    // TV's control timestamp from the jump must be taken where the player is, not 6 s back.
-    const auto dir =
-        std::filesystem::temp_directory_path() / ("follower_jump_" + std::to_string(getpid()));
+/// temi:1:1 at 1 kHz from 0 jumps back to 2 s at 8 s (a programme boundary where the next
+/// programme's timeline starts low): the values after the jump occurred 6 s earlier too. The
+/// TV's control timestamp from the jump must be taken where the player is, not 6 s back. With
+/// `beyond_16_mib`, 20 MiB of null packets at 6 s put the jump beyond what is read before the
+/// pipeline serves: the follower learns it from the background read.
+void follow_across_a_jump_back(bool beyond_16_mib) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("follower_jump_" + std::to_string(getpid()) + (beyond_16_mib ? "_far" : ""));
     std::filesystem::create_directories(dir);
-    const auto file = (dir / "jump.ts").string();
+    auto file = (dir / "jump.ts").string();
     test::child_process make({std::string(DVBCSS_BIN_DIR) + "/add_temi", media_file("clicks.ts"),
                               file, "--timeline", "1:1000:0", "--jump", "1:8:2"});
     ASSERT_EQ(make.wait_exit(20s), 0) << make.output();
+    if (beyond_16_mib) {
+        std::ifstream in(file, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        const auto at = bytes.size() / 188 / 5 * 188; // 6 s into the 30 s file
+        std::string null_packet(188, '\xFF');
+        null_packet.replace(0, 4, "\x47\x1F\xFF\x10", 4);
+        file = (dir / "padded.ts").string();
+        std::ofstream out(file, std::ios::binary);
+        out.write(bytes.data(), static_cast<std::streamsize>(at));
+        for (int i = 0; i < (20 << 20) / 188; ++i) {
+            out.write(null_packet.data(), 188);
+        }
+        out.write(bytes.data() + at, static_cast<std::streamsize>(bytes.size() - at));
+    }
     fixture f;
     f.start(file, "urn:dvb:css:timeline:temi:1:1");
+    if (beyond_16_mib) {
+        EXPECT_TRUE(f.follow->timeline().jumps.empty()) << "not in the first 16 MiB";
+        f.run_for(1000ms); // the background read
+    }
     ASSERT_EQ(f.follow->timeline().jumps.size(), 1U);
     const auto jump = f.follow->timeline().jumps.front();
     const auto tv = f.tv_at(jump.position_ns - 1800 * ms, 1.0);
@@ -252,6 +274,14 @@ TEST(FollowerTest, FollowsATemiTimelineAcrossAJumpBackToValuesItHadBefore) {
     expect_in_step(f.errors(after, 300ms, 1000ms), "temi after the jump");
     EXPECT_EQ(f.follow->seeks(), seeks) << "followed without a seek";
     std::filesystem::remove_all(dir);
+}
+
+TEST(FollowerTest, FollowsATemiTimelineAcrossAJumpBackToValuesItHadBefore) {
+    follow_across_a_jump_back(false);
+}
+
+TEST(FollowerTest, LearnsAJumpBeyondTheFirst16MiBFromTheBackgroundRead) {
+    follow_across_a_jump_back(true);
 }
 
 TEST(FollowerTest, ATvBeforeTheStartOfTheFileIsFollowedOnceItGetsThere) {
