@@ -23,6 +23,8 @@
 
 #include <gst/audio/audio.h>
 #include <gst/gst.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace dvbcss::gst {
 
@@ -924,12 +926,16 @@ private:
                              "that starts there is not)";
         temi_reader_ = std::jthread([this, reader = std::move(reader),
                                      w = std::weak_ptr<shared>(shared_)](std::stop_token stop) {
+            // Background work: below playback, the servers and the wall clock.
+            static_cast<void>(::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10));
+            std::size_t reported = reader->bytes_read();
             while (!stop.stop_requested()) {
                 const bool ended = reader->read_more(temi_read_bytes);
                 const auto mib = reader->bytes_read() >> 20;
-                if (!ended && mib % (temi_report_bytes >> 20) != 0) {
+                if (!ended && reader->bytes_read() - reported < temi_report_bytes) {
                     continue;
                 }
+                reported = reader->bytes_read();
                 const auto alive = w.lock();
                 if (!alive) {
                     return;
@@ -946,7 +952,7 @@ private:
         });
     }
 
-    static constexpr std::size_t temi_read_bytes = std::size_t{16} << 20;
+    static constexpr std::size_t temi_read_bytes = std::size_t{1} << 20; // a stop waits for one
     static constexpr std::size_t temi_report_bytes = std::size_t{256} << 20;
 
     /// On the owner: what the background read found so far. A served TEMI timeline whose jumps
