@@ -858,10 +858,11 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
     // A media timeline that jumps (TEMI across programme boundaries) gets a new control timestamp
     // when the jump is rendered: one timer, at the earliest jump ahead of any timeline.
     boost::asio::steady_timer jump_timer(io);
+    bool jump_timer_stopped = false; // shutting down: nothing may keep the owner running
     std::function<void()> arm_jump_timer;
     arm_jump_timer = [&] {
         jump_timer.cancel();
-        if (!player) {
+        if (!player || jump_timer_stopped) {
             return;
         }
         const auto st = player->state();
@@ -990,6 +991,10 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
     std::unique_ptr<console> commands;
     const auto shut_down = [&] {
         script_timer.cancel();
+#ifdef DVBCSS_HAVE_MEDIA
+        jump_timer_stopped = true;
+        jump_timer.cancel();
+#endif
         signals.cancel();
         if (commands) {
             commands->stop();

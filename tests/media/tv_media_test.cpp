@@ -471,8 +471,8 @@ TEST(TvMedia, TemiTimelinesWithoutANameOrThatJumpAreSaidSo) {
         return p.wait_exit(20s);
     };
     ASSERT_EQ(add_temi("notag.ts", {"--component-tag", "none", "--timeline", "1:1000:0"}), 0);
-    ASSERT_EQ(add_temi("jump.ts",
-                       {"--timeline", "1:1000:0", "--timeline", "2:50:0", "--jump", "1:12:500"}),
+    ASSERT_EQ(add_temi("jump.ts", {"--timeline", "1:1000:0", "--timeline", "2:50:0", "--jump",
+                                   "1:12:500", "--jump", "1:20:7"}),
               0);
 
     auto [listed, out] = timelines_announced((dir / "notag.ts").string());
@@ -485,8 +485,9 @@ TEST(TvMedia, TemiTimelinesWithoutANameOrThatJumpAreSaidSo) {
     EXPECT_EQ(listed, "urn:dvb:css:timeline:pts (90 kHz), urn:dvb:css:timeline:temi:1:1 (1 kHz), "
                       "urn:dvb:css:timeline:temi:1:2 (50 Hz)")
         << out;
-    EXPECT_TRUE(std::regex_search(out, std::regex(R"(temi:1:1: jumps 1 time within the media, )"
-                                                  R"(at 12\.\d{3} s \(to 5000\d\d ticks\); )"
+    EXPECT_TRUE(std::regex_search(out, std::regex(R"(temi:1:1: jumps 2 times within the media, )"
+                                                  R"(at 12\.\d{3} s \(to 5000\d\d ticks\), )"
+                                                  R"(20\.\d{3} s \(to 70\d\d ticks\); )"
                                                   R"(served line by line)")))
         << out;
     EXPECT_EQ(out.find("temi:1:2: jumps"), std::string::npos) << out;

@@ -18,8 +18,9 @@
 // packets, with extra packets after its last one for the bytes that no longer fit, and the PID's
 // continuity counters are renumbered; PES without a PTS are copied without timelines.
 // --component-tag none leaves the PMT as it is (the timelines then have no DVB-CSS name).
-// --jump makes timeline ID count from TO_SECONDS at the PES AT_SECONDS after the first PTS and on,
-// the first of those with the discontinuity flag (a programme boundary). Other PIDs
+// --jump makes timeline ID count from TO_SECONDS at the PES AT_SECONDS after the first PTS and on
+// (until its next --jump), the first of those with the discontinuity flag (a programme boundary);
+// a timeline may jump many times, and a jump after the last PES is said on stderr. Other PIDs
 // are unchanged. Exit status: 0 written; 1 IN.ts could not be read, is not a usable transport
 // stream or OUT.ts could not be written (one line on stderr says why); 2 usage error.
 
@@ -48,11 +49,17 @@ struct timeline {
     unsigned id = 0;
     std::uint32_t timescale = 0;
     std::uint64_t start_ticks = 0;
-    // --jump: from this PTS offset (90 kHz) on, the timeline counts from jump_ticks instead, and
-    // the first descriptor from there carries the discontinuity flag.
-    std::optional<std::uint64_t> jump_at_pts;
-    std::uint64_t jump_ticks = 0;
-    bool jumped = false;
+
+    // --jump: from PTS offset `at_pts` (90 kHz) on, the timeline counts from `ticks` instead,
+    // and the first descriptor from there carries the discontinuity flag. In order of `at_pts`.
+    struct jump {
+        std::uint64_t at_pts = 0;
+        std::uint64_t ticks = 0;
+        std::string given; // as the option gave it, for messages
+        bool reached = false;
+    };
+
+    std::vector<jump> jumps;
 };
 
 // Thrown for input that cannot be rewritten and for write failures: exit status 1.
@@ -275,12 +282,20 @@ void build_packet(bytes& out, unsigned pid, bool pusi, std::uint8_t byte1_bits,
 bytes temi_descriptors(std::vector<timeline>& timelines, std::uint64_t pts_offset) {
     bytes d;
     for (timeline& t : timelines) {
-        const bool after_jump = t.jump_at_pts && pts_offset >= *t.jump_at_pts;
-        const bool discontinuity = after_jump && !t.jumped;
-        t.jumped = t.jumped || after_jump;
-        const std::uint64_t from = after_jump ? *t.jump_at_pts : 0;
-        const u128 ticks = static_cast<u128>(after_jump ? t.jump_ticks : t.start_ticks) +
-                           (static_cast<u128>(pts_offset - from) * t.timescale + 45000) / 90000;
+        timeline::jump* in_force = nullptr; // the last jump at or before this PES
+        for (auto& j : t.jumps) {
+            if (pts_offset >= j.at_pts) {
+                in_force = &j;
+            }
+        }
+        const bool discontinuity = in_force != nullptr && !in_force->reached;
+        if (in_force != nullptr) {
+            in_force->reached = true;
+        }
+        const std::uint64_t from = in_force != nullptr ? in_force->at_pts : 0;
+        const u128 ticks =
+            static_cast<u128>(in_force != nullptr ? in_force->ticks : t.start_ticks) +
+            (static_cast<u128>(pts_offset - from) * t.timescale + 45000) / 90000;
         if (ticks > UINT64_MAX) {
             throw failure{"timeline " + std::to_string(t.id) + ": media_timestamp beyond 64 bits"};
         }
@@ -719,8 +734,11 @@ int main(int argc, char** argv) {
         if (!to) {
             return usage("bad --jump " + jump + " (ID:AT_SECONDS:TO_SECONDS of a --timeline)");
         }
-        found->jump_at_pts = at->start_ticks;
-        found->jump_ticks = *to;
+        found->jumps.push_back(timeline::jump{at->start_ticks, *to, jump});
+    }
+    for (auto& t : opt.timelines) {
+        std::stable_sort(t.jumps.begin(), t.jumps.end(),
+                         [](const auto& a, const auto& b) { return a.at_pts < b.at_pts; });
     }
 
     try {
@@ -736,6 +754,14 @@ int main(int argc, char** argv) {
             }
         }
         const bytes out = rewrite(ts, opt);
+        for (const auto& t : opt.timelines) {
+            for (const auto& j : t.jumps) {
+                if (!j.reached) {
+                    std::fprintf(stderr, "add_temi: --jump %s: after the last PES, never reached\n",
+                                 j.given.c_str());
+                }
+            }
+        }
         std::ofstream file(opt.out_path, std::ios::binary | std::ios::trunc);
         if (!file) {
             throw failure{"cannot create " + opt.out_path};
