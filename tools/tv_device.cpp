@@ -690,6 +690,41 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
         return std::nullopt;
 #endif
     };
+    // --media: a seek "to" seconds of a named timeline must name a value the timeline has within
+    // the media (a jumping TEMI timeline skips some; none has values before the media's start or
+    // after its end), else the request is refused with the range it has.
+    const auto check_media_seeks = [&](std::span<const tv::change> changes,
+                                       bool indexed) -> std::optional<std::string> {
+#ifdef DVBCSS_HAVE_MEDIA
+        for (std::size_t i = 0; player && i < changes.size(); ++i) {
+            const auto& c = changes[i];
+            if (c.kind != tv::change_kind::seek || !c.to_seconds || !c.timeline) {
+                continue;
+            }
+            const auto& m = media_sources.at(*named_media_timeline(*c.timeline))->mapping();
+            const auto ticks = std::llround(*c.to_seconds * m.tick_rate());
+            const auto end = player->duration_ns();
+            if (m.position_within(ticks, player->position_ns(), 0, end)) {
+                continue;
+            }
+            std::string ranges;
+            for (std::size_t line = 0; line <= m.jumps.size(); ++line) {
+                const auto from = line == 0 ? std::int64_t{0} : m.jumps[line - 1].position_ns;
+                const auto to =
+                    line < m.jumps.size() ? std::optional(m.jumps[line].position_ns) : end;
+                ranges += (ranges.empty() ? "" : ", ") + std::to_string(m.ticks_on(line, from)) +
+                          "-" + (to ? std::to_string(m.ticks_on(line, *to)) : std::string("..."));
+            }
+            return (indexed ? "[" + std::to_string(i) + "]." : std::string()) +
+                   "to: " + m.selector + " never has " + std::to_string(ticks) +
+                   " ticks in this media (it has " + ranges + ")";
+        }
+#else
+        static_cast<void>(changes);
+        static_cast<void>(indexed);
+#endif
+        return std::nullopt;
+    };
     const auto steers_media = [&](const tv::change& c) {
         return !o.media.empty() &&
                (c.kind == tv::change_kind::pause || c.kind == tv::change_kind::play ||
@@ -701,6 +736,9 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
     const auto apply_changes = [&](std::span<const tv::change> changes,
                                    bool indexed) -> std::optional<std::string> {
         if (auto why = screen.check(changes, indexed)) {
+            return why;
+        }
+        if (auto why = check_media_seeks(changes, indexed)) {
             return why;
         }
         for (const auto& c : changes) {

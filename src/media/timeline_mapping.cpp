@@ -1,5 +1,7 @@
 #include <dvbcss/media/timeline_mapping.hpp>
 
+#include <limits>
+
 namespace dvbcss::media {
 namespace {
 
@@ -47,11 +49,10 @@ std::int64_t timeline_mapping::ticks_at(std::int64_t position_ns) const noexcept
     return ticks_on(line_at(position_ns), position_ns);
 }
 
-std::int64_t timeline_mapping::position_at(std::int64_t ticks,
-                                           std::optional<std::int64_t> near_ns) const noexcept {
-    if (jumps.empty()) {
-        return position_on(0, ticks);
-    }
+std::optional<std::int64_t>
+timeline_mapping::position_within(std::int64_t ticks, std::optional<std::int64_t> near_ns,
+                                  std::int64_t first_ns,
+                                  std::optional<std::int64_t> last_ns) const noexcept {
     const std::int64_t near = near_ns.value_or(origin_position_ns);
     const auto distance = [near](std::int64_t p) {
         const wide d = static_cast<wide>(p) - near;
@@ -60,13 +61,26 @@ std::int64_t timeline_mapping::position_at(std::int64_t ticks,
     std::optional<std::int64_t> best;
     for (std::size_t line = 0; line <= jumps.size(); ++line) {
         const auto p = position_on(line, ticks);
-        const bool after_start = line == 0 || p >= jumps[line - 1].position_ns;
-        const bool before_end = line == jumps.size() || p < jumps[line].position_ns;
+        const bool after_start = p >= first_ns && (line == 0 || p >= jumps[line - 1].position_ns);
+        const bool before_end =
+            (!last_ns || p <= *last_ns) && (line == jumps.size() || p < jumps[line].position_ns);
         if (after_start && before_end && (!best || distance(p) < distance(*best))) {
             best = p;
         }
     }
-    return best ? *best : position_on(line_at(near), ticks);
+    return best;
+}
+
+std::int64_t timeline_mapping::position_at(std::int64_t ticks,
+                                           std::optional<std::int64_t> near_ns) const noexcept {
+    if (jumps.empty()) {
+        return position_on(0, ticks);
+    }
+    if (const auto p = position_within(ticks, near_ns, std::numeric_limits<std::int64_t>::min(),
+                                       std::nullopt)) {
+        return *p;
+    }
+    return position_on(line_at(near_ns.value_or(origin_position_ns)), ticks);
 }
 
 std::optional<std::int64_t>

@@ -336,6 +336,16 @@ TEST(TvMedia, ATemiTimelineThatJumpsIsServedLineByLine) {
     const auto client = tv.client(temi, "1000");
     ASSERT_FALSE(client->read_until(std::regex(R"("available":true)"), 10s).empty())
         << client->output();
+    // A seek to a value the jump skips (12 s to 500 s: 300 s is never shown) is refused, and
+    // says what the timeline has.
+    std::smatch port;
+    ASSERT_TRUE(std::regex_search(tv.ts_url, port, std::regex(R"(:(\d+)/)")));
+    const auto refused = http_request(std::stoi(port[1].str()), "/control",
+                                      R"({"do":"seek","to":300,"timeline":"temi:1:1"})");
+    EXPECT_NE(refused.find("to: urn:dvb:css:timeline:temi:1:1 never has 300000 ticks in this "
+                           "media (it has -"),
+              std::string::npos)
+        << refused;
     for (const char* command : {"seek 10", "seek 5", "rate 2"}) {
         ASSERT_TRUE(tv.process->write_line(command));
         client->read_for(command[0] == 'r' ? 5s : 3s);

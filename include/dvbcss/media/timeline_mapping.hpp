@@ -65,6 +65,12 @@ struct timeline_mapping {
     /// position on the line in force at `near_ns`.
     [[nodiscard]] std::int64_t position_at(std::int64_t ticks,
                                            std::optional<std::int64_t> near_ns = {}) const noexcept;
+    /// As `position_at`, but only a position in [`first_ns`, `last_ns`] (no upper bound if not
+    /// given) where its line is in force: nullopt if the timeline never has `ticks` there (a value
+    /// a jump skips, or outside the media).
+    [[nodiscard]] std::optional<std::int64_t>
+    position_within(std::int64_t ticks, std::optional<std::int64_t> near_ns, std::int64_t first_ns,
+                    std::optional<std::int64_t> last_ns) const noexcept;
     /// The position of the first jump after `position_ns`, if any.
     [[nodiscard]] std::optional<std::int64_t>
     next_jump_after(std::int64_t position_ns) const noexcept;

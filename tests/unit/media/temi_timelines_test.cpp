@@ -131,6 +131,14 @@ TEST(TemiTimelinesTest, JumpsAreServedLineByLineOnThePtsPositions) {
     EXPECT_EQ(m->next_jump_after(5'000'000'000), 10'000'000'000);
     EXPECT_EQ(m->next_jump_after(10'000'000'000), 20'000'000'000);
     EXPECT_EQ(m->next_jump_after(20'000'000'000), std::nullopt);
+    // Within the media's 30 s: values a jump skips, or that come before 0 or after the end, are
+    // nowhere.
+    constexpr std::int64_t end = 30'000'000'000;
+    EXPECT_EQ(m->position_within(300'000, std::nullopt, 0, end), std::nullopt);
+    EXPECT_EQ(m->position_within(-1'000, std::nullopt, 0, end), std::nullopt);
+    EXPECT_EQ(m->position_within(20'000, std::nullopt, 0, end), std::nullopt);
+    EXPECT_EQ(m->position_within(5'000, 21'000'000'000, 0, end), 25'000'000'000);
+    EXPECT_EQ(m->position_within(502'000, std::nullopt, 0, std::nullopt), 12'000'000'000);
     // Jumps whose PTS goes back are not served.
     auto back = t;
     back.jumps[1].pts = 1'000'000;
