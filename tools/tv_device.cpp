@@ -713,7 +713,8 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                 const auto to =
                     line < m.jumps.size() ? std::optional(m.jumps[line].position_ns) : end;
                 ranges += (ranges.empty() ? "" : ", ") + std::to_string(m.ticks_on(line, from)) +
-                          "-" + (to ? std::to_string(m.ticks_on(line, *to)) : std::string("..."));
+                          " to " +
+                          (to ? std::to_string(m.ticks_on(line, *to)) : std::string("..."));
             }
             return (indexed ? "[" + std::to_string(i) + "]." : std::string()) +
                    "to: " + m.selector + " never has " + std::to_string(ticks) +
