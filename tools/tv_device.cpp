@@ -41,6 +41,7 @@
 #include "common/web_assets.hpp"
 #include "tv/control_route.hpp"
 #include "tv/default_scenario.hpp"
+#include "tv/media_jump_timer.hpp"
 #include "tv/media_timeline_source.hpp"
 #include "tv/screen.hpp"
 #include "tv/status_board.hpp"
@@ -63,7 +64,6 @@
 
 #ifdef DVBCSS_HAVE_MEDIA
 #include <dvbcss/gst/media_pipeline.hpp>
-#include <dvbcss/media/control_timestamps.hpp>
 #endif
 
 #include <boost/asio/buffers_iterator.hpp>
@@ -702,23 +702,11 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                 continue;
             }
             const auto& m = media_sources.at(*named_media_timeline(*c.timeline))->mapping();
-            const auto ticks = std::llround(*c.to_seconds * m.tick_rate());
-            const auto end = player->duration_ns();
-            if (m.position_within(ticks, player->position_ns(), 0, end)) {
-                continue;
+            if (auto why = tools::unreachable_ticks(m, std::llround(*c.to_seconds * m.tick_rate()),
+                                                    player->position_ns(),
+                                                    player->duration_ns())) {
+                return (indexed ? "[" + std::to_string(i) + "]." : std::string()) + "to: " + *why;
             }
-            std::string ranges;
-            for (std::size_t line = 0; line <= m.jumps.size(); ++line) {
-                const auto from = line == 0 ? std::int64_t{0} : m.jumps[line - 1].position_ns;
-                const auto to =
-                    line < m.jumps.size() ? std::optional(m.jumps[line].position_ns) : end;
-                ranges += (ranges.empty() ? "" : ", ") + std::to_string(m.ticks_on(line, from)) +
-                          " to " +
-                          (to ? std::to_string(m.ticks_on(line, *to)) : std::string("..."));
-            }
-            return (indexed ? "[" + std::to_string(i) + "]." : std::string()) +
-                   "to: " + m.selector + " never has " + std::to_string(ticks) +
-                   " ticks in this media (it has " + ranges + ")";
         }
 #else
         static_cast<void>(changes);
@@ -895,46 +883,31 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
     }
 #ifdef DVBCSS_HAVE_MEDIA
     // A media timeline that jumps (TEMI across programme boundaries) gets a new control timestamp
-    // when the jump is rendered: one timer, at the earliest jump ahead of any timeline.
-    boost::asio::steady_timer jump_timer(io);
-    bool jump_timer_stopped = false; // shutting down: nothing may keep the owner running
+    // when the jump is rendered.
     std::function<void()> arm_jump_timer;
-    arm_jump_timer = [&] {
-        jump_timer.cancel();
-        if (!player || jump_timer_stopped) {
-            return;
-        }
-        const auto st = player->state();
-        const auto now = clock::monotonic_time_source::instance().now_ns();
-        std::optional<std::int64_t> next;
+    tools::media_jump_timer jump_timer(io.get_executor(), [&] {
+        const auto state = player->state();
+        const auto at = clock::monotonic_time_source::instance().now_ns();
+        bool changed = false;
         for (const auto& t : media_sources) {
-            if (const auto at = media::next_jump_clock_time(st, t->mapping(), now)) {
-                next = std::min(next.value_or(*at), *at);
-            }
+            changed = t->update(state, at) || changed;
         }
-        if (!next) {
+        if (changed) {
+            flush();
+            media_truth("timeline_jump");
+        }
+        arm_jump_timer();
+    });
+    arm_jump_timer = [&] {
+        if (!player) {
             return;
         }
-        // A little after the jump's render time, so that the position rendered then is past it.
-        constexpr std::int64_t margin_ns = 100'000;
-        jump_timer.expires_at(
-            std::chrono::steady_clock::time_point(std::chrono::nanoseconds(*next + margin_ns)));
-        jump_timer.async_wait([&](const boost::system::error_code& ec) {
-            if (ec) {
-                return;
-            }
-            const auto state = player->state();
-            const auto at = clock::monotonic_time_source::instance().now_ns();
-            bool changed = false;
-            for (const auto& t : media_sources) {
-                changed = t->update(state, at) || changed;
-            }
-            if (changed) {
-                flush();
-                media_truth("timeline_jump");
-            }
-            arm_jump_timer();
-        });
+        std::vector<const media::timeline_mapping*> mappings;
+        for (const auto& t : media_sources) {
+            mappings.push_back(&t->mapping());
+        }
+        jump_timer.arm(player->state(), mappings,
+                       clock::monotonic_time_source::instance().now_ns());
     };
     if (player) {
         on_media_event = [&](const gst::media_event& e) {
@@ -1031,8 +1004,7 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
     const auto shut_down = [&] {
         script_timer.cancel();
 #ifdef DVBCSS_HAVE_MEDIA
-        jump_timer_stopped = true;
-        jump_timer.cancel();
+        jump_timer.stop();
 #endif
         signals.cancel();
         if (commands) {

@@ -93,10 +93,10 @@ protected:
         return s.size() > n ? s.substr(s.size() - n) : s;
     }
 
-    void start_tv(const medium& m) {
+    void start_tv(const medium& m, const std::string& audio_sink = tv_sink) {
         tv_ = std::make_unique<child_process>(
             std::vector<std::string>{bin_dir + "/tv-device", "127.0.0.1", "0", "127.0.0.1", "0",
-                                     "--media", media_dir + "/" + m.file, "--audio-sink", tv_sink,
+                                     "--media", media_dir + "/" + m.file, "--audio-sink", audio_sink,
                                      "--video-sink", "fakesink", "--loglevel", "warning", "-Q"},
             true);
         cii_url_ = tv_->read_until(std::regex(R"(CSS-CII endpoint URL: (ws://\S+))"), 10s);
@@ -106,18 +106,20 @@ protected:
         ASSERT_FALSE(cii_url_.empty() || ts_url_.empty() || wc_port_.empty()) << tv_->output();
     }
 
-    void start_companion(const medium& m, std::vector<std::string> connect) {
+    void start_companion(const medium& m, std::vector<std::string> connect,
+                         const std::string& audio_sink = companion_sink) {
         std::vector<std::string> args{bin_dir + "/ts-client"};
         args.insert(args.end(), connect.begin(), connect.end());
         for (const auto& a :
              {std::string("--play"), media_dir + "/" + m.file, std::string("--audio-sink"),
-              companion_sink, std::string("--video-sink"), std::string("fakesink"),
+              audio_sink, std::string("--video-sink"), std::string("fakesink"),
               std::string("--json"), std::string("--loglevel"), std::string("warning")}) {
             args.push_back(a);
         }
         companion_started_ = steady::now();
-        companion_ = std::make_unique<child_process>(args);
-        ASSERT_TRUE(companion_->started());
+        auto& slot = companion_ ? other_companion_ : companion_;
+        slot = std::make_unique<child_process>(args);
+        ASSERT_TRUE(slot->started());
     }
 
     // Lets the players run for `duration`, reading the companion's output meanwhile.
@@ -166,6 +168,7 @@ protected:
     e2e_session session_;
     std::unique_ptr<child_process> tv_;
     std::unique_ptr<child_process> companion_;
+    std::unique_ptr<child_process> other_companion_; // a second companion, on the left
     std::string cii_url_;
     std::string ts_url_;
     std::string wc_port_;
@@ -183,6 +186,23 @@ TEST_P(E2eSync, CompanionRendersWithTheTvWithin2Ms) {
     const double from = companion_start_s() + 5.0;
     const auto pairs = session_.finish();
     expect_in_sync(pairs, from, 1e9, "steady " + m.file);
+}
+
+// Two companions of one TV (whose own output is discarded) agree with each other as each agrees
+// with the TV: companions in one room render together. The second starts on the left channel,
+// where the TV's output goes in the other tests.
+TEST_P(E2eSync, TwoCompanionsRenderTogether) {
+    const medium m = GetParam();
+    start_tv(m, "fakesink sync=true");
+    if (HasFatalFailure()) {
+        return;
+    }
+    start_companion(m, {"--cii", cii_url_, m.selector});
+    start_companion(m, {"--cii", cii_url_, m.selector}, tv_sink);
+    run_for(15s);
+    const double from = companion_start_s() + 5.0;
+    const auto pairs = session_.finish();
+    expect_in_sync(pairs, from, 1e9, "two companions " + m.file);
 }
 
 TEST_P(E2eSync, CompanionFollowsPauseAndPlay) {

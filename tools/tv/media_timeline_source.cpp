@@ -55,4 +55,23 @@ void media_timeline_source::set(const ts::control_timestamp& ct) {
     notify_changed(mapping_.selector);
 }
 
+std::optional<std::string> unreachable_ticks(const media::timeline_mapping& mapping,
+                                             std::int64_t ticks,
+                                             std::optional<std::int64_t> near_ns,
+                                             std::optional<std::int64_t> duration_ns) {
+    if (mapping.position_within(ticks, near_ns, 0, duration_ns)) {
+        return std::nullopt;
+    }
+    std::string ranges;
+    for (std::size_t line = 0; line <= mapping.jumps.size(); ++line) {
+        const auto from = line == 0 ? std::int64_t{0} : mapping.jumps[line - 1].position_ns;
+        const auto to = line < mapping.jumps.size() ? std::optional(mapping.jumps[line].position_ns)
+                                                    : duration_ns;
+        ranges += (ranges.empty() ? "" : ", ") + std::to_string(mapping.ticks_on(line, from)) +
+                  " to " + (to ? std::to_string(mapping.ticks_on(line, *to)) : std::string("..."));
+    }
+    return mapping.selector + " never has " + std::to_string(ticks) +
+           " ticks in this media (it has " + ranges + ")";
+}
+
 } // namespace dvbcss::tools

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -61,5 +62,15 @@ private:
     std::optional<ts::control_timestamp> current_;
     bool withheld_ = false;
 };
+
+/// Why a seek cannot put the timeline `mapping` at `ticks` within a media whose positions run
+/// from 0 to `duration_ns` (no end if unknown), the occurrence nearest `near_ns` taken: e.g.
+/// "urn:dvb:css:timeline:temi:1:1 never has 300000 ticks in this media (it has -125 to 12011,
+/// 500011 to 517926)" (a value a jump skips, or before the start or after the end); nullopt if
+/// it can.
+[[nodiscard]] std::optional<std::string> unreachable_ticks(const media::timeline_mapping& mapping,
+                                                           std::int64_t ticks,
+                                                           std::optional<std::int64_t> near_ns,
+                                                           std::optional<std::int64_t> duration_ns);
 
 } // namespace dvbcss::tools
