@@ -64,6 +64,7 @@ protected:
             session_.recorder().save_wav(wav);
             std::printf("recording kept in %s\n", wav.c_str());
             if (tv_) {
+                tv_->read_for(200ms); // what it printed since the banner: its truth lines
                 std::printf("tv-device output:\n%s\n", tv_->output().c_str());
             }
             if (companion_) {
@@ -97,7 +98,7 @@ protected:
         tv_ = std::make_unique<child_process>(
             std::vector<std::string>{bin_dir + "/tv-device", "127.0.0.1", "0", "127.0.0.1", "0",
                                      "--media", media_dir + "/" + m.file, "--audio-sink", audio_sink,
-                                     "--video-sink", "fakesink", "--loglevel", "warning", "-Q"},
+                                     "--video-sink", "fakesink", "--loglevel", "warning", "-Q", "--json"},
             true);
         cii_url_ = tv_->read_until(std::regex(R"(CSS-CII endpoint URL: (ws://\S+))"), 10s);
         ts_url_ = tv_->read_until(std::regex(R"(CSS-TS  endpoint URL: (ws://\S+))"), 10s);
