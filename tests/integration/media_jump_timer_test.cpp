@@ -19,7 +19,9 @@ namespace {
 using namespace std::chrono_literals;
 constexpr std::int64_t ms = 1'000'000;
 
-std::int64_t now_ns() { return clock::monotonic_time_source::instance().now_ns(); }
+std::int64_t now_ns() {
+    return clock::monotonic_time_source::instance().now_ns();
+}
 
 /// 1 kHz from 0 at position 0, jumping to 500 000 at 150 ms and to 0 at 400 ms.
 media::timeline_mapping jumping() {
