@@ -97,8 +97,9 @@ protected:
     void start_tv(const medium& m, const std::string& audio_sink = tv_sink) {
         tv_ = std::make_unique<child_process>(
             std::vector<std::string>{bin_dir + "/tv-device", "127.0.0.1", "0", "127.0.0.1", "0",
-                                     "--media", media_dir + "/" + m.file, "--audio-sink", audio_sink,
-                                     "--video-sink", "fakesink", "--loglevel", "warning", "-Q", "--json"},
+                                     "--media", media_dir + "/" + m.file, "--audio-sink",
+                                     audio_sink, "--video-sink", "fakesink", "--loglevel",
+                                     "warning", "-Q", "--json"},
             true);
         cii_url_ = tv_->read_until(std::regex(R"(CSS-CII endpoint URL: (ws://\S+))"), 10s);
         ts_url_ = tv_->read_until(std::regex(R"(CSS-TS  endpoint URL: (ws://\S+))"), 10s);

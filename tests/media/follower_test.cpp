@@ -7,6 +7,7 @@
 // timeline the file does not carry. Also the
 // wall clock GstClock on its own, and ts-client --play's failure cases.
 #include "media/support/handoff_recorder.hpp"
+#include "media/support/ts_test_files.hpp"
 #include "support/child_process.hpp"
 
 #include <dvbcss/clock/correlated_clock.hpp>
@@ -24,8 +25,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -236,22 +235,13 @@ void follow_across_a_jump_back(bool beyond_16_mib) {
                      ("follower_jump_" + std::to_string(getpid()) + (beyond_16_mib ? "_far" : ""));
     std::filesystem::create_directories(dir);
     auto file = (dir / "jump.ts").string();
-    test::child_process make({std::string(DVBCSS_BIN_DIR) + "/add_temi", media_file("clicks.ts"),
-                              file, "--timeline", "1:1000:0", "--jump", "1:8:2"});
-    ASSERT_EQ(make.wait_exit(20s), 0) << make.output();
+    const auto [made, said] =
+        test::add_temi_to_clicks(file, {"--timeline", "1:1000:0", "--jump", "1:8:2"});
+    ASSERT_EQ(made, 0) << said;
     if (beyond_16_mib) {
-        std::ifstream in(file, std::ios::binary);
-        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-        const auto at = bytes.size() / 188 / 5 * 188; // 6 s into the 30 s file
-        std::string null_packet(188, '\xFF');
-        null_packet.replace(0, 4, "\x47\x1F\xFF\x10", 4);
-        file = (dir / "padded.ts").string();
-        std::ofstream out(file, std::ios::binary);
-        out.write(bytes.data(), static_cast<std::streamsize>(at));
-        for (int i = 0; i < (20 << 20) / 188; ++i) {
-            out.write(null_packet.data(), 188);
-        }
-        out.write(bytes.data() + at, static_cast<std::streamsize>(bytes.size() - at));
+        const auto padded = (dir / "padded.ts").string();
+        test::copy_with_null_packets(file, padded, 0.2, std::size_t{20} << 20); // at 6 s of 30
+        file = padded;
     }
     fixture f;
     f.start(file, "urn:dvb:css:timeline:temi:1:1");

@@ -3,6 +3,7 @@
 // the control timestamps tv-device says it serves (its --json truth lines); the failure cases
 // give one clear line and the documented exit status, and a timeline the media does not carry
 // is unavailable while the one it carries keeps being served.
+#include "media/support/ts_test_files.hpp"
 #include "support/child_process.hpp"
 #include "support/timeline_truth.hpp"
 
@@ -15,8 +16,6 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -31,7 +30,9 @@
 namespace {
 
 using namespace std::chrono_literals;
+using dvbcss::test::add_temi_to_clicks;
 using dvbcss::test::child_process;
+using dvbcss::test::copy_with_null_packets;
 using dvbcss::test::lines_of;
 using dvbcss::test::truth_of;
 using dvbcss::test::truth_point;
@@ -327,9 +328,9 @@ TEST(TvMedia, ATemiTimelineThatJumpsIsServedLineByLine) {
         std::filesystem::temp_directory_path() / ("tv_media_jump_" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     const auto file = (dir / "jump.ts").string();
-    child_process make({bin_dir + "/add_temi", media_dir + "/clicks.ts", file, "--timeline",
-                        "1:1000:0", "--jump", "1:12:500"});
-    ASSERT_EQ(make.wait_exit(20s), 0) << make.output();
+    const auto [made, said] =
+        add_temi_to_clicks(file, {"--timeline", "1:1000:0", "--jump", "1:12:500"});
+    ASSERT_EQ(made, 0) << said;
     media_tv tv(file);
     ASSERT_FALSE(tv.ts_url.empty()) << tv.process->output();
     const char* temi = "urn:dvb:css:timeline:temi:1:1";
@@ -407,23 +408,11 @@ TEST(TvMedia, JumpsBeyondTheFirst16MiBOfAFileAreServedOnceTheBackgroundReadFinds
         std::filesystem::temp_directory_path() / ("tv_media_late_" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     const auto with_temi = (dir / "jump.ts").string();
-    child_process make({bin_dir + "/add_temi", media_dir + "/clicks.ts", with_temi, "--timeline",
-                        "1:1000:0", "--jump", "1:20:500"});
-    ASSERT_EQ(make.wait_exit(20s), 0) << make.output();
+    const auto [made, said] =
+        add_temi_to_clicks(with_temi, {"--timeline", "1:1000:0", "--jump", "1:20:500"});
+    ASSERT_EQ(made, 0) << said;
     const auto file = (dir / "padded.ts").string();
-    {
-        std::ifstream in(with_temi, std::ios::binary);
-        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-        const auto half = bytes.size() / 188 / 2 * 188;
-        std::string null_packet(188, '\xFF');
-        null_packet.replace(0, 4, "\x47\x1F\xFF\x10", 4);
-        std::ofstream out(file, std::ios::binary);
-        out.write(bytes.data(), static_cast<std::streamsize>(half));
-        for (int i = 0; i < (20 << 20) / 188; ++i) {
-            out.write(null_packet.data(), 188);
-        }
-        out.write(bytes.data() + half, static_cast<std::streamsize>(bytes.size() - half));
-    }
+    copy_with_null_packets(with_temi, file, 0.5, std::size_t{20} << 20);
     // As media_tv, standard error with the output (the notes go there).
     media_tv tv;
     tv.process = std::make_unique<child_process>(
