@@ -703,8 +703,7 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
             }
             const auto& m = media_sources.at(*named_media_timeline(*c.timeline))->mapping();
             if (auto why = tools::unreachable_ticks(m, std::llround(*c.to_seconds * m.tick_rate()),
-                                                    player->position_ns(),
-                                                    player->duration_ns())) {
+                                                    player->position_ns(), player->duration_ns())) {
                 return (indexed ? "[" + std::to_string(i) + "]." : std::string()) + "to: " + *why;
             }
         }
