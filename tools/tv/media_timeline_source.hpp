@@ -1,10 +1,11 @@
 #pragma once
 
-/// tv-device --media: one timeline the playing media carries (urn:dvb:css:timeline:pts or
-/// urn:dvb:css:timeline:ct), served over CSS-TS. Its control timestamp is computed from the
-/// pipeline's timing when the pipeline reports a change (play, pause, seek, rate, latency, loop,
-/// end of stream) and pushed to the servers it is attached to; nothing is computed or sent
-/// between changes (docs/media.md, "TV side").
+/// tv-device --media: one timeline the playing media carries (urn:dvb:css:timeline:pts, a TEMI
+/// timeline or urn:dvb:css:timeline:ct), served over CSS-TS. Its control timestamp is computed
+/// from the pipeline's timing when the pipeline reports a change (play, pause, seek, rate,
+/// latency, loop, end of stream, jumps found later in the file) and when a jump of the timeline
+/// is rendered (media_jump_timer), and pushed to the servers it is attached to; nothing is
+/// computed or sent between those (docs/media.md, "TV side").
 
 #include <dvbcss/media/playback_state.hpp>
 #include <dvbcss/media/timeline_mapping.hpp>
