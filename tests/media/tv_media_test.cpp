@@ -463,16 +463,13 @@ TEST(TvMedia, TemiTimelinesWithoutANameOrThatJumpAreSaidSo) {
     const auto dir =
         std::filesystem::temp_directory_path() / ("tv_media_temi_" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
-    const auto add_temi = [&](const std::string& out, std::vector<std::string> args) {
-        args.insert(args.begin(),
-                    {bin_dir + "/add_temi", media_dir + "/clicks.ts", (dir / out).string()});
-        child_process p(args);
-        return p.wait_exit(20s);
-    };
-    ASSERT_EQ(add_temi("notag.ts", {"--component-tag", "none", "--timeline", "1:1000:0"}), 0);
-    ASSERT_EQ(add_temi("jump.ts", {"--timeline", "1:1000:0", "--timeline", "2:50:0", "--jump",
-                                   "1:12:500", "--jump", "1:20:7"}),
-              0);
+    const auto notag = add_temi_to_clicks((dir / "notag.ts").string(),
+                                          {"--component-tag", "none", "--timeline", "1:1000:0"});
+    ASSERT_EQ(notag.first, 0) << notag.second;
+    const auto jumps = add_temi_to_clicks((dir / "jump.ts").string(),
+                                          {"--timeline", "1:1000:0", "--timeline", "2:50:0",
+                                           "--jump", "1:12:500", "--jump", "1:20:7"});
+    ASSERT_EQ(jumps.first, 0) << jumps.second;
 
     auto [listed, out] = timelines_announced((dir / "notag.ts").string());
     EXPECT_EQ(listed, "urn:dvb:css:timeline:pts (90 kHz)") << out;
