@@ -158,7 +158,6 @@ struct shared : std::enable_shared_from_this<shared> {
     std::map<std::uint16_t, first_output> first_outputs; // PID -> first buffer out of tsdemux
     std::int64_t drift_tolerance_us = 1000;
     std::int64_t discont_wait_ns = 20'000'000;
-    std::vector<std::string> missing; // missing plugins, described
 
     // For the running time at which an instant rate change takes effect (set before the
     // pipeline runs; both outlive every streaming thread).
@@ -761,8 +760,12 @@ private:
                 }
                 if (error && error->domain == GST_CORE_ERROR &&
                     error->code == GST_CORE_ERROR_MISSING_PLUGIN) {
+                    // The element message naming the plugin comes from another streaming
+                    // thread and can reach the bus just after the error.
+                    const auto late = late_missing_plugin(200'000'000);
                     throw media_error(media_failure::missing_plugin,
-                                      name + ": missing GStreamer plugin: " + error->message);
+                                      name + ": missing GStreamer plugin: " +
+                                          (late ? *late : std::string(error->message)));
                 }
                 if (error && error->domain == GST_RESOURCE_ERROR &&
                     (error->code == GST_RESOURCE_ERROR_NOT_FOUND ||
@@ -776,6 +779,25 @@ private:
                 break;
             }
         }
+    }
+
+    /// The first missing-plugin message on the bus within `wait_ns`, described.
+    std::optional<std::string> late_missing_plugin(std::int64_t wait_ns) {
+        const gint64 deadline = g_get_monotonic_time() + wait_ns / 1000;
+        for (gint64 left_us = wait_ns / 1000; left_us > 0;
+             left_us = deadline - g_get_monotonic_time()) {
+            GstMessage* raw = gst_bus_timed_pop_filtered(
+                bus_.get(), static_cast<GstClockTime>(left_us) * 1000, GST_MESSAGE_ELEMENT);
+            if (raw == nullptr) {
+                break;
+            }
+            const std::unique_ptr<GstMessage, decltype(&gst_message_unref)> m(raw,
+                                                                              gst_message_unref);
+            if (auto what = missing_plugin(m.get())) {
+                return what;
+            }
+        }
+        return std::nullopt;
     }
 
     void find_timelines() {
