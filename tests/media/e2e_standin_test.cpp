@@ -90,7 +90,8 @@ TEST(E2eStandInSinks, TwoOutputsOfOnePipelineOnOneClock) {
     print_figures("two sinks of one pipeline", f);
     ASSERT_GE(f.paired, 8u);
     // 12 runs by hand: |offset| p50 0-0.58 ms, p95 0.02-1.08 ms, never a constant offset of
-    // 2-7 ms as a tv-device and ts-client pair shows in about one start in ten.
+    // 2-7 ms as a tv-device and ts-client pair shows in about one start in ten. Beside other
+    // tests on the 2 cores (in CI, before scripts/test.sh ran it alone): p50 0.98, p95 2.00 ms.
     EXPECT_LE(std::abs(f.median_signed_ms), 1.0);
     EXPECT_LE(f.p95_ms, 2.0);
 }
