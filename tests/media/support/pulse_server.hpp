@@ -2,7 +2,7 @@
 
 // A PulseAudio server of the test's own, for the media end-to-end tests on machines with no sound
 // card: started in a fresh temporary directory (its runtime dir, home and unix socket), with one
-// stereo 48 kHz null sink ("e2e", the default sink) whose monitor the tests record. Clients find
+// stereo 40 kHz null sink ("e2e", the default sink) whose monitor the tests record. Clients find
 // it through PULSE_SERVER, which start() sets in this process's environment so that every child
 // started afterwards (players, recorders) uses it; the socket is a file, so clients in other
 // network namespaces reach it too. The destructor stops the server (SIGTERM, then SIGKILL after
@@ -92,7 +92,14 @@ inline std::string file_text(const std::string& path) {
 class pulse_server {
 public:
     static constexpr const char* sink_name = "e2e";
-    static constexpr int rate = 48000;
+    // 40 kHz, not the media's 48 kHz: a null sink advances its clock by each rendered chunk's
+    // duration truncated to whole microseconds, and a 48 kHz frame lasts 20.83 us, so at 48 kHz
+    // the sink ran 400-1000 ppm fast. Every audio sink then corrected its skew in 0.5 ms steps,
+    // and while a new stream's interpolated timing learnt that rate its sink stepped the wrong way
+    // for seconds: a TV and a companion started within a second of it rendered 2-8 ms apart for
+    // 10 s and more. At 40 kHz a frame lasts 25 us exactly; each stream is resampled, with the
+    // same delay for every stream.
+    static constexpr int rate = 40000;
 
     pulse_server() = default;
     pulse_server(const pulse_server&) = delete;
@@ -126,11 +133,24 @@ public:
                 return "cannot write " + script;
             }
         }
+        {
+            // Without this the sink switches to the first stream's rate (48 kHz) when it starts.
+            std::error_code ignored;
+            std::filesystem::create_directories(dir_ + "/.config/pulse", ignored);
+            std::ofstream conf(dir_ + "/.config/pulse/daemon.conf");
+            conf << "default-sample-rate = " << rate << "\nalternate-sample-rate = " << rate
+                 << "\n";
+            if (!conf) {
+                return "cannot write " + dir_ + "/.config/pulse/daemon.conf";
+            }
+        }
         log_ = dir_ + "/pulseaudio.log";
-        pid_ = spawn_logged({"pulseaudio", "-n", "-F", script, "--daemonize=no",
-                             "--exit-idle-time=-1", "--system=false", "--use-pid-file=false",
-                             "--log-target=stderr", "--log-level=warning"},
-                            log_, {"XDG_RUNTIME_DIR=" + dir_, "HOME=" + dir_});
+        pid_ = spawn_logged(
+            {"pulseaudio", "-n", "-F", script, "--daemonize=no", "--exit-idle-time=-1",
+             "--system=false", "--use-pid-file=false", "--log-target=stderr",
+             "--log-level=warning"},
+            log_,
+            {"XDG_RUNTIME_DIR=" + dir_, "HOME=" + dir_, "XDG_CONFIG_HOME=" + dir_ + "/.config"});
         if (pid_ <= 0) {
             return "cannot start pulseaudio (package pulseaudio; scripts/install-deps.sh)";
         }
