@@ -720,22 +720,18 @@ private:
         }
         const gint64 deadline = g_get_monotonic_time() + options_.preroll_timeout_ns / 1000;
         for (;;) {
-            const gint64 left_us = deadline - g_get_monotonic_time();
-            if (left_us <= 0) {
+            if (deadline <= g_get_monotonic_time()) {
                 throw media_error(media_failure::timeout,
                                   name + ": did not start within " +
                                       std::to_string(options_.preroll_timeout_ns / 1'000'000) +
                                       " ms");
             }
-            GstMessage* raw = gst_bus_timed_pop_filtered(
-                bus_.get(), static_cast<GstClockTime>(left_us) * 1000,
-                static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_ASYNC_DONE |
-                                            GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS));
-            if (raw == nullptr) {
+            const auto m = pop_before(
+                deadline, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_ASYNC_DONE |
+                                                      GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS));
+            if (!m) {
                 continue;
             }
-            const std::unique_ptr<GstMessage, decltype(&gst_message_unref)> m(raw,
-                                                                              gst_message_unref);
             if (const auto what = missing_plugin(m.get())) {
                 missing.push_back(*what);
                 continue;
@@ -781,18 +777,23 @@ private:
         }
     }
 
+    using message_ptr = std::unique_ptr<GstMessage, decltype(&gst_message_unref)>;
+
+    /// The next bus message of `types` popped before `deadline_us` (g_get_monotonic_time), or
+    /// null once the deadline has passed.
+    message_ptr pop_before(gint64 deadline_us, GstMessageType types) {
+        const gint64 left_us = deadline_us - g_get_monotonic_time();
+        GstMessage* raw = left_us <= 0
+                              ? nullptr
+                              : gst_bus_timed_pop_filtered(
+                                    bus_.get(), static_cast<GstClockTime>(left_us) * 1000, types);
+        return message_ptr(raw, gst_message_unref);
+    }
+
     /// The first missing-plugin message on the bus within `wait_ns`, described.
     std::optional<std::string> late_missing_plugin(std::int64_t wait_ns) {
         const gint64 deadline = g_get_monotonic_time() + wait_ns / 1000;
-        for (gint64 left_us = wait_ns / 1000; left_us > 0;
-             left_us = deadline - g_get_monotonic_time()) {
-            GstMessage* raw = gst_bus_timed_pop_filtered(
-                bus_.get(), static_cast<GstClockTime>(left_us) * 1000, GST_MESSAGE_ELEMENT);
-            if (raw == nullptr) {
-                break;
-            }
-            const std::unique_ptr<GstMessage, decltype(&gst_message_unref)> m(raw,
-                                                                              gst_message_unref);
+        while (const auto m = pop_before(deadline, GST_MESSAGE_ELEMENT)) {
             if (auto what = missing_plugin(m.get())) {
                 return what;
             }
