@@ -92,10 +92,10 @@ TEST(E2eStandInSinks, TwoOutputsOfOnePipelineOnOneClock) {
     const auto f = figures_of(pairs, settled_s);
     print_figures("two sinks of one pipeline", f);
     ASSERT_GE(f.paired, 8u);
-    // Each PulseAudio stream through ALSA's plugin keeps a constant error of its own, up to about
-    // one period: on the 40 kHz null sink with 1 ms periods, 13 runs by hand gave medians of
-    // -0.78 to +1.43 ms (p95 at most 1.85 ms) and once -4.37 ms (p95 5.95 ms), whence the bound
-    // of 1.5 ms on the median and the retries of scripts/test.sh.
+    // Each PulseAudio stream through ALSA's plugin keeps a constant error of its own, mostly
+    // within about one period: on the 40 kHz null sink with 1 ms periods, 13 runs by hand gave
+    // medians of -0.78 to +1.43 ms (p95 at most 1.85 ms) and once -4.37 ms (p95 5.95 ms), whence
+    // the bound of 1.5 ms on the median and the retries of scripts/test.sh.
     EXPECT_LE(std::abs(f.median_signed_ms), 1.5);
     EXPECT_LE(f.p95_ms, 2.0);
 }

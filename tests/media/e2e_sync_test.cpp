@@ -33,7 +33,8 @@ const std::string media_dir = DVBCSS_TEST_MEDIA_DIR;
 // seek, PulseAudio 16.1's stream clock can read a garbage time near 2^64 ns and pulsesink then
 // drops every buffer as late (silence for good); ALSA's plugin opens a new stream after each
 // flush (docs/media.md, "Known problems"). 1 ms periods: each PulseAudio stream keeps a constant
-// error of up to about one period (2 ms periods gave up to 2.4 ms between two outputs).
+// error of its own, mostly within about one period (2 ms periods gave up to 2.4 ms between two
+// outputs), now and then 2-4 ms.
 const std::string alsa_pulse = "alsasink device=pulse latency-time=1000 buffer-time=60000";
 const std::string tv_sink = "audiopanorama panorama=-1 ! " + alsa_pulse;
 const std::string companion_sink = "audiopanorama panorama=1 ! " + alsa_pulse;
