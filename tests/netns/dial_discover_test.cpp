@@ -435,8 +435,12 @@ TEST(DialDiscovery, FindsOneTvWithEveryFieldWithinMxAndSlack) {
     tv_thread tvs;
     tvs.make<fake_tv>(fake_tv::settings{"11111111-2222-3333-4444-555555555555", "Living room"});
     tvs.run();
-    const auto run = discover(config_on_lo(2500ms));
-    EXPECT_TRUE(run.finished);
+    // The first test of this binary runs its code cold: under CI's load (a compile beside it)
+    // its first pages came in seconds late once, so the fetch gets 5 s and the run stops at the
+    // TV rather than at a timeout.
+    auto config = config_on_lo(8000ms);
+    config.fetch_timeout = 5000ms;
+    const auto run = discover(config, 1);
     ASSERT_EQ(run.tvs.size(), 1U);
     const auto& tv = run.tvs[0];
     EXPECT_EQ(tv.friendly_name, "Living room");
@@ -450,10 +454,12 @@ TEST(DialDiscovery, FindsOneTvWithEveryFieldWithinMxAndSlack) {
     EXPECT_EQ(tv.app2app_url, "ws://127.0.0.1:8000/local/");
     EXPECT_EQ(tv.user_agent, "HbbTV/1.4.1 (+DRM; fake; tv; 1.0; 1.0;) dvbcss-test");
     EXPECT_EQ(tv.address.to_string(), "127.0.0.1");
-    // MX 1: the first answer comes within 1 s of the first search; 0.5 s for two local GETs.
+    // MX 1: the first answer comes within 1 s of the first search, then two local GETs; the
+    // bound is generous for a loaded machine and still well before the run's 8 s timeout.
     EXPECT_GT(tv.found_after_ns, 0);
-    EXPECT_LT(tv.found_after_ns, 1'500'000'000);
-    EXPECT_EQ(run.stats.searches_sent, 3U);
+    EXPECT_LT(tv.found_after_ns, 4'000'000'000) << "found from the first answers";
+    EXPECT_LE(run.took, 5s) << "stopped at the TV, not at the timeout";
+    EXPECT_GE(run.stats.searches_sent, 1U);
     EXPECT_EQ(run.stats.tvs, 1U);
 }
 
@@ -479,7 +485,7 @@ TEST(DialDiscovery, TwoTvsGiveTwo) {
     tvs.make<fake_tv>(fake_tv::settings{"bbbbbbbb-0000-0000-0000-000000000001", "One"});
     tvs.make<fake_tv>(fake_tv::settings{"bbbbbbbb-0000-0000-0000-000000000002", "Two"});
     tvs.run();
-    const auto run = discover(config_on_lo(2500ms));
+    const auto run = discover(config_on_lo(8000ms), 2); // stops once both are found
     ASSERT_EQ(run.tvs.size(), 2U);
     std::set<std::string> names{*run.tvs[0].friendly_name, *run.tvs[1].friendly_name};
     EXPECT_EQ(names, (std::set<std::string>{"One", "Two"}));
@@ -521,12 +527,13 @@ TEST(DialDiscovery, LocationsAreBoundedPerDiscovery) {
     EXPECT_TRUE(run.tvs.empty());
 }
 
-TEST(DialDiscovery, NoTvFinishesEmptyAtTheTimeout) {
-    const auto run = discover(config_on_lo(800ms));
+TEST(DialDiscovery, NoTvFinishesEmptyAtTheTimeoutAfterEverySearch) {
+    const auto run = discover(config_on_lo(1200ms));
     EXPECT_TRUE(run.finished);
     EXPECT_TRUE(run.tvs.empty());
-    EXPECT_GE(run.took, 750ms);
-    EXPECT_LT(run.took, 2000ms);
+    EXPECT_EQ(run.stats.searches_sent, 3U) << "M-SEARCH at 0, 0.5 and 1 s";
+    EXPECT_GE(run.took, 1150ms);
+    EXPECT_LT(run.took, 3000ms);
 }
 
 TEST(DialDiscovery, TwentyCyclesLeaveNoFileDescriptorsBehind) {
