@@ -74,6 +74,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -929,14 +930,23 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
                     false));
             } else {
                 if (e.kind == gst::media_event_kind::timelines_updated) {
-                    // Jumps the background read of the file found: served from now on.
-                    const auto mappings = player->timelines();
-                    for (const auto& t : media_sources) {
-                        for (const auto& m : mappings) {
-                            if (m.selector == t->mapping().selector) {
-                                t->remap(m);
-                            }
+                    // What the background read of the file found: jumps, served from now on,
+                    // and timelines first found there, listed in CII and served from now on
+                    // (after the others: the scenario's order is media_sources' order).
+                    for (const auto& m : player->timelines()) {
+                        const auto known = std::find_if(
+                            media_sources.begin(), media_sources.end(),
+                            [&](const auto& t) { return t->mapping().selector == m.selector; });
+                        if (known != media_sources.end()) {
+                            (*known)->remap(m);
+                            continue;
                         }
+                        tv::timeline_spec spec;
+                        spec.selector = m.selector;
+                        spec.tick_rate = m.units_per_second / m.units_per_tick;
+                        screen.add_timeline(spec);
+                        media_sources.push_back(std::make_unique<tools::media_timeline_source>(m));
+                        ts_endpoint.core().attach(*media_sources.back());
                     }
                     std::size_t from = 0;
                     while (from < e.message.size()) {

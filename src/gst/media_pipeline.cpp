@@ -620,6 +620,8 @@ public:
         return timelines_;
     }
 
+    [[nodiscard]] bool timelines_complete() const override { return !background_read_; }
+
     [[nodiscard]] std::vector<std::string> timeline_notes() const override {
         auto notes = temi_notes_;
         if (!temi_reading_note_.empty()) {
@@ -945,8 +947,9 @@ private:
         temi_reading_note_ = "TEMI timelines were looked for in the first " +
                              std::to_string(ts_temi_scan_bytes >> 20) +
                              " MiB of the file before serving; the rest is read in the "
-                             "background (jumps found there are served from then on, a timeline "
-                             "that starts there is not)";
+                             "background (jumps and timelines found there are served from then "
+                             "on)";
+        background_read_ = true;
         temi_reader_ = std::jthread([this, reader = std::move(reader),
                                      w = std::weak_ptr<shared>(shared_)](std::stop_token stop) {
             // Background work: below playback, the servers and the wall clock.
@@ -979,7 +982,8 @@ private:
     static constexpr std::size_t temi_report_bytes = std::size_t{256} << 20;
 
     /// On the owner: what the background read found so far. A served TEMI timeline whose jumps
-    /// changed is served with them from now on (`timelines_updated`, its message the new notes).
+    /// changed is served with them from now on, and a timeline first found there is added to
+    /// the list (`timelines_updated`, its message the new notes).
     void refresh_temi_timelines(const media::temi_timeline_finder& found, bool ended,
                                 std::size_t mib) {
         auto r = temi_timelines_from(found);
@@ -990,9 +994,10 @@ private:
                 std::find_if(timelines_.begin(), timelines_.end(),
                              [&](const auto& t) { return t.selector == m.selector; });
             if (served == timelines_.end()) {
-                r.notes.push_back(m.selector +
-                                  ": found in the background read of the file, after serving "
-                                  "began; not served");
+                timelines_.push_back(m);
+                changed = true;
+                told.push_back(m.selector + ": found by the background read of the file (" +
+                               std::to_string(mib) + " MiB read); served from now on");
             } else if (!(*served == m)) {
                 *served = m;
                 changed = true;
@@ -1006,6 +1011,8 @@ private:
         temi_notes_ = std::move(r.notes);
         if (ended) {
             temi_reading_note_.clear();
+            background_read_ = false;
+            changed = true; // `timelines_complete` changed
             told.push_back("TEMI timelines: the whole file read (" + std::to_string(mib) + " MiB)");
         }
         if (!changed && told.empty()) {
@@ -1236,6 +1243,7 @@ private:
     std::vector<media::timeline_mapping> timelines_;
     std::vector<std::string> temi_notes_; ///< What the TEMI timelines read so far give.
     std::string temi_reading_note_;       ///< Said while the background read goes on.
+    bool background_read_ = false;        ///< The rest of the file is being read.
     std::int64_t latency_ns_ = 0;
     double rate_ = 1.0;
     seek_kind seeking_ = seek_kind::none;

@@ -32,6 +32,7 @@ namespace {
 using namespace std::chrono_literals;
 using dvbcss::test::add_temi_to_clicks;
 using dvbcss::test::child_process;
+using dvbcss::test::copy_spread_with_null_packets;
 using dvbcss::test::copy_with_null_packets;
 using dvbcss::test::lines_of;
 using dvbcss::test::truth_of;
@@ -460,6 +461,124 @@ TEST(TvMedia, JumpsBeyondTheFirst16MiBOfAFileAreServedOnceTheBackgroundReadFinds
     ASSERT_TRUE(truth.back().content_time) << out;
     EXPECT_GE(*truth.back().content_time, 500'000) << out;
     EXPECT_LT(*truth.back().content_time, 500'100) << out;
+}
+
+TEST(TvMedia, ATimelineFirstFoundBeyondTheFirst16MiBIsListedInCiiAndServedFromThen) {
+    // temi:1:2 is carried only from 24 s of the media (values as if from 10 s at the start), and
+    // 63 null packets after each packet (25.7 MB) put its first descriptor at about 20 MiB, past
+    // the 16 MiB read before serving.
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("tv_media_found_" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    const auto with_temi = (dir / "late.ts").string();
+    const auto [made, said] = add_temi_to_clicks(
+        with_temi, {"--timeline", "1:1000:0", "--timeline", "2:90000:10", "--from", "2:24"});
+    ASSERT_EQ(made, 0) << said;
+    const auto file = (dir / "padded.ts").string();
+    copy_spread_with_null_packets(with_temi, file, 63);
+    const char* late = "urn:dvb:css:timeline:temi:1:2";
+
+    media_tv tv;
+    tv.process = std::make_unique<child_process>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 "exec \"$0\" 127.0.0.1 0 127.0.0.1 0 --json --loglevel warning "
+                                 "--media \"$1\" --audio-sink 'fakesink sync=true' --video-sink "
+                                 "none 2>&1",
+                                 bin_dir + "/tv-device", file},
+        true);
+    tv.ts_url = tv.process->read_until(std::regex(R"(CSS-TS  endpoint URL: (ws://\S+))"), 15s);
+    tv.wc_port = tv.process->read_until(
+        std::regex(R"(CSS-WC  endpoint bound to host \S+ on port (\d+))"), 10s);
+    ASSERT_FALSE(tv.wc_port.empty()) << tv.process->output();
+    std::smatch announced;
+    const auto startup = tv.process->output();
+    ASSERT_TRUE(std::regex_search(startup, announced, std::regex(R"(Timelines: ([^\n]*))")))
+        << startup;
+    EXPECT_EQ(announced[1].str().find(late), std::string::npos) << "not known before serving";
+
+    // A CII client and a TS client of the late timeline from the start; a companion playing the
+    // same file (its own background read finds the timeline too).
+    const auto cii_url = std::regex_replace(tv.ts_url, std::regex("/ts$"), "/cii");
+    child_process cii({bin_dir + "/cii-client", cii_url, "--json", "--duration", "6"});
+    const auto client = tv.client(late, "90000");
+    child_process companion(
+        {"/bin/sh", "-c",
+         "exec \"$0\" \"$1\" \"$2\" '' \"$4\" 90000 --json --loglevel warning "
+         "--play \"$3\" --audio-sink 'fakesink sync=true' --video-sink none 2>&1",
+         bin_dir + "/ts-client", tv.ts_url, "udp://127.0.0.1:" + tv.wc_port, file, late});
+    EXPECT_FALSE(tv.process
+                     ->read_until(std::regex(R"((temi:1:2: found by the background read of the )"
+                                             R"(file \(\d+ MiB read\); served from now on))"),
+                                  15s)
+                     .empty())
+        << tv.process->output();
+    EXPECT_FALSE(client->read_until(std::regex(R"("available":true)"), 10s).empty())
+        << client->output() << tv.process->output();
+    EXPECT_FALSE(companion.read_until(std::regex(R"("event":"player_started")"), 15s).empty())
+        << companion.output();
+    client->read_for(1500ms);
+    ASSERT_TRUE(tv.process->write_line("seek 25"));
+    client->read_for(2000ms);
+    companion.read_for(500ms);
+    EXPECT_EQ(cii.wait_exit(15s), 0) << cii.output();
+    for (auto* p : {client.get(), &companion}) {
+        p->signal(SIGINT);
+        EXPECT_EQ(p->wait_exit(10s), 0) << p->output();
+    }
+    tv.process->signal(SIGINT);
+    EXPECT_EQ(tv.process->wait_exit(10s), 0) << tv.process->output();
+    std::filesystem::remove_all(dir);
+
+    // CII lists it once found, after the timelines known before serving.
+    std::vector<std::string> listed;
+    int listings = 0; // 2: the client was told the first list, then the longer one
+    for (const auto& line : lines_of(cii.output())) {
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.contains("message") || !j["message"].contains("timelines")) {
+            continue;
+        }
+        ++listings;
+        listed.clear();
+        for (const auto& t : j["message"]["timelines"]) {
+            listed.push_back(t.value("timelineSelector", ""));
+        }
+    }
+    EXPECT_EQ(listed, (std::vector<std::string>{pts, "urn:dvb:css:timeline:temi:1:1", late}))
+        << cii.output();
+    // Served from then on as the stream gives it: 10 s plus the media position, through a seek.
+    const auto truth = truth_of(tv.process->output(), late);
+    ASSERT_GE(truth.size(), 2U) << tv.process->output();
+    ASSERT_TRUE(truth.back().content_time) << tv.process->output();
+    EXPECT_NEAR(static_cast<double>(*truth.back().content_time) / 90000.0, 35.0, 0.5)
+        << tv.process->output();
+    const auto c = compare(truth, dvbcss::test::timeline_estimates_of(client->output()), 150ms);
+    EXPECT_GT(c.compared, 10) << client->output();
+    EXPECT_EQ(c.mismatched_availability, 0) << client->output();
+    EXPECT_LT(c.worst_ms, 1.0) << client->output();
+    // The companion waited for its own background read, then played in step (its last status
+    // line, 1 s or more after the seek: the player's position against the TV's, arithmetic).
+    EXPECT_NE(companion.output().find("waiting for the background read of the rest"),
+              std::string::npos)
+        << companion.output();
+    std::optional<double> offset_ms;
+    for (const auto& line : lines_of(companion.output())) {
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_discarded() && j.is_object() && !j.contains("event") && j.contains("offset_ms") &&
+            j["offset_ms"].is_number()) {
+            offset_ms = j["offset_ms"].get<double>();
+        }
+    }
+    ASSERT_TRUE(offset_ms.has_value()) << companion.output();
+    EXPECT_LT(std::fabs(*offset_ms), 5.0) << companion.output();
+    // From the TV's first control timestamp to the first of the late timeline.
+    const auto first_pts = truth_of(tv.process->output(), pts);
+    ASSERT_FALSE(first_pts.empty());
+    const double served_after_ms =
+        static_cast<double>(truth.front().monotonic_ns - first_pts.front().monotonic_ns) / 1e6;
+    std::printf("{\"event\":\"tv_media_late_timeline\",\"served_after_ms\":%.1f,"
+                "\"cii_listings\":%d,\"compared\":%d,\"worst_ms\":%.3f,"
+                "\"companion_offset_ms\":%.3f}\n",
+                served_after_ms, listings, c.compared, c.worst_ms, *offset_ms);
 }
 
 /// What tv-device --media FILE lists on its "Timelines:" line, and all it printed until then

@@ -58,14 +58,15 @@ public:
     std::optional<std::string> check(const std::string& selector) override {
         try {
             const auto p = gst::media_pipeline::create(pipeline_options(), io_.get_executor(), {});
-            return timeline_problem(*p, selector);
+            // A timeline the background read of the file may still find is no problem yet.
+            return p->timelines_complete() ? timeline_problem(*p, selector) : std::nullopt;
         } catch (const gst::media_error& e) {
             return std::string(e.what());
         }
     }
 
     std::optional<std::string> start(const std::string& selector) override {
-        if (follower_) {
+        if (pipeline_) {
             return std::nullopt;
         }
         try {
@@ -74,34 +75,27 @@ public:
                 gst::follower::pipeline_options(pipeline_options(), *clock_), io_.get_executor(),
                 [this](const gst::media_event& e) { on_media_event(e); });
             if (auto problem = timeline_problem(*pipeline_, selector)) {
-                return problem;
+                if (pipeline_->timelines_complete()) {
+                    return problem;
+                }
+                // Not in the part of the file read before playing: the rest is being read.
+                waiting_for_ = selector;
+                net::log::write(net::log::level::warning, "ts-client",
+                                "the TV's timeline " + selector + " is not in the part of " +
+                                    pipeline_->uri() +
+                                    " read so far; waiting for the background read of the rest");
+                return std::nullopt;
             }
-            gst::follower_options fo;
-            fo.selector = selector;
-            fo.render_delay_ns = static_cast<std::int64_t>(std::llround(o_.render_delay_ms * 1e6));
-            follower_ = std::make_unique<gst::follower>(
-                *pipeline_, *clock_, io_.get_executor(), fo,
-                [this](const gst::follower_report& r) { on_report(r); });
+            follow(selector);
         } catch (const gst::media_error& e) {
             return std::string(e.what());
         } catch (const std::invalid_argument& e) {
             return std::string(e.what());
         }
-        if (o_.json && !o_.quiet) {
-            print_event("player_started", ",\"uri\":" + nlohmann::json(pipeline_->uri()).dump() +
-                                              ",\"container\":\"" +
-                                              gst::to_string(pipeline_->container()) + "\"");
-        } else if (!o_.quiet) {
-            net::log::write(net::log::level::info, "ts-client",
-                            "playing " + pipeline_->uri() + " in step with the TV");
-        }
-        if (latest_) {
-            follower_->on_control_timestamp(*latest_);
-        }
         return std::nullopt;
     }
 
-    [[nodiscard]] bool started() const override { return follower_ != nullptr; }
+    [[nodiscard]] bool started() const override { return pipeline_ != nullptr; }
 
     void on_control_timestamp(const ts::control_timestamp& ct) override {
         if (latest_ && *latest_ == ct) {
@@ -127,7 +121,8 @@ public:
 
     [[nodiscard]] std::string text_status() const override {
         if (!follower_) {
-            return "   Player: waiting for the wall clock";
+            return waiting_for_.empty() ? "   Player: waiting for the wall clock"
+                                        : "   Player: waiting for the file's timeline";
         }
         const auto m = follower_->measure();
         return "   Player offset = " +
@@ -174,6 +169,46 @@ private:
                (carried.empty() ? std::string("none") : carried) + ")";
     }
 
+    /// The follower of `selector` (a timeline the pipeline carries) takes over the player.
+    /// Throws std::invalid_argument as gst::follower does.
+    void follow(const std::string& selector) {
+        gst::follower_options fo;
+        fo.selector = selector;
+        fo.render_delay_ns = static_cast<std::int64_t>(std::llround(o_.render_delay_ms * 1e6));
+        follower_ = std::make_unique<gst::follower>(
+            *pipeline_, *clock_, io_.get_executor(), fo,
+            [this](const gst::follower_report& r) { on_report(r); });
+        waiting_for_.clear();
+        if (o_.json && !o_.quiet) {
+            print_event("player_started", ",\"uri\":" + nlohmann::json(pipeline_->uri()).dump() +
+                                              ",\"container\":\"" +
+                                              gst::to_string(pipeline_->container()) + "\"");
+        } else if (!o_.quiet) {
+            net::log::write(net::log::level::info, "ts-client",
+                            "playing " + pipeline_->uri() + " in step with the TV");
+        }
+        if (latest_) {
+            follower_->on_control_timestamp(*latest_);
+        }
+    }
+
+    /// Waiting for the background read to find the TV's timeline: follows once it is found,
+    /// fails once the whole file has been read without it.
+    void on_timelines_updated() {
+        const auto problem = timeline_problem(*pipeline_, waiting_for_);
+        if (!problem) {
+            try {
+                follow(waiting_for_);
+            } catch (const std::invalid_argument& e) {
+                if (on_failure_) {
+                    on_failure_(e.what());
+                }
+            }
+        } else if (pipeline_->timelines_complete() && on_failure_) {
+            on_failure_(*problem);
+        }
+    }
+
     void on_media_event(const gst::media_event& e) {
         if (e.kind == gst::media_event_kind::error) {
             if (on_failure_) {
@@ -183,6 +218,8 @@ private:
         }
         if (follower_) {
             follower_->on_media_event(e);
+        } else if (e.kind == gst::media_event_kind::timelines_updated && !waiting_for_.empty()) {
+            on_timelines_updated();
         }
     }
 
@@ -257,6 +294,7 @@ private:
     std::unique_ptr<gst::media_pipeline> pipeline_;
     std::unique_ptr<gst::follower> follower_;
     std::optional<ts::control_timestamp> latest_;
+    std::string waiting_for_; // the TV's timeline, while the background read looks for it
     bool outside_ = false;
     std::optional<std::int64_t> last_should_ns_; // where the TV is in the file, last planned
     boost::asio::steady_timer mismatch_;         // runs while the TV's position is outside the file

@@ -55,33 +55,55 @@ void tv_screen::unload() {
     }
 }
 
+tv_screen::live_timeline tv_screen::make_live(const tv::content_spec& content,
+                                              const tv::timeline_spec& spec) const {
+    live_timeline t{&spec, nullptr, nullptr};
+    const auto start = static_cast<tick_t>(spec.start_ticks);
+    if (spec.parent) {
+        const auto parent = tv::find_timeline(content, *spec.parent);
+        const auto& p = timelines_.at(*parent);
+        t.clock = std::make_unique<clock::correlated_clock>(
+            *p.clock, static_cast<double>(spec.tick_rate),
+            clock::correlation{static_cast<tick_t>(p.spec->start_ticks), start}, spec.speed);
+    } else {
+        t.clock = std::make_unique<clock::correlated_clock>(
+            *wall_clock_, static_cast<double>(spec.tick_rate),
+            clock::correlation{wall_clock_->ticks(), start}, spec.speed);
+    }
+    t.clock->set_availability(spec.available);
+    t.source = std::make_unique<ts::clock_timeline_source>(spec.selector, *wall_clock_, *t.clock);
+    return t;
+}
+
 void tv_screen::load(std::size_t index) {
     unload();
     loaded_ = index;
     const auto& content = scenario_.contents[index];
     timelines_.reserve(content.timelines.size());
     for (const auto& spec : content.timelines) {
-        live_timeline t{&spec, nullptr, nullptr};
-        const auto start = static_cast<tick_t>(spec.start_ticks);
-        if (spec.parent) {
-            const auto parent = tv::find_timeline(content, *spec.parent);
-            auto& p = timelines_.at(*parent);
-            t.clock = std::make_unique<clock::correlated_clock>(
-                *p.clock, static_cast<double>(spec.tick_rate),
-                clock::correlation{static_cast<tick_t>(p.spec->start_ticks), start}, spec.speed);
-        } else {
-            t.clock = std::make_unique<clock::correlated_clock>(
-                *wall_clock_, static_cast<double>(spec.tick_rate),
-                clock::correlation{wall_clock_->ticks(), start}, spec.speed);
-        }
-        t.clock->set_availability(spec.available);
-        t.source =
-            std::make_unique<ts::clock_timeline_source>(spec.selector, *wall_clock_, *t.clock);
-        timelines_.push_back(std::move(t));
+        timelines_.push_back(make_live(content, spec));
     }
     for (auto& t : timelines_) {
         ts_->attach(*t.source);
     }
+    presentation_.set_timelines(cii_for(content).timelines.value());
+}
+
+void tv_screen::add_timeline(tv::timeline_spec spec) {
+    auto& content = scenario_.contents.at(loaded_);
+    if (spec.parent) {
+        throw std::invalid_argument("a timeline added while shown has no parent");
+    }
+    if (tv::find_timeline(content, spec.selector)) {
+        throw std::invalid_argument("timeline " + spec.selector + " is already shown");
+    }
+    content.timelines.push_back(std::move(spec));
+    // The specs may have moved: the live timelines point at them again (same order).
+    for (std::size_t i = 0; i < timelines_.size(); ++i) {
+        timelines_[i].spec = &content.timelines[i];
+    }
+    timelines_.push_back(make_live(content, content.timelines.back()));
+    ts_->attach(*timelines_.back().source);
     presentation_.set_timelines(cii_for(content).timelines.value());
 }
 

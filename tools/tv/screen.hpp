@@ -62,6 +62,13 @@ public:
     /// Applies one change that `check` accepted. Throws std::invalid_argument otherwise.
     outcome apply(const tv::change& c);
 
+    /// Adds `spec` (a timeline without a parent) to the content whose timelines are on screen,
+    /// after its others: its clock starts at `spec.start_ticks` now, CSS-TS serves it and CII
+    /// lists it (a CII change for every companion). For a timeline the TV finds while it plays
+    /// (`tv-device --media`: a TEMI timeline the background read of the file found). Throws
+    /// std::invalid_argument if `spec` has a parent or the content already has its selector.
+    void add_timeline(tv::timeline_spec spec);
+
     /// One timeline on screen.
     struct timeline {
         std::string selector;
@@ -96,6 +103,8 @@ private:
         std::unique_ptr<ts::clock_timeline_source> source;
     };
 
+    [[nodiscard]] live_timeline make_live(const tv::content_spec& content,
+                                          const tv::timeline_spec& spec) const;
     void load(std::size_t content);
     void unload();
     [[nodiscard]] std::vector<live_timeline*> targets(const tv::change& c);

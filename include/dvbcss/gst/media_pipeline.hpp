@@ -102,8 +102,9 @@ enum class media_event_kind {
     looped,          ///< End of stream with `loop`: playback continues from the start.
     end_of_stream,   ///< End of stream without `loop`: the last frame stays on screen (paused).
     timelines_known, ///< `timelines()` has its content (after preroll).
-    /// A served timeline's mapping changed (TEMI jumps found by the background read of a local
-    /// file); `message`: the new notes (`timeline_notes()`), one per line, if any.
+    /// What the background read of a local file found changed `timelines()` (TEMI jumps of a
+    /// served timeline, or a TEMI timeline first found there, appended) or ended
+    /// (`timelines_complete()`); `message`: the new notes, one per line, if any.
     timelines_updated,
     error, ///< An error from the pipeline (`message` says which); playback stopped.
 };
@@ -170,8 +171,12 @@ public:
     /// preroll otherwise; a line from the first descriptor and one from each jump), CT for MP4
     /// (the track's mdhd timescale). Empty when the media carries none of these; PTS or CT
     /// first. The rest of a longer local file is read in the background: jumps found there are
-    /// added to the timelines already served (`timelines_updated`); the list never grows.
+    /// added to the timelines already served, and TEMI timelines first found there are appended
+    /// to the list (`timelines_updated`); the list never shrinks and keeps its order.
     [[nodiscard]] virtual std::vector<media::timeline_mapping> timelines() const = 0;
+    /// False while the background read of a local file is under way (`timelines()` may still
+    /// grow); true once the whole file is read, or when nothing is read in the background.
+    [[nodiscard]] virtual bool timelines_complete() const = 0;
     /// One line for each timeline the media carries that `timelines()` leaves out or gives
     /// otherwise than the stream does (a TEMI timeline without a component tag, one that
     /// jumps or pauses), known after preroll and updated as the background read goes on.

@@ -46,4 +46,25 @@ inline void copy_with_null_packets(const std::string& in, const std::string& out
     to.write(ts.data() + at, static_cast<std::streamsize>(ts.size() - at));
 }
 
+/// Copies the transport stream `in` to `out` with `nulls` null packets after each of its
+/// packets: a file (1 + `nulls`) times as long whose bytes still advance evenly with time, as a
+/// long recording's do (a demuxer's seeks, which estimate by bytes, still land where they aim).
+inline void copy_spread_with_null_packets(const std::string& in, const std::string& out,
+                                          std::size_t nulls) {
+    constexpr std::size_t packet = 188;
+    std::ifstream from(in, std::ios::binary);
+    const std::string ts((std::istreambuf_iterator<char>(from)), {});
+    std::string null_packet(packet, '\xFF');
+    null_packet.replace(0, 4, "\x47\x1F\xFF\x10", 4);
+    std::string padding;
+    for (std::size_t i = 0; i < nulls; ++i) {
+        padding += null_packet;
+    }
+    std::ofstream to(out, std::ios::binary);
+    for (std::size_t at = 0; at + packet <= ts.size(); at += packet) {
+        to.write(ts.data() + at, static_cast<std::streamsize>(packet));
+        to.write(padding.data(), static_cast<std::streamsize>(padding.size()));
+    }
+}
+
 } // namespace dvbcss::test

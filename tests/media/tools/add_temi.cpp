@@ -4,7 +4,7 @@
 //
 //   add_temi IN.ts OUT.ts [--pid PID] [--component-tag N|none] --timeline
 //   ID:TIMESCALE:START_SECONDS
-//            [--timeline ...] [--jump ID:AT_SECONDS:TO_SECONDS ...]
+//            [--timeline ...] [--jump ID:AT_SECONDS:TO_SECONDS ...] [--from ID:AT_SECONDS ...]
 //
 // --pid names the elementary stream that carries the timelines (decimal or 0x hex; default: the
 // first stream of the PAT's first program's PMT). Every PMT packet gains, for that stream, a DVB
@@ -20,8 +20,10 @@
 // --component-tag none leaves the PMT as it is (the timelines then have no DVB-CSS name).
 // --jump makes timeline ID count from TO_SECONDS at the PES AT_SECONDS after the first PTS and on
 // (until its next --jump), the first of those with the discontinuity flag (a programme boundary);
-// a timeline may jump many times, and a jump after the last PES is said on stderr. Other PIDs
-// are unchanged. Exit status: 0 written; 1 IN.ts could not be read, is not a usable transport
+// a timeline may jump many times, and a jump after the last PES is said on stderr. --from makes
+// timeline ID appear only from the PES AT_SECONDS after the first PTS (its values as if it had
+// been there from the start), as a timeline that begins with a programme part-way through. Other
+// PIDs are unchanged. Exit status: 0 written; 1 IN.ts could not be read, is not a usable transport
 // stream or OUT.ts could not be written (one line on stderr says why); 2 usage error.
 
 #include <algorithm>
@@ -60,6 +62,7 @@ struct timeline {
     };
 
     std::vector<jump> jumps;
+    std::uint64_t from_pts = 0; // --from: no descriptor before this PTS offset (90 kHz)
 };
 
 // Thrown for input that cannot be rewritten and for write failures: exit status 1.
@@ -69,7 +72,8 @@ struct failure {
 
 const char* const usage_line =
     "usage: add_temi IN.ts OUT.ts [--pid PID] [--component-tag N|none] "
-    "--timeline ID:TIMESCALE:START_SECONDS [--timeline ...] [--jump ID:AT_SECONDS:TO_SECONDS]";
+    "--timeline ID:TIMESCALE:START_SECONDS [--timeline ...] [--jump ID:AT_SECONDS:TO_SECONDS] "
+    "[--from ID:AT_SECONDS]";
 
 int usage(const std::string& why) {
     std::fprintf(stderr, "add_temi: %s; %s\n", why.c_str(), usage_line);
@@ -282,6 +286,9 @@ void build_packet(bytes& out, unsigned pid, bool pusi, std::uint8_t byte1_bits,
 bytes temi_descriptors(std::vector<timeline>& timelines, std::uint64_t pts_offset) {
     bytes d;
     for (timeline& t : timelines) {
+        if (pts_offset < t.from_pts) {
+            continue; // not carried yet
+        }
         timeline::jump* in_force = nullptr; // the last jump at or before this PES
         for (auto& j : t.jumps) {
             if (pts_offset >= j.at_pts) {
@@ -677,6 +684,7 @@ bytes rewrite(const bytes& ts, options& opt) {
 int main(int argc, char** argv) {
     options opt;
     std::vector<std::string> jumps;
+    std::vector<std::string> froms;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool has_value = i + 1 < argc;
@@ -706,6 +714,8 @@ int main(int argc, char** argv) {
             opt.timelines.push_back(*t);
         } else if (a == "--jump" && has_value) {
             jumps.emplace_back(argv[++i]);
+        } else if (a == "--from" && has_value) {
+            froms.emplace_back(argv[++i]);
         } else if (!a.empty() && a[0] != '-' && opt.in_path.empty()) {
             opt.in_path = a;
         } else if (!a.empty() && a[0] != '-' && opt.out_path.empty()) {
@@ -735,6 +745,19 @@ int main(int argc, char** argv) {
             return usage("bad --jump " + jump + " (ID:AT_SECONDS:TO_SECONDS of a --timeline)");
         }
         found->jumps.push_back(timeline::jump{at->start_ticks, *to, jump});
+    }
+    for (const auto& from : froms) {
+        // ID:AT_SECONDS, read as a timeline ID:90000:AT.
+        const auto at = from.find(':') == std::string::npos
+                            ? std::nullopt
+                            : parse_timeline(from.substr(0, from.find(':')) +
+                                             ":90000:" + from.substr(from.find(':') + 1));
+        auto found = std::find_if(opt.timelines.begin(), opt.timelines.end(),
+                                  [&](const timeline& t) { return at && t.id == at->id; });
+        if (found == opt.timelines.end()) {
+            return usage("bad --from " + from + " (ID:AT_SECONDS of a --timeline)");
+        }
+        found->from_pts = at->start_ticks;
     }
     for (auto& t : opt.timelines) {
         std::stable_sort(t.jumps.begin(), t.jumps.end(),
