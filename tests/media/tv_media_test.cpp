@@ -476,6 +476,8 @@ TEST(TvMedia, ATimelineFirstFoundBeyondTheFirst16MiBIsListedInCiiAndServedFromTh
     ASSERT_EQ(made, 0) << said;
     const auto file = (dir / "padded.ts").string();
     copy_spread_with_null_packets(with_temi, file, 63);
+    const auto without = (dir / "without.ts").string(); // as long, but no temi:1:2 anywhere
+    copy_spread_with_null_packets(media_dir + "/clicks.ts", without, 63);
     const char* late = "urn:dvb:css:timeline:temi:1:2";
 
     media_tv tv;
@@ -506,6 +508,12 @@ TEST(TvMedia, ATimelineFirstFoundBeyondTheFirst16MiBIsListedInCiiAndServedFromTh
          "exec \"$0\" \"$1\" \"$2\" '' \"$4\" 90000 --json --loglevel warning "
          "--play \"$3\" --audio-sink 'fakesink sync=true' --video-sink none 2>&1",
          bin_dir + "/ts-client", tv.ts_url, "udp://127.0.0.1:" + tv.wc_port, file, late});
+    // A companion whose file never carries it fails once its read has found nothing.
+    child_process stranger(
+        {"/bin/sh", "-c",
+         "exec \"$0\" \"$1\" \"$2\" '' \"$4\" 90000 --loglevel warning --play \"$3\" "
+         "--audio-sink 'fakesink sync=true' --video-sink none 2>&1",
+         bin_dir + "/ts-client", tv.ts_url, "udp://127.0.0.1:" + tv.wc_port, without, late});
     EXPECT_FALSE(tv.process
                      ->read_until(std::regex(R"((temi:1:2: found by the background read of the )"
                                              R"(file \(\d+ MiB read\); served from now on))"),
@@ -521,6 +529,14 @@ TEST(TvMedia, ATimelineFirstFoundBeyondTheFirst16MiBIsListedInCiiAndServedFromTh
     client->read_for(2000ms);
     companion.read_for(500ms);
     EXPECT_EQ(cii.wait_exit(15s), 0) << cii.output();
+    EXPECT_EQ(stranger.wait_exit(15s), 1) << stranger.output();
+    EXPECT_NE(stranger.output().find("waiting for the background read of the rest"),
+              std::string::npos)
+        << stranger.output();
+    EXPECT_NE(stranger.output().find("ts-client: the TV's timeline " + std::string(late) +
+                                     " is not carried by"),
+              std::string::npos)
+        << stranger.output();
     for (auto* p : {client.get(), &companion}) {
         p->signal(SIGINT);
         EXPECT_EQ(p->wait_exit(10s), 0) << p->output();
