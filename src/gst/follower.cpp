@@ -150,12 +150,13 @@ follower_report follower::measure() const {
 void follower::wait_for(waiting_for w) {
     waiting_ = w;
     timeout_.expires_after(std::chrono::nanoseconds(options_.settle_timeout_ns));
-    timeout_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec && waiting_ != waiting_for::nothing) {
-            waiting_ = waiting_for::nothing;
-            plan_and_apply("timeout");
-        }
-    });
+    timeout_.async_wait(
+        [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+            if (!ec && !alive.expired() && waiting_ != waiting_for::nothing) {
+                waiting_ = waiting_for::nothing;
+                plan_and_apply("timeout");
+            }
+        });
 }
 
 void follower::plan_and_apply(const char* trigger) {
@@ -228,11 +229,12 @@ void follower::plan_and_apply(const char* trigger) {
         if (seeks_ > 0 && now_ns - seek_started_ns_ < min_seek_interval_ns) {
             retry_.expires_after(
                 std::chrono::nanoseconds(seek_started_ns_ + min_seek_interval_ns - now_ns));
-            retry_.async_wait([this](const boost::system::error_code& ec) {
-                if (!ec) {
-                    plan_and_apply("retry");
-                }
-            });
+            retry_.async_wait(
+                [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+                    if (!ec && !alive.expired()) {
+                        plan_and_apply("retry");
+                    }
+                });
             return;
         }
         pipeline_->pause();
@@ -264,11 +266,12 @@ void follower::plan_and_apply(const char* trigger) {
     if ((plan.outside_media || at_end_) && tv_->timeline_speed_multiplier > 0) {
         // Nothing else would plan again while the TV plays on towards (or away from) the media.
         retry_.expires_after(std::chrono::nanoseconds(outside_recheck_ns));
-        retry_.async_wait([this](const boost::system::error_code& ec) {
-            if (!ec) {
-                plan_and_apply("outside");
-            }
-        });
+        retry_.async_wait(
+            [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+                if (!ec && !alive.expired()) {
+                    plan_and_apply("outside");
+                }
+            });
     }
     if (on_report_) {
         on_report_(report);

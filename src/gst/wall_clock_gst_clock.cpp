@@ -87,11 +87,12 @@ void wall_clock_gst_clock::update() {
         slew_end_ = step.done_at_internal_ns;
         timer_.expires_at(std::chrono::steady_clock::time_point(
             std::chrono::nanoseconds(*step.done_at_internal_ns)));
-        timer_.async_wait([this](const boost::system::error_code& ec) {
-            if (!ec) {
-                finish_slew();
-            }
-        });
+        timer_.async_wait(
+            [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+                if (!ec && !alive.expired()) {
+                    finish_slew();
+                }
+            });
     }
     if (on_change_) {
         on_change_(step);

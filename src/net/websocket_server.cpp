@@ -1,6 +1,7 @@
 // The WebSocket server's sessions: Beast streams driven by C++20 coroutines. This is one of the few
 // translation units that include Beast (see docs/websocket.md for the design).
 #include "websocket_close.hpp"
+#include "websocket_direct_stream.hpp"
 #include "websocket_endpoint_state.hpp"
 
 #include <dvbcss/net/kernel_timestamps.hpp>
@@ -689,33 +690,38 @@ private:
     // The writer: at most one write (or the closing handshake) in flight, started from whatever
     // made something sendable (a notify, a queued message, the previous write's completion), so a
     // fan-out's write goes out in the same handler as its notify.
+    // Messages the socket takes at once are sent in this loop, one after the other.
     void write_next() {
-        if (writing_) {
-            return; // the write in flight continues here when it completes
-        }
-        if (phase_ == phase::closing) {
-            start_close();
-            return;
-        }
-        if (phase_ != phase::open) {
-            return;
-        }
-        if (!outbox_.empty()) {
-            outgoing_message message = outbox_.pop_front();
-            outbox_bytes_ -= message.data->size();
-            start_write(std::move(message));
-            return;
-        }
-        if (!pending_) {
-            return;
-        }
-        pending_ = false;
-        std::shared_ptr<const std::string> text;
-        guarded_call([&] { text = endpoint_->handler().take_pending_shared(info_.id); });
-        if (text && phase_ == phase::open) {
-            start_write(outgoing_message{false, std::move(text)});
-        } else if (phase_ == phase::closing) {
-            start_close();
+        for (;;) {
+            if (writing_) {
+                return; // the write in flight continues here when it completes
+            }
+            if (phase_ == phase::closing) {
+                start_close();
+                return;
+            }
+            if (phase_ != phase::open) {
+                return;
+            }
+            if (!outbox_.empty()) {
+                outgoing_message message = outbox_.pop_front();
+                outbox_bytes_ -= message.data->size();
+                if (start_write(std::move(message)) != write_state::sent) {
+                    return;
+                }
+                continue;
+            }
+            if (!pending_) {
+                return;
+            }
+            pending_ = false;
+            std::shared_ptr<const std::string> text;
+            guarded_call([&] { text = endpoint_->handler().take_pending_shared(info_.id); });
+            if (text && phase_ == phase::open) {
+                if (start_write(outgoing_message{false, std::move(text)}) != write_state::sent) {
+                    return;
+                }
+            }
         }
     }
 
@@ -727,8 +733,38 @@ private:
         }
     }
 
-    /// Writes `message` now; nothing else may be in flight.
-    void start_write(outgoing_message message) {
+    enum class write_state {
+        sent,      ///< all of it went out at once
+        in_flight, ///< writing_ is set until it completes, then write_next runs
+        failed,    ///< the reader sees the failure too and ends the session
+    };
+
+    /// Writes `message` now; nothing else of ours may be in flight. A message goes out in one
+    /// system call, header and payload together, when Beast is not writing (see
+    /// direct_write_stream); otherwise, and for the rest of what the socket did not take at
+    /// once, by an asynchronous write.
+    write_state start_write(outgoing_message message) {
+        auto& layer = ws_.next_layer();
+        if (ws_.is_open() && layer.idle()) {
+            const auto result = layer.write_frame(
+                message.binary, message.data, [self = shared_from_this()](error_code ec) {
+                    self->writing_ = false;
+                    self->write_since_ns_.store(0, std::memory_order_relaxed);
+                    if (!ec) {
+                        self->write_next();
+                    }
+                });
+            switch (result) {
+            case detail::direct_write_stream::write_result::done:
+                return write_state::sent;
+            case detail::direct_write_stream::write_result::in_flight:
+                writing_ = true;
+                write_since_ns_.store(monotonic_now_ns(), std::memory_order_relaxed);
+                return write_state::in_flight;
+            case detail::direct_write_stream::write_result::failed:
+                return write_state::failed;
+            }
+        }
         ws_.binary(message.binary);
         writing_ = true;
         write_since_ns_.store(monotonic_now_ns(), std::memory_order_relaxed);
@@ -743,6 +779,7 @@ private:
                             }
                             self->write_next();
                         });
+        return write_state::in_flight;
     }
 
     void start_close() {
@@ -774,7 +811,10 @@ private:
             return;
         }
         if (!writing_ && outbox_.empty()) {
-            start_write(std::move(message)); // nothing waits before it: no queue needed
+            // Nothing waits before it: no queue needed.
+            if (start_write(std::move(message)) == write_state::sent) {
+                write_next(); // a pending message of the handler's, or the close, goes next
+            }
             return;
         }
         outbox_bytes_ += message.data->size();
@@ -1107,7 +1147,7 @@ private:
     const std::shared_ptr<websocket_server::impl> server_;
     const void* const batch_key_; // the session thread's io_context, null on a strand
     const asio::any_io_executor executor_;
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<detail::direct_write_stream> ws_;
     beast::flat_buffer buffer_;
     asio::steady_timer deadline_;       // bounds the closing handshake we start
     asio::steady_timer response_timer_; // waits for a route handler's answer

@@ -154,19 +154,21 @@ private:
             return;
         }
         timer_.expires_after(std::chrono::nanoseconds(std::max<std::int64_t>(0, *due - now_ns())));
-        timer_.async_wait([this](const boost::system::error_code& ec) {
-            if (ec) {
-                return;
-            }
-            for (auto& r : responders_) {
-                for (auto& a : r->take_due(now_ns())) {
-                    static_cast<void>(
-                        socket_->send_to(a.datagram, {asio::ip::make_address(a.destination.address),
-                                                      a.destination.port}));
+        // A wait that has already completed runs even after the timer is gone: check `alive`.
+        timer_.async_wait(
+            [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+                if (ec || alive.expired()) {
+                    return;
                 }
-            }
-            schedule();
-        });
+                for (auto& r : responders_) {
+                    for (auto& a : r->take_due(now_ns())) {
+                        static_cast<void>(socket_->send_to(
+                            a.datagram,
+                            {asio::ip::make_address(a.destination.address), a.destination.port}));
+                    }
+                }
+                schedule();
+            });
     }
 
     void serve(const net::http_request& r, const net::http_responder& respond) {
@@ -202,6 +204,7 @@ private:
     asio::steady_timer timer_;
     std::mt19937_64 random_;
     std::uint64_t description_gets_ = 0;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0); ///< Expires with this object.
 };
 
 /// A peer that answers every search at once with garbage, an oversized datagram and answers
@@ -261,8 +264,10 @@ public:
 
 private:
     void babble() {
-        babbler_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
-            if (ec) {
+        // An accept that has already completed runs even after the acceptor is gone.
+        babbler_.async_accept([this, alive = std::weak_ptr<int>(alive_)](
+                                  const boost::system::error_code& ec, tcp::socket s) {
+            if (ec || alive.expired()) {
                 return;
             }
             auto held = std::make_shared<tcp::socket>(std::move(s));
@@ -306,6 +311,7 @@ private:
     tcp::acceptor babbler_;
     std::string babble_text_ = "SSH-2.0-OpenSSH_9.2\r\nthis is no HTTP\r\n\r\n";
     std::unique_ptr<net::ssdp_socket> socket_;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0); ///< Expires with this object.
 };
 
 /// Fake TVs and hostile peers run on their own thread, as a TV would in another process.

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -139,6 +140,8 @@ private:
     boost::asio::steady_timer retry_; // a seek deferred, or a TV outside the media looked at again
     std::size_t seeks_ = 0;
     std::size_t rebases_ = 0;
+    // A wait that completed before the destructor's cancel() still runs: it checks this first.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 } // namespace dvbcss::gst

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 
 using GstClock = struct _GstClock;
@@ -88,6 +89,8 @@ private:
     change_handler on_change_;
     std::size_t steps_ = 0;
     std::size_t slews_ = 0;
+    // A wait that completed before the destructor's cancel() still runs: it checks this first.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 } // namespace dvbcss::gst
