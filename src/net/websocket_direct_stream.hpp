@@ -73,9 +73,14 @@ public:
 
     explicit direct_write_stream(boost::asio::ip::tcp::socket&& socket)
         : next_(std::move(socket))
-        , gate_(next_.get_executor()) {
-        gate_.expires_at(boost::asio::steady_timer::time_point::max());
+        , state_(std::make_shared<shared_state>()) {
+        state_->layer = this;
     }
+
+    ~direct_write_stream() { state_->layer = nullptr; }
+
+    direct_write_stream(const direct_write_stream&) = delete;
+    direct_write_stream& operator=(const direct_write_stream&) = delete;
 
     executor_type get_executor() noexcept { return next_.get_executor(); }
 
@@ -85,7 +90,9 @@ public:
 
     /// True when `write_frame` may be called: no write of Beast's and no rest of a direct
     /// write is in flight or waiting.
-    [[nodiscard]] bool idle() const noexcept { return beast_writes_ == 0 && !direct_in_flight_; }
+    [[nodiscard]] bool idle() const noexcept {
+        return state_->beast_writes == 0 && !state_->direct_in_flight;
+    }
 
     /// The error of the last `write_frame` that returned `failed`.
     [[nodiscard]] const boost::system::error_code& error() const noexcept { return error_; }
@@ -96,10 +103,11 @@ public:
     template <class Handler>
     write_result write_frame(bool binary, std::shared_ptr<const std::string> payload,
                              Handler&& on_sent) {
-        header_ = server_frame_header(binary, payload->size());
+        auto& header = state_->header;
+        header = server_frame_header(binary, payload->size());
         const std::array<boost::asio::const_buffer, 2> frame{
-            boost::asio::buffer(header_.bytes.data(), header_.size), boost::asio::buffer(*payload)};
-        const std::size_t total = header_.size + payload->size();
+            boost::asio::buffer(header.bytes.data(), header.size), boost::asio::buffer(*payload)};
+        const std::size_t total = header.size + payload->size();
         auto& socket = next_.socket();
         if (!socket.non_blocking()) {
             socket.non_blocking(true, error_); // write_some returns would_block, never waits
@@ -118,22 +126,26 @@ public:
         if (sent == total) {
             return write_result::done;
         }
-        direct_in_flight_ = true;
+        state_->direct_in_flight = true;
+        if (!state_->gate) { // made at the first partial write: an idle connection has no timer
+            state_->gate = std::make_unique<boost::asio::steady_timer>(next_.get_executor());
+            state_->gate->expires_at(boost::asio::steady_timer::time_point::max());
+        }
         std::array<boost::asio::const_buffer, 2> remaining = frame;
-        if (sent < header_.size) {
-            remaining[0] = boost::asio::buffer(header_.bytes.data() + sent, header_.size - sent);
+        if (sent < header.size) {
+            remaining[0] = boost::asio::buffer(header.bytes.data() + sent, header.size - sent);
         } else {
             remaining[0] = boost::asio::const_buffer();
-            remaining[1] = boost::asio::buffer(*payload) + (sent - header_.size);
+            remaining[1] = boost::asio::buffer(*payload) + (sent - header.size);
         }
-        boost::asio::async_write(
-            next_, remaining,
-            [this, payload = std::move(payload), on_sent = std::forward<Handler>(on_sent)](
-                boost::system::error_code ec, std::size_t) mutable {
-                direct_in_flight_ = false;
-                gate_.cancel(); // Beast's writes that waited go now
-                std::move(on_sent)(ec);
-            });
+        boost::asio::async_write(next_, remaining,
+                                 [state = state_, payload = std::move(payload),
+                                  on_sent = std::forward<Handler>(on_sent)](
+                                     boost::system::error_code ec, std::size_t) mutable {
+                                     state->direct_in_flight = false;
+                                     state->gate->cancel(); // Beast's writes that waited go now
+                                     std::move(on_sent)(ec);
+                                 });
         return write_result::in_flight;
     }
 
@@ -147,42 +159,55 @@ public:
         return boost::asio::async_initiate<WriteHandler,
                                            void(boost::system::error_code, std::size_t)>(
             [this](auto h, const ConstBufferSequence& b) {
-                ++beast_writes_;
-                counted<std::decay_t<decltype(h)>> done{this, std::move(h)};
-                if (!direct_in_flight_) {
+                ++state_->beast_writes;
+                counted<std::decay_t<decltype(h)>> done{state_, std::move(h)};
+                if (!state_->direct_in_flight) {
                     next_.async_write_some(b, std::move(done));
                     return;
                 }
                 // Behind the rest of a direct write: start when it is sent (the gate's wait
-                // ends with operation_aborted when write_frame's completion cancels it).
-                gate_.async_wait(
-                    [this, b, done = std::move(done)](boost::system::error_code) mutable {
-                        next_.async_write_some(b, std::move(done));
+                // ends with operation_aborted when write_frame's completion cancels it), unless
+                // the stream is gone by then.
+                state_->gate->async_wait(
+                    [b, done = std::move(done)](boost::system::error_code) mutable {
+                        if (auto* layer = done.state->layer) {
+                            layer->next_.async_write_some(b, std::move(done));
+                        } else {
+                            std::move(done)(boost::asio::error::operation_aborted, 0);
+                        }
                     });
             },
             handler, buffers);
     }
 
+    /// What outlives the layer while operations still refer to it (a completion may run after
+    /// the session and its streams are destroyed).
+    struct shared_state {
+        direct_write_stream* layer = nullptr; ///< null once the layer is destroyed
+        std::size_t beast_writes = 0;
+        bool direct_in_flight = false;
+        server_frame_header header{false, 0}; ///< of the direct write; its rest may be in flight
+        // Never expires; cancelled when the rest of a direct write is sent.
+        std::unique_ptr<boost::asio::steady_timer> gate;
+    };
+
     /// Completes one of Beast's writes: the count drops before Beast's handler runs, so a
     /// composed write that goes on calls `async_write_some` again with no gap in between.
     template <class Handler>
     struct counted {
-        direct_write_stream* self;
+        std::shared_ptr<shared_state> state;
         Handler handler;
 
         void operator()(boost::system::error_code ec, std::size_t n) {
-            --self->beast_writes_;
+            --state->beast_writes;
             std::move(handler)(ec, n);
         }
     };
 
 private:
     boost::beast::tcp_stream next_;
-    boost::asio::steady_timer gate_; // never expires; cancelled when a direct write's rest is sent
-    server_frame_header header_{false, 0};
+    std::shared_ptr<shared_state> state_;
     boost::system::error_code error_;
-    std::size_t beast_writes_ = 0;
-    bool direct_in_flight_ = false;
 };
 
 /// Beast's closing handshake tears the connection down on the TCP stream underneath.

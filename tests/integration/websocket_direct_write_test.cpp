@@ -175,6 +175,26 @@ TEST_F(DirectWriteTest, AWriteOfBeastsInFlightMakesTheLayerBusyUntilItCompletes)
     EXPECT_EQ(next->first, "direct");
 }
 
+TEST_F(DirectWriteTest, AStreamDestroyedWithBeastsWriteHeldBehindTheRestCompletesEverything) {
+    open(true);
+    const auto payload = std::make_shared<const std::string>(pattern(4 << 20));
+    std::optional<error_code> sent;
+    ASSERT_EQ(server_->next_layer().write_frame(false, payload, [&](error_code ec) { sent = ec; }),
+              write_result::in_flight);
+    std::optional<error_code> pinged;
+    server_->async_ping("held", [&](error_code ec) { pinged = ec; });
+    io_.restart();
+    io_.poll();
+    // The session goes away (its socket with it) while both wait: every handler still runs once,
+    // with an error, and none touches the destroyed layer (AddressSanitizer checks that in CI).
+    server_.reset();
+    run();
+    ASSERT_TRUE(sent);
+    EXPECT_TRUE(*sent);
+    ASSERT_TRUE(pinged);
+    EXPECT_TRUE(*pinged);
+}
+
 TEST_F(DirectWriteTest, AClosedPeerMakesTheWriteFailNotHang) {
     open(false);
     client_->next_layer().close();
