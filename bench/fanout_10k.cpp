@@ -22,9 +22,12 @@
 //             R rounds of `tweak 10` timed from tv-device's truth line to each arrival
 //   cii       N CSS-CII companions; R rounds of `content ...` timed the same way
 //   both      9/10 N of each at once (one receiver process each); R rounds of each change
-// With each TV measure, the wall clock server's t3 - t2 (tv-device's `stats`) idle and while the
-// changes fan out. If tv-device cannot hold the connections, the numbers say so and the next
-// measure runs. Exit status 0 when every measure completed, 1 otherwise, 2 for usage errors.
+// Each TV measure times its R rounds twice: first with nothing else asking the TV for anything
+// (as the baseline's sender: the ratio to the baseline compares like with like), then again
+// while CSS-WC requests arrive at --rate; the wall clock server's t3 - t2 (tv-device's `stats`)
+// is reported idle and during that second set of rounds. If tv-device cannot hold the connections,
+// the numbers say so and the next measure runs. Exit status 0 when every measure completed, 1
+// otherwise, 2 for usage errors.
 
 #include "bare_sender.hpp"
 #include "bench_support.hpp"
@@ -263,13 +266,20 @@ companion_kind cii_kind() {
             std::regex(R"(\{"event":"content","monotonic_ns":(\d+),)")};
 }
 
-/// One set of companions connected to the TV, and its figures over the rounds.
+/// The arrivals of a set of rounds: every delay (ms) and each round's last.
+struct round_figures {
+    std::vector<double> pooled;
+    std::vector<double> lasts;
+};
+
+/// One set of companions connected to the TV, and its figures over the rounds: without CSS-WC
+/// requests (`quiet`) and with them (`loaded`).
 struct companion_group {
     companion_kind kind;
     std::size_t n;
     std::unique_ptr<load_receiver> receiver;
-    std::vector<double> pooled;
-    std::vector<double> lasts;
+    round_figures quiet;
+    round_figures loaded;
 };
 
 /// tv-device's memory (KiB), 0 if it has gone.
@@ -345,8 +355,10 @@ bool connect_group(companion_group& g, std::uint16_t port, pid_t tv_pid, report&
     return held;
 }
 
-/// One change typed on the console and timed at every companion of `g`; false if it failed.
-bool change_round(dvbcss::test::child_process& tv, companion_group& g, int r, report& out) {
+/// One change typed on the console and timed at every companion of `g`, added to `figures`;
+/// false if it failed. `wc_rate` (requests/s, 0 for none) only labels the figures.
+bool change_round(dvbcss::test::child_process& tv, companion_group& g, int r, double wc_rate,
+                  round_figures& figures, report& out) {
     if (!g.receiver->arm()) {
         out.line("  %s round %d: the load generator did not answer", g.kind.name, r);
         return false;
@@ -360,38 +372,44 @@ bool change_round(dvbcss::test::child_process& tv, companion_group& g, int r, re
         return false;
     }
     const auto d = delays_ms(arrivals->arrival_ns, std::stoll(change));
-    out.line("  %s round %2d: p50 %.2f ms  p99 %.2f ms  max (last) %.2f ms", g.kind.name, r,
-             quantile(d, 0.5), quantile(d, 0.99), d.back());
+    out.line("  %s round %2d: first %.2f ms  p50 %.2f ms  p99 %.2f ms  max (last) %.2f ms",
+             g.kind.name, r, d.front(), quantile(d, 0.5), quantile(d, 0.99), d.back());
     out.result({{"result", "round"},
                 {"protocol", g.kind.name},
                 {"n", g.n},
                 {"round", r},
+                {"wc_requests_per_s", wc_rate},
+                {"first_ms", round3(d.front())},
                 {"p50_ms", round3(quantile(d, 0.5))},
                 {"p99_ms", round3(quantile(d, 0.99))},
                 {"max_ms", round3(d.back())}});
-    g.pooled.insert(g.pooled.end(), d.begin(), d.end());
-    g.lasts.push_back(d.back());
+    figures.pooled.insert(figures.pooled.end(), d.begin(), d.end());
+    figures.lasts.push_back(d.back());
     return true;
 }
 
-void summarise(companion_group& g, const std::string& measure, std::optional<double> baseline,
-               report& out) {
-    std::sort(g.pooled.begin(), g.pooled.end());
-    const double p99 = quantile(g.pooled, 0.99);
-    const double median_last = median_of(g.lasts);
+void summarise(const companion_group& g, round_figures f, double wc_rate,
+               const std::string& measure, std::optional<double> baseline, report& out) {
+    std::sort(f.pooled.begin(), f.pooled.end());
+    const double p99 = quantile(f.pooled, 0.99);
+    const double median_last = median_of(f.lasts);
     const double ratio = baseline ? p99 / *baseline : NAN;
-    out.line("  %s pooled over %zu rounds: p50 %.2f ms  p99 %.2f ms  max %.2f ms; last "
+    const std::string load =
+        wc_rate > 0 ? "with " + std::to_string(static_cast<long>(wc_rate)) + " CSS-WC requests/s"
+                    : "nothing else asked";
+    out.line("  %s pooled over %zu rounds (%s): p50 %.2f ms  p99 %.2f ms  max %.2f ms; last "
              "companion median %.2f ms; p99 / baseline (%.2f ms) = %.2f",
-             g.kind.name, g.lasts.size(), quantile(g.pooled, 0.5), p99, g.pooled.back(),
-             median_last, baseline.value_or(NAN), ratio);
+             g.kind.name, f.lasts.size(), load.c_str(), quantile(f.pooled, 0.5), p99,
+             f.pooled.back(), median_last, baseline.value_or(NAN), ratio);
     out.result({{"result", "fanout"},
                 {"measure", measure},
                 {"protocol", g.kind.name},
                 {"n", g.n},
-                {"rounds", g.lasts.size()},
-                {"p50_ms", round3(quantile(g.pooled, 0.5))},
+                {"rounds", f.lasts.size()},
+                {"wc_requests_per_s", wc_rate},
+                {"p50_ms", round3(quantile(f.pooled, 0.5))},
                 {"p99_ms", round3(p99)},
-                {"max_ms", round3(g.pooled.back())},
+                {"max_ms", round3(f.pooled.back())},
                 {"last_ms_median", round3(median_last)},
                 {"baseline_ms", baseline ? number(round3(*baseline)) : json(nullptr)},
                 {"p99_over_baseline", number(round3(ratio))}});
@@ -402,7 +420,11 @@ json wc_json(const dvbcss::bench::wc_stats& s) {
     const auto us = [](const std::string& ns) {
         return ns == "null" ? json(nullptr) : json(round3(std::strtod(ns.c_str(), nullptr) / 1e3));
     };
-    return {{"p50_us", us(s.p50_ns)}, {"p99_us", us(s.p99_ns)}, {"max_us", us(s.max_ns)}};
+    return {
+        {"p50_us", us(s.p50_ns)},
+        {"p99_us", us(s.p99_ns)},
+        {"max_us", us(s.max_ns)},
+        {"since_dequeue_p99_us", s.dequeue_p99_ns.empty() ? json(nullptr) : us(s.dequeue_p99_ns)}};
 }
 
 /// One TV measure ("ts", "cii" or "both"); false if it could not complete.
@@ -461,22 +483,33 @@ bool run_tv(const options& o, const std::string& measure, std::size_t n,
     }
     std::optional<dvbcss::bench::wc_stats> busy_start;
     std::optional<dvbcss::bench::wc_stats> busy;
-    if (ok) {
-        busy_start = dvbcss::bench::ask_stats(tv);
-        static_cast<void>(load.take());
-        load.start();
+    const auto rounds = [&](double wc_rate, round_figures companion_group::*figures) {
         for (int r = 1; r <= o.rounds && ok; ++r) {
             for (auto& g : groups) {
-                ok = ok && change_round(tv, g, r, out);
+                ok = ok && change_round(tv, g, r, wc_rate, g.*figures, out);
                 std::this_thread::sleep_for(200ms);
             }
         }
+    };
+    if (ok) {
+        out.line("  the changes with nothing else asking the TV for anything:");
+        rounds(0, &companion_group::quiet);
+    }
+    if (ok) {
+        out.line("  the changes again, with %.0f CSS-WC requests/s:", o.rate);
+        busy_start = dvbcss::bench::ask_stats(tv);
+        static_cast<void>(load.take());
+        load.start();
+        rounds(o.rate, &companion_group::loaded);
         load.stop();
         busy = dvbcss::bench::ask_stats(tv);
-        for (auto& g : groups) {
-            if (!g.lasts.empty()) {
-                summarise(g, measure, baseline, out);
-            }
+    }
+    for (const auto& g : groups) {
+        if (!g.quiet.lasts.empty()) {
+            summarise(g, g.quiet, 0, measure, baseline, out);
+        }
+        if (!g.loaded.lasts.empty()) {
+            summarise(g, g.loaded, o.rate, measure, baseline, out);
         }
     }
     const auto busy_load = load.take();

@@ -157,6 +157,8 @@ struct wc_stats {
     std::string p50_ns;
     std::string p99_ns;
     std::string max_ns;
+    /// The server's own work: from dequeuing the request to t3 (empty if tv-device did not say).
+    std::string dequeue_p99_ns;
 };
 
 inline std::optional<wc_stats> ask_stats(test::child_process& tv) {
@@ -164,14 +166,24 @@ inline std::optional<wc_stats> ask_stats(test::child_process& tv) {
     tv.write_line("stats");
     const std::regex pattern(
         R"(\{"event":"wc_stats"[^\n]*"answered":(\d+),"processing_delay_p50_ns":(\w+),)"
-        R"("processing_delay_p99_ns":(\w+),"processing_delay_max_ns":(\w+)\})");
+        R"("processing_delay_p99_ns":(\w+),"processing_delay_max_ns":(\w+)[,}])");
     if (tv.read_until(pattern, std::chrono::seconds(5), from).empty()) {
         return std::nullopt;
     }
     const std::string tail = tv.output().substr(from);
     std::smatch m;
     std::regex_search(tail, m, pattern);
-    return wc_stats{std::stoull(m[1].str()), m[2].str(), m[3].str(), m[4].str()};
+    wc_stats s{std::stoull(m[1].str()), m[2].str(), m[3].str(), m[4].str(), {}};
+    // A field added after the first four: the part of t3 - t2 after the request was dequeued.
+    const std::regex own(R"("since_dequeue_p99_ns":(\w+))");
+    const auto line_end = tail.find('\n', static_cast<std::size_t>(m.position(0)));
+    const std::string line =
+        tail.substr(static_cast<std::size_t>(m.position(0)),
+                    line_end == std::string::npos ? std::string::npos : line_end - m.position(0));
+    if (std::smatch d; std::regex_search(line, d, own)) {
+        s.dequeue_p99_ns = d[1].str();
+    }
+    return s;
 }
 
 inline std::string us_text(const std::string& ns) {
@@ -192,6 +204,11 @@ inline void print_wc(const char* what, const wc_stats& s, std::uint64_t answered
                 static_cast<unsigned long long>(f.received), us_text(s.p50_ns).c_str(),
                 us_text(s.p99_ns).c_str(), us_text(s.max_ns).c_str(), quantile(f.rtt_us, 0.5),
                 quantile(f.rtt_us, 0.99));
+    if (!s.dequeue_p99_ns.empty()) {
+        std::printf("  %-22s of which after the request was dequeued (the server's own work): "
+                    "p99 %s us\n",
+                    "", us_text(s.dequeue_p99_ns).c_str());
+    }
 }
 
 } // namespace dvbcss::bench

@@ -137,9 +137,10 @@ net::wall_clock_server_statistics wall_clock_thread::statistics() {
     return on_thread(io_, thread_.joinable(), [this] { return server_.statistics(); });
 }
 
-std::optional<std::int64_t> wall_clock_thread::processing_delay_percentile_ns(double p) {
+std::optional<std::int64_t>
+wall_clock_thread::processing_delay_percentile_ns(double p, net::processing_delay kind) {
     return on_thread(io_, thread_.joinable(),
-                     [this, p] { return server_.processing_delay_percentile_ns(p); });
+                     [this, p, kind] { return server_.processing_delay_percentile_ns(p, kind); });
 }
 
 void wall_clock_thread::reset_processing_delay() {

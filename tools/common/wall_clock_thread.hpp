@@ -85,7 +85,10 @@ public:
 
     /// The processing delay (ns) below which a fraction `p` of replies fell since the last
     /// `reset_processing_delay` (tv-device's `stats` command); nullopt without samples.
-    [[nodiscard]] std::optional<std::int64_t> processing_delay_percentile_ns(double p);
+    /// `kind` as `net::wall_clock_server::processing_delay_percentile_ns` (t3 - t2 by default;
+    /// `since_dequeue` leaves out the socket queue and the thread's wake-up).
+    [[nodiscard]] std::optional<std::int64_t> processing_delay_percentile_ns(
+        double p, net::processing_delay kind = net::processing_delay::since_receive);
 
     /// Starts a new period for `processing_delay_percentile_ns`. `recent_activity` is not
     /// affected: the samples taken out are kept for its window.
