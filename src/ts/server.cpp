@@ -63,7 +63,7 @@ error_code server::on_text(connection_id id, std::string_view text) {
             return ignore(setup.error());
         }
         ++stats_.setups_accepted;
-        c.setup = std::move(*setup);
+        c.setup = intern(std::move(*setup));
         mark(id, c);
         // Last: a source may push from inside selector_needed (marking is all it can cause).
         selector_added(c.setup->timeline_selector);
@@ -96,7 +96,8 @@ void server::on_close(connection_id id) {
     }
     std::optional<std::string> selector;
     if (it->second.setup) {
-        selector = std::move(it->second.setup->timeline_selector);
+        selector = it->second.setup->timeline_selector;
+        release(it->second.setup);
     }
     if (it->second.queued) {
         dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), id), dirty_.end());
@@ -160,6 +161,39 @@ shared_text server::encoded(const control_timestamp& ct) {
     return text;
 }
 
+namespace {
+
+/// The key of a setup-data without private data: both strings, the first with its length.
+std::string intern_key(const setup_data& setup) {
+    std::string key = std::to_string(setup.content_id_stem.size());
+    key += ':';
+    key += setup.content_id_stem;
+    key += setup.timeline_selector;
+    return key;
+}
+
+} // namespace
+
+std::shared_ptr<const setup_data> server::intern(setup_data setup) {
+    if (setup.private_data) {
+        return std::make_shared<const setup_data>(std::move(setup)); // rare: not shared
+    }
+    auto& entry = interned_setups_[intern_key(setup)];
+    if (auto shared = entry.lock()) {
+        return shared;
+    }
+    auto shared = std::make_shared<const setup_data>(std::move(setup));
+    entry = shared;
+    return shared;
+}
+
+void server::release(const std::shared_ptr<const setup_data>& setup) {
+    // The closing connection holds the last reference: forget the entry.
+    if (!setup->private_data && setup.use_count() == 1) {
+        interned_setups_.erase(intern_key(*setup));
+    }
+}
+
 // ---- application ----
 
 void server::set_content_id(std::optional<std::string> content_id) {
@@ -213,7 +247,10 @@ std::optional<setup_data> server::setup_of(connection_id id) const {
     if (it == connections_.end()) {
         return std::nullopt;
     }
-    return it->second.setup;
+    if (!it->second.setup) {
+        return std::nullopt;
+    }
+    return *it->second.setup;
 }
 
 std::optional<apt_ept_lpt> server::apt_ept_lpt_of(connection_id id) const {

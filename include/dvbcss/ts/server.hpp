@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -173,6 +174,12 @@ public:
     /// The number of set-up connections following `selector` (0 if none).
     [[nodiscard]] std::size_t selector_use_count(std::string_view selector) const;
 
+    /// How many distinct setup-data without private data the open connections sent: connections
+    /// that sent the same one share a single copy, forgotten when the last of them closes.
+    [[nodiscard]] std::size_t distinct_setup_count() const noexcept {
+        return interned_setups_.size();
+    }
+
     /// Selectors with at least one set-up connection, in lexicographic order.
     [[nodiscard]] std::vector<std::string> needed_selectors() const;
 
@@ -186,7 +193,9 @@ public:
 
 private:
     struct connection {
-        std::optional<setup_data> setup;
+        /// Shared by every connection that sent the same setup-data without private data (see
+        /// `intern`), so that a pass over 10 000 connections compares strings already in cache.
+        std::shared_ptr<const setup_data> setup;
         std::optional<control_timestamp> last_sent;
         std::optional<ts::apt_ept_lpt> latest_apt_ept_lpt;
         bool queued = false; ///< In dirty_.
@@ -214,6 +223,8 @@ private:
     [[nodiscard]] std::optional<control_timestamp> current_for(const setup_data& setup);
     [[nodiscard]] std::int64_t wall_clock_ns() const;
     [[nodiscard]] shared_text encoded(const control_timestamp& ct);
+    [[nodiscard]] std::shared_ptr<const setup_data> intern(setup_data setup);
+    void release(const std::shared_ptr<const setup_data>& setup);
 
     // The most recently encoded control timestamps (a change reaches every companion of a
     // timeline in turn, and a few timelines change together), newest overwriting the oldest.
@@ -229,6 +240,9 @@ private:
     std::unordered_map<connection_id, connection> connections_;
     std::vector<connection_id> dirty_;
     std::map<std::string, std::size_t, std::less<>> selector_counts_;
+    // The distinct setup-data without private data that open connections sent, by content id
+    // stem and timeline selector (at most one entry per connection).
+    std::unordered_map<std::string, std::weak_ptr<const setup_data>> interned_setups_;
     apt_ept_lpt_handler on_apt_ept_lpt_;
     server_stats stats_;
     std::vector<encoded_entry> encoded_cache_;

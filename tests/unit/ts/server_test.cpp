@@ -649,6 +649,54 @@ TEST(TsServer, SecondSetupIsIgnoredAndTheFirstStays) {
     EXPECT_EQ(f.srv.stats().ignored_repeated_setup, 1U);
 }
 
+TEST(TsServer, ConnectionsWithTheSameSetupShareOneCopyReleasedWithTheLast) {
+    fixture f;
+    recording_source a(pts, at(5, 5));
+    recording_source b(temi, at(7, 7));
+    f.srv.attach(a);
+    f.srv.attach(b);
+    f.open_and_setup(1, "", pts);
+    f.open_and_setup(2, "", pts);
+    f.open_and_setup(3, "dvb://", pts); // another stem: its own copy
+    f.open_and_setup(4, "", temi);
+    EXPECT_EQ(f.srv.distinct_setup_count(), 3U);
+    // Private data is never shared: compared as a whole it rarely matches another's.
+    f.open(5);
+    EXPECT_FALSE(
+        f.srv.on_text(5, R"({"contentIdStem":"","timelineSelector":"urn:dvb:css:timeline:pts",)"
+                         R"("private":[{"type":"urn:example:x"}]})"));
+    EXPECT_EQ(f.srv.distinct_setup_count(), 3U);
+    ASSERT_TRUE(f.srv.setup_of(5).has_value());
+    EXPECT_TRUE(f.srv.setup_of(5)->private_data.has_value());
+    EXPECT_EQ(f.srv.setup_of(2), (ts::setup_data{"", pts, std::nullopt}));
+    EXPECT_EQ(f.srv.setup_of(3), (ts::setup_data{"dvb://", pts, std::nullopt}));
+    for (const connection_id id : {1, 2, 3, 5}) {
+        EXPECT_EQ(f.take(id), at(5, 5)) << id;
+    }
+    EXPECT_EQ(f.take(4), at(7, 7));
+
+    f.srv.on_close(1);
+    EXPECT_EQ(f.srv.distinct_setup_count(), 3U); // 2 still holds it
+    EXPECT_EQ(f.srv.setup_of(2), (ts::setup_data{"", pts, std::nullopt}));
+    a.set(at(6, 6));
+    static_cast<void>(f.srv.take_dirty());
+    EXPECT_EQ(f.take(2), at(6, 6));
+    f.srv.on_close(2);
+    f.srv.on_close(3);
+    f.srv.on_close(5);
+    EXPECT_EQ(f.srv.distinct_setup_count(), 1U);
+    EXPECT_EQ(f.srv.selector_use_count(pts), 0U);
+    // The same setup again after the last holder left: a fresh copy, found again by the next.
+    f.open_and_setup(6, "", pts);
+    f.open_and_setup(7, "", pts);
+    EXPECT_EQ(f.srv.distinct_setup_count(), 2U);
+    EXPECT_EQ(f.take(7), at(6, 6));
+    f.srv.on_close(4);
+    f.srv.on_close(6);
+    f.srv.on_close(7);
+    EXPECT_EQ(f.srv.distinct_setup_count(), 0U);
+}
+
 TEST(TsServer, StatisticsCountIgnoredMessagesByReason) {
     fixture f;
     f.open(1);
