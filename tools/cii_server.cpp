@@ -21,6 +21,7 @@
 
 #include "common/cli.hpp"
 #include "common/dial_options.hpp"
+#include "common/heap_retention.hpp"
 #include "common/net_setup.hpp"
 #include "common/pretend_content.hpp"
 #include "common/stop_signals.hpp"
@@ -155,6 +156,8 @@ int run(const server_options& o) {
 
 int main(int argc, char** argv) {
     dvbcss::tools::block_stop_signals(); // a signal from now on waits for stop_signals
+    // Each change fanned out allocates and frees the same lists: keep them (heap_retention.hpp).
+    static_cast<void>(dvbcss::tools::retain_freed_heap_memory());
     return tools::run_main([&]() -> int {
         server_options o;
         CLI::App app{"CSS-CII server pretending to show a schedule of broadcast programmes",

@@ -18,6 +18,7 @@
 // The wall clock server runs on its own thread. Ctrl-C / SIGTERM close every connection with 1001.
 
 #include "common/cli.hpp"
+#include "common/heap_retention.hpp"
 #include "common/net_setup.hpp"
 #include "common/stop_signals.hpp"
 #include "common/timeline_control.hpp"
@@ -298,6 +299,8 @@ int run(const server_options& o) {
 
 int main(int argc, char** argv) {
     dvbcss::tools::block_stop_signals(); // a signal from now on waits for stop_signals
+    // Each change fanned out allocates and frees the same lists: keep them (heap_retention.hpp).
+    static_cast<void>(dvbcss::tools::retain_freed_heap_memory());
     return tools::run_main([&]() -> int {
         server_options o;
         CLI::App app{"CSS-TS server with pretend timelines, and a CSS-WC server", "ts-server"};

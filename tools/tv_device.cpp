@@ -33,6 +33,7 @@
 #include "common/cli.hpp"
 #include "common/descriptor_limit.hpp"
 #include "common/dial_options.hpp"
+#include "common/heap_retention.hpp"
 #include "common/net_setup.hpp"
 #include "common/stop_signals.hpp"
 #include "common/thread_priority.hpp"
@@ -1103,6 +1104,8 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
 
 int main(int argc, char** argv) {
     dvbcss::tools::block_stop_signals(); // a signal from now on waits for stop_signals
+    // Each change fanned out allocates and frees the same lists: keep them (heap_retention.hpp).
+    static_cast<void>(dvbcss::tools::retain_freed_heap_memory());
     return tools::run_main([&]() -> int {
         device_options o;
         CLI::App app{"A pretend TV: CSS-CII, CSS-TS and CSS-WC servers in one process",
