@@ -194,7 +194,7 @@ public:
 private:
     struct connection {
         /// Shared by every connection that sent the same setup-data without private data (see
-        /// `intern`), so that a pass over 10 000 connections compares strings already in cache.
+        /// `intern`): 10 000 companions of one timeline hold one copy, not 10 000.
         std::shared_ptr<const setup_data> setup;
         std::optional<control_timestamp> last_sent;
         std::optional<ts::apt_ept_lpt> latest_apt_ept_lpt;
