@@ -420,11 +420,11 @@ json wc_json(const dvbcss::bench::wc_stats& s) {
     const auto us = [](const std::string& ns) {
         return ns == "null" ? json(nullptr) : json(round3(std::strtod(ns.c_str(), nullptr) / 1e3));
     };
-    return {
-        {"p50_us", us(s.p50_ns)},
-        {"p99_us", us(s.p99_ns)},
-        {"max_us", us(s.max_ns)},
-        {"since_dequeue_p99_us", s.dequeue_p99_ns.empty() ? json(nullptr) : us(s.dequeue_p99_ns)}};
+    return {{"p50_us", us(s.p50_ns)},
+            {"p99_us", us(s.p99_ns)},
+            {"max_us", us(s.max_ns)},
+            {"processing_delay_since_dequeue_p99_us",
+             s.dequeue_p99_ns.empty() ? json(nullptr) : us(s.dequeue_p99_ns)}};
 }
 
 /// One TV measure ("ts", "cii" or "both"); false if it could not complete.
@@ -483,8 +483,10 @@ bool run_tv(const options& o, const std::string& measure, std::size_t n,
     }
     std::optional<dvbcss::bench::wc_stats> busy_start;
     std::optional<dvbcss::bench::wc_stats> busy;
-    const auto rounds = [&](double wc_rate, round_figures companion_group::*figures) {
-        for (int r = 1; r <= o.rounds && ok; ++r) {
+    // Rounds are numbered on from the first set, so that every round asks for a change the
+    // companions have not had (a CII round's content id comes from its number).
+    const auto rounds = [&](int first, double wc_rate, round_figures companion_group::*figures) {
+        for (int r = first; r < first + o.rounds && ok; ++r) {
             for (auto& g : groups) {
                 ok = ok && change_round(tv, g, r, wc_rate, g.*figures, out);
                 std::this_thread::sleep_for(200ms);
@@ -493,14 +495,14 @@ bool run_tv(const options& o, const std::string& measure, std::size_t n,
     };
     if (ok) {
         out.line("  the changes with nothing else asking the TV for anything:");
-        rounds(0, &companion_group::quiet);
+        rounds(1, 0, &companion_group::quiet);
     }
     if (ok) {
         out.line("  the changes again, with %.0f CSS-WC requests/s:", o.rate);
         busy_start = dvbcss::bench::ask_stats(tv);
         static_cast<void>(load.take());
         load.start();
-        rounds(o.rate, &companion_group::loaded);
+        rounds(1 + o.rounds, o.rate, &companion_group::loaded);
         load.stop();
         busy = dvbcss::bench::ask_stats(tv);
     }

@@ -166,7 +166,7 @@ inline std::optional<wc_stats> ask_stats(test::child_process& tv) {
     tv.write_line("stats");
     const std::regex pattern(
         R"(\{"event":"wc_stats"[^\n]*"answered":(\d+),"processing_delay_p50_ns":(\w+),)"
-        R"("processing_delay_p99_ns":(\w+),"processing_delay_max_ns":(\w+)[,}])");
+        R"("processing_delay_p99_ns":(\w+),"processing_delay_max_ns":(\w+)[,}][^\n]*\})");
     if (tv.read_until(pattern, std::chrono::seconds(5), from).empty()) {
         return std::nullopt;
     }
@@ -175,7 +175,7 @@ inline std::optional<wc_stats> ask_stats(test::child_process& tv) {
     std::regex_search(tail, m, pattern);
     wc_stats s{std::stoull(m[1].str()), m[2].str(), m[3].str(), m[4].str(), {}};
     // A field added after the first four: the part of t3 - t2 after the request was dequeued.
-    const std::regex own(R"("since_dequeue_p99_ns":(\w+))");
+    const std::regex own(R"("processing_delay_since_dequeue_p99_ns":(\w+))");
     const auto line_end = tail.find('\n', static_cast<std::size_t>(m.position(0)));
     const std::string line =
         tail.substr(static_cast<std::size_t>(m.position(0)),

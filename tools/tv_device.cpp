@@ -287,7 +287,8 @@ private:
 
 /// One JSON line with the wall clock server's counts and its processing delay t3 - t2 since the
 /// last call (then reset): {"event":"wc_stats","answered":N,"processing_delay_p50_ns":N|null,...};
-/// the `since_dequeue` figures leave out the time in the socket queue and the thread's wake-up.
+/// the `processing_delay_since_dequeue` figures leave out the time in the socket queue and the
+/// thread's wake-up.
 void print_wc_stats(tools::wall_clock_thread& wc) {
     const auto s = wc.statistics();
     const auto percentile = [&](double p, net::processing_delay kind) {
@@ -298,8 +299,9 @@ void print_wc_stats(tools::wall_clock_thread& wc) {
     constexpr auto dequeue = net::processing_delay::since_dequeue;
     std::printf("{\"event\":\"wc_stats\",\"monotonic_ns\":%lld,\"answered\":%llu,"
                 "\"processing_delay_p50_ns\":%s,\"processing_delay_p99_ns\":%s,"
-                "\"processing_delay_max_ns\":%s,\"since_dequeue_p50_ns\":%s,"
-                "\"since_dequeue_p99_ns\":%s,\"since_dequeue_max_ns\":%s}\n",
+                "\"processing_delay_max_ns\":%s,\"processing_delay_since_dequeue_p50_ns\":%s,"
+                "\"processing_delay_since_dequeue_p99_ns\":%s,"
+                "\"processing_delay_since_dequeue_max_ns\":%s}\n",
                 static_cast<long long>(clock::monotonic_time_source::instance().now_ns()),
                 static_cast<unsigned long long>(s.core.answered), percentile(0.5, receive).c_str(),
                 percentile(0.99, receive).c_str(), percentile(1.0, receive).c_str(),

@@ -172,11 +172,21 @@ std::string intern_key(const setup_data& setup) {
     return key;
 }
 
+/// Whether connections that send `setup` share one copy of it: not with private data (rare,
+/// and compared as a whole it would cost more than it saves), and not when its stem and selector
+/// are longer than companions send in practice, so that the table's keys stay small (a peer may
+/// send up to the frame limit; its own copy is then all it costs).
+bool shareable(const setup_data& setup) {
+    constexpr std::size_t max_shared_bytes = 512;
+    return !setup.private_data &&
+           setup.content_id_stem.size() + setup.timeline_selector.size() <= max_shared_bytes;
+}
+
 } // namespace
 
 std::shared_ptr<const setup_data> server::intern(setup_data setup) {
-    if (setup.private_data) {
-        return std::make_shared<const setup_data>(std::move(setup)); // rare: not shared
+    if (!shareable(setup)) {
+        return std::make_shared<const setup_data>(std::move(setup));
     }
     auto& entry = interned_setups_[intern_key(setup)];
     if (auto shared = entry.lock()) {
@@ -189,7 +199,7 @@ std::shared_ptr<const setup_data> server::intern(setup_data setup) {
 
 void server::release(const std::shared_ptr<const setup_data>& setup) {
     // The closing connection holds the last reference: forget the entry.
-    if (!setup->private_data && setup.use_count() == 1) {
+    if (shareable(*setup) && setup.use_count() == 1) {
         interned_setups_.erase(intern_key(*setup));
     }
 }

@@ -697,6 +697,23 @@ TEST(TsServer, ConnectionsWithTheSameSetupShareOneCopyReleasedWithTheLast) {
     EXPECT_EQ(f.srv.distinct_setup_count(), 0U);
 }
 
+TEST(TsServer, ALongStemIsNotSharedSoTheTableKeepsSmallKeys) {
+    fixture f;
+    recording_source a(pts, at(5, 5));
+    f.srv.attach(a);
+    const std::string long_stem(600, 'x'); // longer than companions send in practice
+    f.open_and_setup(1, long_stem, pts);
+    f.open_and_setup(2, long_stem, pts);
+    EXPECT_EQ(f.srv.distinct_setup_count(), 0U); // each holds its own copy
+    EXPECT_EQ(f.srv.setup_of(2), (ts::setup_data{long_stem, pts, std::nullopt}));
+    f.open_and_setup(3, std::string(400, 'x'), pts);
+    EXPECT_EQ(f.srv.distinct_setup_count(), 1U);
+    f.srv.on_close(1);
+    f.srv.on_close(2);
+    f.srv.on_close(3);
+    EXPECT_EQ(f.srv.distinct_setup_count(), 0U);
+}
+
 TEST(TsServer, StatisticsCountIgnoredMessagesByReason) {
     fixture f;
     f.open(1);
