@@ -242,8 +242,7 @@ TEST_F(DialServer, MalformedDatagramsAreCountedAndOthersStillAnswered) {
     // arrived here: wait for both.
     ASSERT_TRUE(run_until(
         companion_io,
-        [&] { return parsed_answers().size() == 1 && dial->statistics().answered >= 1; },
-        2500ms));
+        [&] { return parsed_answers().size() == 1 && dial->statistics().answered >= 1; }, 2500ms));
     EXPECT_GE(dial->statistics().malformed, 4u);
     EXPECT_EQ(dial->statistics().answered, 1u);
 }
