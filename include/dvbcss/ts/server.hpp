@@ -174,8 +174,9 @@ public:
     /// The number of set-up connections following `selector` (0 if none).
     [[nodiscard]] std::size_t selector_use_count(std::string_view selector) const;
 
-    /// How many distinct setup-data without private data the open connections sent: connections
-    /// that sent the same one share a single copy, forgotten when the last of them closes.
+    /// How many distinct shared setup-data the open connections sent: connections that sent the
+    /// same one, without private data and with stem and selector together at most 512 bytes,
+    /// share a single copy, forgotten when the last of them closes (the others are not counted).
     [[nodiscard]] std::size_t distinct_setup_count() const noexcept {
         return interned_setups_.size();
     }
@@ -193,8 +194,9 @@ public:
 
 private:
     struct connection {
-        /// Shared by every connection that sent the same setup-data without private data (see
-        /// `intern`): 10 000 companions of one timeline hold one copy, not 10 000.
+        /// Shared by every connection that sent the same setup-data, if it has no private data
+        /// and its stem and selector together are at most 512 bytes (see `intern`): 10 000
+        /// companions of one timeline hold one copy, not 10 000.
         std::shared_ptr<const setup_data> setup;
         std::optional<control_timestamp> last_sent;
         std::optional<ts::apt_ept_lpt> latest_apt_ept_lpt;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -706,11 +707,16 @@ TEST(TsServer, ALongStemIsNotSharedSoTheTableKeepsSmallKeys) {
     f.open_and_setup(2, long_stem, pts);
     EXPECT_EQ(f.srv.distinct_setup_count(), 0U); // each holds its own copy
     EXPECT_EQ(f.srv.setup_of(2), (ts::setup_data{long_stem, pts, std::nullopt}));
-    f.open_and_setup(3, std::string(400, 'x'), pts);
+    // The bound counts stem and selector together: 512 bytes are shared, 513 are not.
+    const std::size_t selector_bytes = std::string_view(pts).size();
+    f.open_and_setup(3, std::string(512 - selector_bytes, 'y'), pts);
+    f.open_and_setup(4, std::string(512 - selector_bytes, 'y'), pts);
     EXPECT_EQ(f.srv.distinct_setup_count(), 1U);
-    f.srv.on_close(1);
-    f.srv.on_close(2);
-    f.srv.on_close(3);
+    f.open_and_setup(5, std::string(513 - selector_bytes, 'z'), pts);
+    EXPECT_EQ(f.srv.distinct_setup_count(), 1U);
+    for (const connection_id id : {1, 2, 3, 4, 5}) {
+        f.srv.on_close(id);
+    }
     EXPECT_EQ(f.srv.distinct_setup_count(), 0U);
 }
 
