@@ -6,6 +6,7 @@
 // frames by hand (masking, fragmentation, control frames) with bounded waits, and readings of
 // this process's descriptors and resident memory.
 
+#include "support/sanitized.hpp"
 #include "websocket_test_support.hpp"
 
 #include <dvbcss/cii/message.hpp>
@@ -520,21 +521,6 @@ private:
     bool eof_ = false;
     std::string buffer_;
 };
-
-/// True when built with AddressSanitizer or ThreadSanitizer: their allocators hold freed memory
-/// back (ASan's quarantine) or shadow it, so resident memory says nothing about what the library
-/// keeps. Tests then skip their memory bounds (ASan's leak check still runs at exit).
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-inline constexpr bool sanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-inline constexpr bool sanitized = true;
-#else
-inline constexpr bool sanitized = false;
-#endif
-#else
-inline constexpr bool sanitized = false;
-#endif
 
 /// Open file descriptors of this process (entries of /proc/self/fd).
 inline std::size_t open_descriptors() {

@@ -2,10 +2,12 @@
 // server killed (SIGKILL) and started again on the same ports, and wallclock-client through a
 // server that goes silent (SIGSTOP, then SIGCONT) or is killed and started again. Each client
 // must keep running, say that it lost the server and that it came back (--json events), and be
-// right again soon after the return: the timeline estimate within 1 ms of the TV's truth, the
+// right again soon after the return: the timeline estimate within 1 ms of the TV's truth (3 ms
+// under the sanitizers, whose programs run several times slower beside other tests), the
 // whole CII again, the wall clock synchronised again within the retry bound of
 // docs/wall-clock.md.
 #include "support/child_process.hpp"
+#include "support/sanitized.hpp"
 #include "support/timeline_truth.hpp"
 #include "support/wallclock_client_process.hpp"
 
@@ -199,6 +201,7 @@ void follows_the_tv_through_a_restart(bool from_cii) {
     double worst_before_ms = 0;
     double worst_after_ms = 0;
     std::optional<std::int64_t> first_right_ns;
+    const double right_ms = dvbcss::test::sanitized ? 3.0 : 1.0;
     for (const auto& e : dvbcss::test::timeline_estimates_of(client.output())) {
         if (e.monotonic_ns < killed_ns) {
             if (e.monotonic_ns < before_truth[0].monotonic_ns + 100 * ms || !e.content_time) {
@@ -214,7 +217,7 @@ void follows_the_tv_through_a_restart(bool from_cii) {
             const auto truth = dvbcss::test::truth_at(after_truth[0], e.monotonic_ns);
             const double error_ms =
                 e.content_time ? std::abs(*e.content_time - *truth) / 90.0 : INFINITY;
-            if (!first_right_ns && error_ms < 1.0) {
+            if (!first_right_ns && error_ms < right_ms) {
                 first_right_ns = e.monotonic_ns;
             }
             if (e.monotonic_ns >= returned_ns + 2000 * ms) {
@@ -226,8 +229,8 @@ void follows_the_tv_through_a_restart(bool from_cii) {
     EXPECT_GT(before, 10);
     EXPECT_GT(away, 10);
     EXPECT_GT(after, 10);
-    EXPECT_LT(worst_before_ms, 1.0);
-    EXPECT_LT(worst_after_ms, 1.0) << client.output();
+    EXPECT_LT(worst_before_ms, right_ms);
+    EXPECT_LT(worst_after_ms, right_ms) << client.output();
     ASSERT_TRUE(first_right_ns.has_value());
     EXPECT_LT(*first_right_ns - returned_ns, 2000 * ms);
     std::printf("ts-client: disconnected %.0f ms after the kill; the timeline was right again "
