@@ -22,7 +22,7 @@ using namespace std::chrono_literals;
 using dvbcss::test::child_process;
 using dvbcss::test::lines_of;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
+using dvbcss::test::bin_dir;
 
 class CiiToolsTest : public ::testing::Test {
 protected:

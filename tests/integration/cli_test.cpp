@@ -24,7 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 using dvbcss::test::child_process;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
+using dvbcss::test::bin_dir;
 
 /// Runs `program` (a name in the bin directory) with `args`, its stderr merged into its stdout.
 std::vector<std::string> command(const std::string& program, std::vector<std::string> args) {

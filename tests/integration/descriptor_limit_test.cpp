@@ -13,8 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
-
 child_process tv_with_limits(const std::string& ulimits, std::vector<std::string> extra) {
     std::vector<std::string> args{"/bin/sh",
                                   "-c",

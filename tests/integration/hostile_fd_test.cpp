@@ -23,8 +23,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
-
 /// The last control timestamp `c` received is at `seconds` of PTS (within 2 s).
 bool ts_at(const recording_client& c, double seconds) {
     const auto texts = c.texts();

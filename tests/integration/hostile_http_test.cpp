@@ -32,8 +32,6 @@ using clock_type = std::chrono::steady_clock;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
-
 tcp::endpoint loopback(int port) {
     return {asio::ip::address_v4::loopback(), static_cast<std::uint16_t>(port)};
 }
@@ -78,11 +76,11 @@ std::string request(const std::string& method, const std::string& target,
 }
 
 /// tv-device on loopback (any free ports), console off; its HTTP port.
-struct tv_device {
+struct http_tv {
     std::unique_ptr<child_process> process;
     int port = 0;
 
-    tv_device() {
+    http_tv() {
         process = std::make_unique<child_process>(
             std::vector<std::string>{bin_dir + "/tv-device", "127.0.0.1", "0", "127.0.0.1", "0",
                                      "--cycle", "0", "--no-console", "--loglevel", "warning"});
@@ -155,7 +153,7 @@ private:
 };
 
 TEST(HostileHttp, TvDeviceRoutesAnswerHostileRequestsAndCompanionsAreUnaffected) {
-    tv_device tv;
+    http_tv tv;
     ASSERT_NE(tv.port, 0) << tv.process->output();
     const auto where = loopback(tv.port);
     tv_companions companions(tv.port);

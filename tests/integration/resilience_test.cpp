@@ -40,8 +40,8 @@ using namespace std::chrono_literals;
 using dvbcss::test::child_process;
 using dvbcss::test::lines_of;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
-constexpr auto pts = "urn:dvb:css:timeline:pts";
+using dvbcss::test::bin_dir;
+using dvbcss::test::pts;
 constexpr std::int64_t ms = 1'000'000; // ns
 
 /// CLOCK_MONOTONIC, ns: the clock every program's "monotonic_ns" and "local_ns" is read from.
@@ -114,13 +114,13 @@ std::string spare_port(int type) {
 }
 
 /// tv-device on loopback printing its truth (--json); ports "0" for any free ones.
-struct tv_device {
+struct restartable_tv {
     std::unique_ptr<child_process> process;
     std::string cii_url;
     std::string ts_url;
     std::string wc_port;
 
-    tv_device(const std::string& ws_port, const std::string& wc) {
+    restartable_tv(const std::string& ws_port, const std::string& wc) {
         process = std::make_unique<child_process>(std::vector<std::string>{
             bin_dir + "/tv-device", "127.0.0.1", ws_port, "127.0.0.1", wc, "--json", "--cycle", "0",
             "--no-console", "--loglevel", "warning"});
@@ -139,7 +139,7 @@ struct tv_device {
 /// ts-client --reconnect following tv-device's PTS timeline, given its URLs on the command line
 /// or (`from_cii`) reading them from the CII, through a restart of the TV.
 void follows_the_tv_through_a_restart(bool from_cii) {
-    auto tv = std::make_unique<tv_device>(spare_port(SOCK_STREAM), spare_port(SOCK_DGRAM));
+    auto tv = std::make_unique<restartable_tv>(spare_port(SOCK_STREAM), spare_port(SOCK_DGRAM));
     ASSERT_FALSE(tv->ts_url.empty()) << tv->process->output();
     ASSERT_FALSE(tv->wc_port.empty()) << tv->process->output();
     const auto ws_port = port_of(tv->ts_url);
@@ -163,7 +163,7 @@ void follows_the_tv_through_a_restart(bool from_cii) {
     tv->process->signal(SIGKILL);
     EXPECT_EQ(tv->process->wait_exit(5s), 128 + SIGKILL);
     client.read_for(1500ms);
-    tv = std::make_unique<tv_device>(ws_port, wc_port);
+    tv = std::make_unique<restartable_tv>(ws_port, wc_port);
     const auto returned_ns = monotonic_ns(); // it listens: its banner has been read
     ASSERT_EQ(tv->ts_url, "ws://127.0.0.1:" + ws_port + "/ts") << tv->process->output();
     ASSERT_EQ(tv->wc_port, wc_port) << tv->process->output();
@@ -254,7 +254,7 @@ TEST(Resilience, TsClientFromTheCiiFollowsTheTvAgainAfterItRestarts) {
 // ---- 2. cii-client gets the whole CII again from a TV that restarts ----
 
 TEST(Resilience, CiiClientGetsTheWholeCiiAgainAfterTheTvRestarts) {
-    auto tv = std::make_unique<tv_device>(spare_port(SOCK_STREAM), spare_port(SOCK_DGRAM));
+    auto tv = std::make_unique<restartable_tv>(spare_port(SOCK_STREAM), spare_port(SOCK_DGRAM));
     ASSERT_FALSE(tv->cii_url.empty()) << tv->process->output();
     const auto url = tv->cii_url;
     const auto wc_port = tv->wc_port;
@@ -267,7 +267,7 @@ TEST(Resilience, CiiClientGetsTheWholeCiiAgainAfterTheTvRestarts) {
     tv->process->signal(SIGKILL);
     EXPECT_EQ(tv->process->wait_exit(5s), 128 + SIGKILL);
     client.read_for(1500ms);
-    tv = std::make_unique<tv_device>(port_of(url), wc_port);
+    tv = std::make_unique<restartable_tv>(port_of(url), wc_port);
     const auto returned_ns = monotonic_ns();
     ASSERT_EQ(tv->cii_url, url) << tv->process->output();
     const auto mark = client.output().size();

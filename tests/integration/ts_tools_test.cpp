@@ -25,8 +25,8 @@ using dvbcss::test::lines_of;
 using dvbcss::test::truth_of;
 using dvbcss::test::truth_point;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
-constexpr auto pts = "urn:dvb:css:timeline:pts";
+using dvbcss::test::bin_dir;
+using dvbcss::test::pts;
 
 /// One status line of ts-client --json.
 struct estimate {

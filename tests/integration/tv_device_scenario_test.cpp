@@ -2,6 +2,7 @@
 // /control (applied all or nothing, refused with the parser's error text, 405 for other methods),
 // the companion page at / and the WebSocket wall clock at /wc.
 #include "support/child_process.hpp"
+#include "support/timeline_truth.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,8 +25,8 @@ namespace {
 using namespace std::chrono_literals;
 using dvbcss::test::child_process;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
-constexpr auto pts = "urn:dvb:css:timeline:pts";
+using dvbcss::test::bin_dir;
+using dvbcss::test::pts;
 
 /// A file in the temporary directory, removed at the end of the test.
 struct temp_file {
@@ -107,7 +108,7 @@ http_answer http(int port, const std::string& method, const std::string& target,
 }
 
 /// The truth lines of one timeline.
-std::vector<nlohmann::json> truth_of(const std::string& output, const std::string& selector) {
+std::vector<nlohmann::json> truth_lines_of(const std::string& output, const std::string& selector) {
     std::vector<nlohmann::json> out;
     for (const auto& line : dvbcss::test::lines_of(output)) {
         if (line.rfind("{\"event\":\"timeline\"", 0) != 0) {
@@ -122,11 +123,11 @@ std::vector<nlohmann::json> truth_of(const std::string& output, const std::strin
 }
 
 /// tv-device on loopback (any free ports) with `extra` options; its HTTP port.
-struct tv_device {
+struct scenario_tv {
     std::unique_ptr<child_process> process;
     int port = 0;
 
-    explicit tv_device(std::vector<std::string> extra) {
+    explicit scenario_tv(std::vector<std::string> extra) {
         std::vector<std::string> args{
             bin_dir + "/tv-device", "127.0.0.1", "0", "127.0.0.1", "0", "--json",
             "--loglevel",           "warning"};
@@ -157,14 +158,14 @@ const std::string scenario_text = R"({
 
 TEST(TvDeviceScenario, TheScriptPausesAtOneSecondAndResumesAtTwo) {
     temp_file file(scenario_text);
-    tv_device tv({"--scenario", file.path});
+    scenario_tv tv({"--scenario", file.path});
     ASSERT_NE(tv.port, 0) << tv.process->output();
     EXPECT_FALSE(tv.process->read_until(std::regex(R"("cause":"play")"), 10s).empty())
         << tv.process->output();
     tv.process->signal(SIGTERM);
     EXPECT_EQ(tv.process->wait_exit(10s), 0);
 
-    const auto truth = truth_of(tv.process->output(), pts);
+    const auto truth = truth_lines_of(tv.process->output(), pts);
     ASSERT_EQ(truth.size(), 3U) << tv.process->output();
     EXPECT_EQ(truth[0]["cause"], "start");
     EXPECT_EQ(truth[1]["cause"], "pause");
@@ -182,7 +183,7 @@ TEST(TvDeviceScenario, TheScriptPausesAtOneSecondAndResumesAtTwo) {
     EXPECT_NEAR(truth[1]["content_time"].get<double>() - truth[0]["content_time"].get<double>(),
                 (at(1) - at(0)) * 90000, 90000 * 0.05);
     // The child timeline followed its parent.
-    const auto temi = truth_of(tv.process->output(), "urn:dvb:css:timeline:temi:1:1");
+    const auto temi = truth_lines_of(tv.process->output(), "urn:dvb:css:timeline:temi:1:1");
     ASSERT_EQ(temi.size(), 3U);
     EXPECT_EQ(temi[1]["speed"], 0);
 }
@@ -217,7 +218,7 @@ TEST(TvDeviceScenario, AControlNamingSeveralTimelinesSaysWhichAndIsRefused) {
     temp_file file(R"({"contents":[{"id":"dvb://a","timelines":[)"
                    R"({"selector":"urn:dvb:css:timeline:temi:1:1","tick_rate":1000},)"
                    R"({"selector":"urn:dvb:css:timeline:temi:2:1","tick_rate":1000}]}]})");
-    tv_device tv({"--scenario", file.path, "--no-console"});
+    scenario_tv tv({"--scenario", file.path, "--no-console"});
     ASSERT_NE(tv.port, 0) << tv.process->output();
     auto a = http(tv.port, "POST", "/control", R"({"do":"unavailable","timeline":"1"})");
     EXPECT_EQ(a.status, 400);
@@ -234,7 +235,7 @@ TEST(TvDeviceScenario, AControlNamingSeveralTimelinesSaysWhichAndIsRefused) {
 
 TEST(TvDeviceScenario, ControlAppliesChangesAllOrNothing) {
     temp_file file(scenario_text);
-    tv_device tv({"--scenario", file.path, "--no-console"});
+    scenario_tv tv({"--scenario", file.path, "--no-console"});
     ASSERT_NE(tv.port, 0) << tv.process->output();
 
     // One good change: applied, its truth printed, the new truth in the answer.
@@ -304,13 +305,13 @@ TEST(TvDeviceScenario, ControlAppliesChangesAllOrNothing) {
 
     tv.process->signal(SIGTERM);
     EXPECT_EQ(tv.process->wait_exit(10s), 0);
-    const auto paused = truth_of(tv.process->output(), pts);
+    const auto paused = truth_lines_of(tv.process->output(), pts);
     ASSERT_FALSE(paused.empty());
     EXPECT_EQ(paused.back()["cause"], "pause");
 }
 
 TEST(TvDeviceScenario, ConsoleCommandsAreTheSameChanges) {
-    tv_device tv({"--cycle", "0"});
+    scenario_tv tv({"--cycle", "0"});
     ASSERT_NE(tv.port, 0) << tv.process->output();
     ASSERT_TRUE(tv.process->write_line("seek to 100"));
     ASSERT_TRUE(tv.process->write_line("presentation transitioning"));
@@ -325,7 +326,7 @@ TEST(TvDeviceScenario, ConsoleCommandsAreTheSameChanges) {
         << tv.process->output();
     tv.process->signal(SIGTERM);
     EXPECT_EQ(tv.process->wait_exit(10s), 0);
-    const auto truth = truth_of(tv.process->output(), pts);
+    const auto truth = truth_lines_of(tv.process->output(), pts);
     ASSERT_EQ(truth.size(), 2U) << tv.process->output();
     EXPECT_EQ(truth[1]["cause"], "seek");
     EXPECT_NEAR(truth[1]["content_time"].get<double>(), 100 * 90000, 9000);
@@ -340,7 +341,7 @@ TEST(TvDeviceScenario, ALastCommandWithoutNewlineStillCounts) {
 }
 
 TEST(TvDeviceScenario, ServesTheCompanionPageAndTheWebSocketWallClock) {
-    tv_device tv({"--cycle", "0", "--no-console"});
+    scenario_tv tv({"--cycle", "0", "--no-console"});
     ASSERT_NE(tv.port, 0) << tv.process->output();
     EXPECT_NE(tv.process->output().find("CSS-WC over WebSocket: ws://127.0.0.1:"),
               std::string::npos);

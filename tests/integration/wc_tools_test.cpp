@@ -21,7 +21,7 @@ using dvbcss::test::child_process;
 using dvbcss::test::summary_of;
 using dvbcss::test::wallclock_client_command;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
+using dvbcss::test::bin_dir;
 
 class WcToolsTest : public ::testing::Test {
 protected:

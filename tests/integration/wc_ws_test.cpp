@@ -61,12 +61,12 @@ struct server_side {
 };
 
 /// A client side: local clock on CLOCK_MONOTONIC, wall clock correlated to it, and the client.
-struct client_side {
+struct ws_client_side {
     dvbcss::clock::sys_clock local{dvbcss::clock::monotonic_time_source::instance(), 1e9, 500};
     dvbcss::clock::correlated_clock wall{local, 1e9};
     std::unique_ptr<wall_clock_ws_client> client;
 
-    client_side(asio::io_context& io, const std::string& url, wall_clock_framing framing) {
+    ws_client_side(asio::io_context& io, const std::string& url, wall_clock_framing framing) {
         dvbcss::wc::estimator_options options;
         options.repeat_interval = 50ms; // quick, for the test
         options.retry_interval = 20ms;
@@ -86,7 +86,7 @@ void expect_converges(wall_clock_framing framing, bool followup) {
     server_config.core.followup = followup;
     server_side s(io, server_config);
     ASSERT_FALSE(s.server.start());
-    client_side c(io, s.url(), framing);
+    ws_client_side c(io, s.url(), framing);
     ASSERT_FALSE(c.client->start());
     const bool converged = run_until(
         io,
@@ -145,14 +145,14 @@ TEST(WcWebSocket, ConvergesWithFollowupsInBothFramings) {
 }
 
 /// A raw WebSocket peer that records what it receives.
-struct raw_peer {
+struct ws_raw_peer {
     std::vector<std::string> texts;
     std::vector<std::string> binaries;
     bool open = false;
     bool closed = false;
     std::unique_ptr<dvbcss::net::websocket_client> ws;
 
-    raw_peer(asio::io_context& io, const std::string& url) {
+    ws_raw_peer(asio::io_context& io, const std::string& url) {
         dvbcss::net::websocket_client_config config;
         config.url = url;
         dvbcss::net::websocket_client_callbacks callbacks;
@@ -170,7 +170,7 @@ struct raw_peer {
     }
 };
 
-std::string request_bytes(std::uint32_t s, std::uint32_t ns) {
+std::string ws_request_bytes(std::uint32_t s, std::uint32_t ns) {
     dvbcss::wc::message m;
     m.originate = {s, ns};
     const auto bytes = dvbcss::wc::encode(m);
@@ -182,7 +182,7 @@ TEST(WcWebSocket, IgnoresBadMessagesAndKeepsTheConnection) {
     asio::io_context io;
     server_side s(io);
     ASSERT_FALSE(s.server.start());
-    raw_peer peer(io, s.url());
+    ws_raw_peer peer(io, s.url());
     ASSERT_FALSE(peer.ws->start());
     ASSERT_TRUE(run_until(
         io, [&] { return peer.open; }, 10s));
@@ -193,7 +193,7 @@ TEST(WcWebSocket, IgnoresBadMessagesAndKeepsTheConnection) {
     peer.ws->send_text(R"({"v":1,"t":0,"otvs":1,"otvn":2})");
     peer.ws->send_text(R"({"v":0,"t":7,"otvs":1,"otvn":2})");
     peer.ws->send_text(R"({"v":0,"t":1,"p":0,"mfe":0,"otvs":1,"otvn":2,"rt":1,"tt":1})");
-    const auto good = request_bytes(5, 6);
+    const auto good = ws_request_bytes(5, 6);
     peer.ws->send_binary(good.substr(0, 31));
     peer.ws->send_binary(good + "x");
     auto response = good;
@@ -244,11 +244,11 @@ TEST(WcWebSocket, FollowupModeSendsTwoMessagesPerRequest) {
     config.core.followup = true;
     server_side s(io, config);
     ASSERT_FALSE(s.server.start());
-    raw_peer peer(io, s.url());
+    ws_raw_peer peer(io, s.url());
     ASSERT_FALSE(peer.ws->start());
     ASSERT_TRUE(run_until(
         io, [&] { return peer.open; }, 10s));
-    peer.ws->send_binary(request_bytes(1, 2));
+    peer.ws->send_binary(ws_request_bytes(1, 2));
     peer.ws->send_text(R"({"v":0,"t":0,"otvs":3,"otvn":4})");
     ASSERT_TRUE(run_until(
         io, [&] { return peer.binaries.size() == 2 && peer.texts.size() == 2; }, 10s));
@@ -277,7 +277,7 @@ TEST(WcWebSocket, ClientReconnectsAndResynchronises) {
     asio::io_context io;
     server_side s(io);
     ASSERT_FALSE(s.server.start());
-    client_side c(io, s.url(), wall_clock_framing::json);
+    ws_client_side c(io, s.url(), wall_clock_framing::json);
     ASSERT_FALSE(c.client->start());
     ASSERT_TRUE(run_until(
         io, [&] { return c.client->synchronised(); }, 10s));
@@ -319,7 +319,7 @@ TEST(WcWebSocket, ClientWaitsForAServerThatIsNotThereYet) {
     run_until(
         io, [] { return false; }, 20ms);
     const std::string url = "ws://127.0.0.1:" + std::to_string(port) + "/wc";
-    client_side c(io, url, wall_clock_framing::binary);
+    ws_client_side c(io, url, wall_clock_framing::binary);
     ASSERT_FALSE(c.client->start());
     ASSERT_TRUE(run_until(
         io, [&] { return c.client->statistics().connect_failures >= 1; }, 10s));
@@ -332,7 +332,7 @@ TEST(WcWebSocket, ClientWaitsForAServerThatIsNotThereYet) {
 
 TEST(WcWebSocket, ClientRejectsABadUrl) {
     asio::io_context io;
-    client_side c(io, "http://127.0.0.1:1/wc", wall_clock_framing::binary);
+    ws_client_side c(io, "http://127.0.0.1:1/wc", wall_clock_framing::binary);
     EXPECT_TRUE(c.client->start());
     EXPECT_FALSE(c.client->running());
 }

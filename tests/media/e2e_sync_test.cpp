@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 using dvbcss::test::child_process;
 using steady = std::chrono::steady_clock;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
+using dvbcss::test::bin_dir;
 const std::string media_dir = DVBCSS_TEST_MEDIA_DIR;
 // Into the test's PulseAudio through ALSA's "pulse" device rather than pulsesink: after a flushing
 // seek, PulseAudio 16.1's stream clock can read a garbage time near 2^64 ns and pulsesink then

@@ -38,7 +38,7 @@ using dvbcss::test::lines_of;
 using dvbcss::test::truth_of;
 using dvbcss::test::truth_point;
 
-const std::string bin_dir = DVBCSS_BIN_DIR;
+using dvbcss::test::bin_dir;
 const std::string media_dir = DVBCSS_TEST_MEDIA_DIR;
 constexpr auto pts = "urn:dvb:css:timeline:pts";
 constexpr auto ct = "urn:dvb:css:timeline:ct";

@@ -22,6 +22,11 @@ extern char** environ;
 
 namespace dvbcss::test {
 
+#ifdef DVBCSS_BIN_DIR
+/// Where the build put the command-line programs the tests start (tv-device, ts-client, ...).
+inline const std::string bin_dir = DVBCSS_BIN_DIR;
+#endif
+
 class child_process {
 public:
     /// Starts args[0] with args; stdout is captured, stdin is a pipe when `with_stdin`.

@@ -17,6 +17,9 @@
 
 namespace dvbcss::test {
 
+/// The selector of the PTS timeline every tv-device content offers.
+inline constexpr auto pts = "urn:dvb:css:timeline:pts";
+
 /// One state of the TV's timeline: a {"event":"timeline",...} line for one selector.
 struct truth_point {
     std::int64_t monotonic_ns = 0;            ///< When the TV printed it.

@@ -13,11 +13,11 @@
 
 namespace dvbcss::test {
 
-/// wallclock-client (in `bin_dir`) with `args`, stderr merged into the captured output.
-inline std::vector<std::string> wallclock_client_command(const std::string& bin_dir,
+/// wallclock-client (in `programs_dir`) with `args`, stderr merged into the captured output.
+inline std::vector<std::string> wallclock_client_command(const std::string& programs_dir,
                                                          const std::vector<std::string>& args) {
     std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1",
-                                  bin_dir + "/wallclock-client"};
+                                  programs_dir + "/wallclock-client"};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
 }
