@@ -175,12 +175,10 @@ inline std::optional<wc_stats> ask_stats(test::child_process& tv) {
     std::regex_search(tail, m, pattern);
     wc_stats s{std::stoull(m[1].str()), m[2].str(), m[3].str(), m[4].str(), {}};
     // A field added after the first four: the part of t3 - t2 after the request was dequeued.
+    // The match is the whole stats object, so the field is looked for in it alone.
     const std::regex own(R"("processing_delay_since_dequeue_p99_ns":(\w+))");
-    const auto line_end = tail.find('\n', static_cast<std::size_t>(m.position(0)));
-    const std::string line =
-        tail.substr(static_cast<std::size_t>(m.position(0)),
-                    line_end == std::string::npos ? std::string::npos : line_end - m.position(0));
-    if (std::smatch d; std::regex_search(line, d, own)) {
+    const std::string object = m[0].str();
+    if (std::smatch d; std::regex_search(object, d, own)) {
         s.dequeue_p99_ns = d[1].str();
     }
     return s;
