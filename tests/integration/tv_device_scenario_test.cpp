@@ -27,6 +27,7 @@ using dvbcss::test::child_process;
 
 using dvbcss::test::bin_dir;
 using dvbcss::test::pts;
+using dvbcss::test::timeline_lines_of;
 
 /// A file in the temporary directory, removed at the end of the test.
 struct temp_file {
@@ -107,21 +108,6 @@ http_answer http(int port, const std::string& method, const std::string& target,
     return answer;
 }
 
-/// The truth lines of one timeline.
-std::vector<nlohmann::json> truth_lines_of(const std::string& output, const std::string& selector) {
-    std::vector<nlohmann::json> out;
-    for (const auto& line : dvbcss::test::lines_of(output)) {
-        if (line.rfind("{\"event\":\"timeline\"", 0) != 0) {
-            continue;
-        }
-        auto j = nlohmann::json::parse(line, nullptr, false);
-        if (!j.is_discarded() && j.value("selector", "") == selector) {
-            out.push_back(std::move(j));
-        }
-    }
-    return out;
-}
-
 /// tv-device on loopback (any free ports) with `extra` options; its HTTP port.
 struct scenario_tv {
     std::unique_ptr<child_process> process;
@@ -165,7 +151,7 @@ TEST(TvDeviceScenario, TheScriptPausesAtOneSecondAndResumesAtTwo) {
     tv.process->signal(SIGTERM);
     EXPECT_EQ(tv.process->wait_exit(10s), 0);
 
-    const auto truth = truth_lines_of(tv.process->output(), pts);
+    const auto truth = timeline_lines_of(tv.process->output(), pts);
     ASSERT_EQ(truth.size(), 3U) << tv.process->output();
     EXPECT_EQ(truth[0]["cause"], "start");
     EXPECT_EQ(truth[1]["cause"], "pause");
@@ -183,7 +169,7 @@ TEST(TvDeviceScenario, TheScriptPausesAtOneSecondAndResumesAtTwo) {
     EXPECT_NEAR(truth[1]["content_time"].get<double>() - truth[0]["content_time"].get<double>(),
                 (at(1) - at(0)) * 90000, 90000 * 0.05);
     // The child timeline followed its parent.
-    const auto temi = truth_lines_of(tv.process->output(), "urn:dvb:css:timeline:temi:1:1");
+    const auto temi = timeline_lines_of(tv.process->output(), "urn:dvb:css:timeline:temi:1:1");
     ASSERT_EQ(temi.size(), 3U);
     EXPECT_EQ(temi[1]["speed"], 0);
 }
@@ -305,7 +291,7 @@ TEST(TvDeviceScenario, ControlAppliesChangesAllOrNothing) {
 
     tv.process->signal(SIGTERM);
     EXPECT_EQ(tv.process->wait_exit(10s), 0);
-    const auto paused = truth_lines_of(tv.process->output(), pts);
+    const auto paused = timeline_lines_of(tv.process->output(), pts);
     ASSERT_FALSE(paused.empty());
     EXPECT_EQ(paused.back()["cause"], "pause");
 }
@@ -326,7 +312,7 @@ TEST(TvDeviceScenario, ConsoleCommandsAreTheSameChanges) {
         << tv.process->output();
     tv.process->signal(SIGTERM);
     EXPECT_EQ(tv.process->wait_exit(10s), 0);
-    const auto truth = truth_lines_of(tv.process->output(), pts);
+    const auto truth = timeline_lines_of(tv.process->output(), pts);
     ASSERT_EQ(truth.size(), 2U) << tv.process->output();
     EXPECT_EQ(truth[1]["cause"], "seek");
     EXPECT_NEAR(truth[1]["content_time"].get<double>(), 100 * 90000, 9000);

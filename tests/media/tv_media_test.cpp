@@ -40,7 +40,7 @@ using dvbcss::test::truth_point;
 
 using dvbcss::test::bin_dir;
 const std::string media_dir = DVBCSS_TEST_MEDIA_DIR;
-constexpr auto pts = "urn:dvb:css:timeline:pts";
+using dvbcss::test::pts;
 constexpr auto ct = "urn:dvb:css:timeline:ct";
 
 /// The worst difference (ms) between the client's estimates and the truth in force, over the

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dvbcss::test {
@@ -29,18 +30,27 @@ struct truth_point {
     double tick_rate = 0;
 };
 
-/// The timeline lines of `output` for `selector`, in order.
-inline std::vector<truth_point> truth_of(const std::string& output, const std::string& selector) {
-    std::vector<truth_point> points;
+/// The timeline lines ({"event":"timeline",...}) of `output` for `selector`, in order, whole.
+inline std::vector<nlohmann::json> timeline_lines_of(const std::string& output,
+                                                     const std::string& selector) {
+    std::vector<nlohmann::json> out;
     for (const auto& line : lines_of(output)) {
         if (line.empty() || line.front() != '{') {
             continue;
         }
-        const auto j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded() || j.value("event", "") != "timeline" ||
-            j.value("selector", "") != selector) {
-            continue;
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_discarded() && j.value("event", "") == "timeline" &&
+            j.value("selector", "") == selector) {
+            out.push_back(std::move(j));
         }
+    }
+    return out;
+}
+
+/// The timeline lines of `output` for `selector`, in order.
+inline std::vector<truth_point> truth_of(const std::string& output, const std::string& selector) {
+    std::vector<truth_point> points;
+    for (const auto& j : timeline_lines_of(output, selector)) {
         truth_point p;
         p.monotonic_ns = j.at("monotonic_ns").get<std::int64_t>();
         p.wall_clock_ns = j.at("wall_clock_ns").get<std::int64_t>();
