@@ -8,6 +8,11 @@
 // text frame arrives; as bare TCP clients (no path: the baseline) every `raw_message_bytes`
 // received is a message. Connections are opened at most 256 at a time (inside any listen
 // backlog); one that is not open within 20 s counts as refused.
+//
+// A message's arrival is the kernel's receive timestamp of the segment that completed it
+// (SO_TIMESTAMPNS: taken when the loopback stack delivers it, inside the sender's send), not the
+// moment this process gets round to reading it: the receiver shares the machine's cores with what
+// it measures, and when it is scheduled says nothing about when the sender had delivered.
 
 #include "bench_support.hpp"
 #include "forked_process.hpp"
@@ -30,6 +35,8 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace dvbcss::bench {
@@ -210,6 +217,7 @@ private:
         }
         const int one = 1;
         ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        ::setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
         // Source addresses 127.0.1.0-255, each with its own range of ports: the kernel's search
         // for a free ephemeral port of one address slows down as thousands of them are taken
         // (or wait in TIME_WAIT from an earlier measure), which would be measured as set-up time.
@@ -302,7 +310,14 @@ private:
     void read_from(std::size_t i) {
         auto& c = conns_[i];
         char buffer[65536];
-        const auto n = ::recv(c.fd, buffer, sizeof buffer, 0);
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+        iovec io{buffer, sizeof buffer};
+        msghdr m{};
+        m.msg_iov = &io;
+        m.msg_iovlen = 1;
+        m.msg_control = control;
+        m.msg_controllen = sizeof control;
+        const auto n = ::recvmsg(c.fd, &m, 0);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
             return;
         }
@@ -310,7 +325,7 @@ private:
             lost(i, n == 0 ? "closed by the server" : std::strerror(errno));
             return;
         }
-        const auto now = monotonic_ns();
+        const auto now = arrival_of(m);
         if (!websocket()) {
             const auto before = c.raw_bytes / target_.raw_message_bytes;
             c.raw_bytes += static_cast<std::uint64_t>(n);
@@ -326,6 +341,26 @@ private:
         if (c.st == state::open) {
             frames(i, now);
         }
+    }
+
+    /// The kernel's receive timestamp of what `m` read (CLOCK_REALTIME) as CLOCK_MONOTONIC ns;
+    /// the time now if the kernel gave none.
+    static std::int64_t arrival_of(msghdr& m) {
+        const auto mono = monotonic_ns();
+        for (auto* h = CMSG_FIRSTHDR(&m); h != nullptr; h = CMSG_NXTHDR(&m, h)) {
+            if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_TIMESTAMPNS) {
+                timespec stamp{};
+                std::memcpy(&stamp, CMSG_DATA(h), sizeof stamp);
+                timespec real{};
+                ::clock_gettime(CLOCK_REALTIME, &real);
+                const auto ns = [](const timespec& t) {
+                    return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+                };
+                // A stamp from the future (a clock step meanwhile) is taken as now.
+                return mono - std::max<std::int64_t>(0, ns(real) - ns(stamp));
+            }
+        }
+        return mono;
     }
 
     /// False if the connection was refused or the answer is not complete yet.
