@@ -3,6 +3,7 @@
 #include <dvbcss/net/websocket_endpoint.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <iterator>
 #include <utility>
 
@@ -75,6 +76,21 @@ websocket_endpoint_state::find(std::span<const connection_id> ids) const {
         if (const auto it = sessions_.find(id); it != sessions_.end()) {
             if (auto session = it->second.lock()) {
                 result.push_back(std::move(session));
+            }
+        }
+    }
+    return result;
+}
+
+std::vector<std::pair<connection_id, std::shared_ptr<websocket_session_base>>>
+websocket_endpoint_state::find_with_ids(std::span<const connection_id> ids) const {
+    std::vector<std::pair<connection_id, std::shared_ptr<websocket_session_base>>> result;
+    result.reserve(ids.size());
+    const std::lock_guard lock(mutex_);
+    for (const auto id : ids) {
+        if (const auto it = sessions_.find(id); it != sessions_.end()) {
+            if (auto session = it->second.lock()) {
+                result.emplace_back(id, std::move(session));
             }
         }
     }
@@ -172,22 +188,23 @@ bool websocket_endpoint::notify(connection_id id) {
     if (!session) {
         return false;
     }
-    session->post_notify();
+    session->post_notify(true);
     return true;
 }
 
 namespace {
 
-/// Notifies `sessions`: one task per thread for sessions that share one (their batch key), one
-/// post per session otherwise.
-void notify_sessions(std::vector<std::shared_ptr<detail::websocket_session_base>> sessions) {
+/// Notifies `sessions` (`pull`: as `notify`; otherwise for what `offer` left them): one task per
+/// thread for sessions that share one (their batch key), one post per session otherwise.
+void notify_sessions(std::vector<std::shared_ptr<detail::websocket_session_base>> sessions,
+                     bool pull) {
     std::vector<
         std::pair<const void*, std::vector<std::shared_ptr<detail::websocket_session_base>>>>
         batches;
     for (auto& session : sessions) {
         const void* key = session->batch_key();
         if (key == nullptr) {
-            session->post_notify();
+            session->post_notify(pull);
             continue;
         }
         auto it = std::find_if(batches.begin(), batches.end(),
@@ -202,7 +219,7 @@ void notify_sessions(std::vector<std::shared_ptr<detail::websocket_session_base>
     }
     for (auto& [key, batch] : batches) {
         auto& first = *batch.front();
-        first.post_notify_batch(std::move(batch));
+        first.post_notify_batch(std::move(batch), pull);
     }
 }
 
@@ -211,12 +228,43 @@ void notify_sessions(std::vector<std::shared_ptr<detail::websocket_session_base>
 std::size_t websocket_endpoint::notify(std::span<const connection_id> ids) {
     auto sessions = state_->find(ids);
     const auto count = sessions.size();
-    notify_sessions(std::move(sessions));
+    notify_sessions(std::move(sessions), true);
+    return count;
+}
+
+std::size_t websocket_endpoint::offer(
+    std::span<const connection_id> ids,
+    const std::function<std::shared_ptr<const std::string>(connection_id)>& compute) {
+    auto found = state_->find_with_ids(ids);
+    std::vector<std::shared_ptr<detail::websocket_session_base>> filled;
+    filled.reserve(found.size());
+    for (auto& [id, session] : found) {
+        auto& slot = session->offered();
+        if (!slot.reserve()) {
+            continue; // still holds the last one: marked, the handler is asked again later
+        }
+        std::shared_ptr<const std::string> payload;
+        try {
+            payload = compute(id);
+        } catch (...) {
+            slot.cancel();
+            notify_sessions(std::move(filled), false); // those filled before still get theirs
+            throw;
+        }
+        if (!payload) {
+            slot.cancel();
+            continue;
+        }
+        slot.fill(std::move(payload));
+        filled.push_back(std::move(session));
+    }
+    const auto count = filled.size();
+    notify_sessions(std::move(filled), false);
     return count;
 }
 
 void websocket_endpoint::notify_all() {
-    notify_sessions(state_->all());
+    notify_sessions(state_->all(), true);
 }
 
 bool websocket_endpoint::close(connection_id id, std::uint16_t code, std::string reason) {

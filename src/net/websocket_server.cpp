@@ -352,17 +352,17 @@ public:
                    });
     }
 
-    void post_notify() override {
-        asio::post(executor_, [self = shared_from_this()] { self->notify_now(); });
+    void post_notify(bool pull) override {
+        asio::post(executor_, [self = shared_from_this(), pull] { self->notify_now(pull); });
     }
 
     [[nodiscard]] const void* batch_key() const noexcept override { return batch_key_; }
 
-    void post_notify_batch(
-        std::vector<std::shared_ptr<detail::websocket_session_base>> sessions) override {
-        asio::post(executor_, [sessions = std::move(sessions)] {
+    void post_notify_batch(std::vector<std::shared_ptr<detail::websocket_session_base>> sessions,
+                           bool pull) override {
+        asio::post(executor_, [sessions = std::move(sessions), pull] {
             for (const auto& session : sessions) {
-                static_cast<server_session&>(*session).notify_now();
+                static_cast<server_session&>(*session).notify_now(pull);
             }
         });
     }
@@ -711,6 +711,19 @@ private:
                 }
                 continue;
             }
+            bool deferred = false;
+            if (auto text = offered().take(deferred)) {
+                if (deferred) {
+                    guarded_call([&] { endpoint_->handler().on_ready_for_next(info_.id); });
+                }
+                if (phase_ != phase::open) {
+                    return;
+                }
+                if (start_write(outgoing_message{false, std::move(text)}) != write_state::sent) {
+                    return;
+                }
+                continue;
+            }
             if (!pending_) {
                 return;
             }
@@ -725,10 +738,11 @@ private:
         }
     }
 
-    /// The handler has a message for this connection: take it when the outbox has drained.
-    void notify_now() {
+    /// The handler has a message for this connection: take it (`pull`: ask for it; otherwise the
+    /// one offered) when the outbox has drained.
+    void notify_now(bool pull) {
         if (phase_ == phase::open) {
-            pending_ = true;
+            pending_ = pending_ || pull;
             write_next();
         }
     }

@@ -119,6 +119,17 @@ public:
         return std::nullopt;
     }
 
+    void on_ready_for_next(net::connection_id id) override {
+        const std::lock_guard lock(mutex);
+        ++ready_for_next[id];
+    }
+
+    int ready_for_next_count(net::connection_id id) const {
+        const std::lock_guard lock(mutex);
+        const auto it = ready_for_next.find(id);
+        return it == ready_for_next.end() ? 0 : it->second;
+    }
+
     std::size_t open_count() const {
         const std::lock_guard lock(mutex);
         return open_ids.size();
@@ -151,6 +162,7 @@ public:
     std::map<net::connection_id, std::vector<std::string>> texts;
     std::map<net::connection_id, net::close_info> closed;
     std::map<net::connection_id, int> takes;
+    std::map<net::connection_id, int> ready_for_next;
     std::function<std::optional<std::string>(net::connection_id)> pending_text;
     bool echo = false;
     net::websocket_endpoint* endpoint = nullptr;

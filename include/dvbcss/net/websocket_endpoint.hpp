@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -69,6 +70,23 @@ public:
 
     /// `notify` for every open connection.
     void notify_all();
+
+    /// Fan-out without a pull: for each open connection of `ids` whose last offered message has
+    /// been taken, calls `compute(id)` (on the calling thread) and leaves the result for the
+    /// session, which sends it once its outbox is empty; one registry lookup for all of them and,
+    /// with session threads, one task per thread. A connection still holding its last offered
+    /// message is not asked: `compute` is not called for it, and once its session takes that
+    /// message the handler's `on_ready_for_next(id)` is called, so that the next one is computed
+    /// from the state at that moment. A slow companion therefore holds one message, whatever the
+    /// rate of change. `compute` may return null (nothing to send). Returns how many messages
+    /// were left.
+    ///
+    /// Thread safety: offers to one endpoint must come from one thread at a time (the protocol
+    /// owner, as `ws_server_adapter` does); everything else here stays safe from any thread. If
+    /// `compute` throws, the messages left before it are still sent and the exception propagates.
+    std::size_t
+    offer(std::span<const connection_id> ids,
+          const std::function<std::shared_ptr<const std::string>(connection_id)>& compute);
 
     /// Closes connection `id` with `code` and `reason` (queued text is dropped). The handler gets
     /// `on_close` when the close completes.

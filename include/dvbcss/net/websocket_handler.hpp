@@ -116,6 +116,11 @@ public:
         auto text = take_pending(id);
         return text ? std::make_shared<const std::string>(std::move(*text)) : nullptr;
     }
+
+    /// Connection `id` has taken the message `websocket_endpoint::offer` left for it, and an
+    /// offer was refused meanwhile (it still held that message): offer it its next one. Runs on
+    /// the connection's strand or session thread. The default does nothing.
+    virtual void on_ready_for_next(connection_id id) { static_cast<void>(id); }
 };
 
 } // namespace dvbcss::net

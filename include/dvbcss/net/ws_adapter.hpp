@@ -100,8 +100,8 @@ private:
 };
 
 /// What a `ws_server_adapter` tracks outside the core, shared by the session strands and the
-/// owner: per open connection, whether a pull is already on its way to the owner and how many
-/// received messages wait for the owner; and the endpoint, published once under the mutex.
+/// owner: per open connection, how many received messages wait for the owner; and the endpoint,
+/// published once under the mutex.
 ///
 /// Thread safety: every member function is safe from any thread (one mutex, never held while the
 /// core or the endpoint is called).
@@ -128,29 +128,9 @@ public:
     [[nodiscard]] bool message_queued(connection_id id);
     void message_handled(connection_id id);
 
-    // The one-message slot of each connection: the owner computes a connection's next message
-    // when the connection has room for it and leaves it here; the session takes it when its
-    // outbox drains. A connection whose slot is still full when it changes again is marked
-    // deferred: its next message is computed when the slot is taken, from the state then, so a
-    // slow companion costs one message whatever the rate of change.
-
-    /// Owner: the connections of `dirty` whose slot is empty (compute their messages now); the
-    /// others are marked deferred. Unknown (closed) ids are dropped.
-    [[nodiscard]] std::vector<connection_id> ready_for(std::span<const connection_id> dirty);
-
-    /// Owner: stores each payload in its connection's slot. Returns the ids stored (still open).
-    [[nodiscard]] std::vector<connection_id>
-    fill(std::vector<std::pair<connection_id, shared_text>>& payloads);
-
-    /// Session: takes the slot of `id` (null if empty). `compute_next` is set when the
-    /// connection was deferred: the caller must ask the owner to compute it now.
-    [[nodiscard]] shared_text take(connection_id id, bool& compute_next);
-
 private:
     struct connection_flags {
         std::size_t queued_messages = 0;
-        shared_text slot;
-        bool deferred = false;
     };
 
     std::mutex mutex_;

@@ -53,15 +53,16 @@ struct ws_connection_description {
 /// guarded by a mutex.
 ///
 /// **Fan-out.** After every call into the core the adapter drains `core.take_dirty()` and, still
-/// on the owner, computes each dirty connection's message (`take_pending_shared` when the core
-/// offers it, so that connections sent the same bytes share one encoded payload), leaves it in
-/// that connection's one-message slot and notifies all of them with one registry lookup
-/// (`websocket_endpoint::notify(span)`). A session whose outbox has drained takes its slot
-/// directly: one hop from the owner to each session per change, no hop back. A connection whose
-/// slot is still full when it changes again (a slow companion) is marked deferred and its next
-/// message is computed, from the state at that moment, when it takes the slot: several changes
-/// collapse into one message and a slow companion costs one message of memory, whatever the
-/// rate of change.
+/// on the owner, offers each dirty connection its message (`websocket_endpoint::offer`, 512
+/// connections at a time): the endpoint finds them with one registry lookup and asks for the
+/// message (`take_pending_shared` when the core offers it, so that connections sent the same bytes
+/// share one encoded payload) only of those whose last message has been taken, leaves it with
+/// the session and notifies all of them, one task per session thread. A session whose outbox
+/// has drained sends it at once: one hop from the owner to each session per change, no hop back,
+/// no lock. A connection still holding its last message when it changes again (a slow companion)
+/// is not asked; when it takes that message the adapter computes its next one
+/// (`on_ready_for_next`), from the state at that moment: several changes collapse into one message
+/// and a slow companion costs one message of memory, whatever the rate of change.
 ///
 /// A message the core does not use (`on_text` returns an error) is logged at
 /// `options.ignored_level` under `options.logger`, rate-limited (a few lines, then at most one per
@@ -69,9 +70,9 @@ struct ws_connection_description {
 /// faster than that. A core that throws (a bug) gets the connection closed with 1011 and an error
 /// line, also rate-limited.
 ///
-/// Threads: session callbacks (`on_open`, `on_text`, `on_close`, `take_pending_shared`) run on
-/// session strands and touch only the gate (`detail::ws_server_gate`, its own mutex: the slots and
-/// input counts) and the owner queue;
+/// Threads: session callbacks (`on_open`, `on_text`, `on_close`, `on_ready_for_next`) run on
+/// session strands and touch only the gate (`detail::ws_server_gate`, its own mutex: the input
+/// counts) and the owner queue;
 /// the core, the dirty drain and the per-connection descriptions are touched only on the owner;
 /// the endpoint is safe from anywhere.
 ///
@@ -203,22 +204,17 @@ public:
         });
     }
 
-    /// Never calls the core: takes the message the owner left in the connection's slot; if the
-    /// connection changed again meanwhile, asks the owner to compute its next one.
-    shared_text take_pending_shared(connection_id id) override {
-        bool compute_next = false;
-        auto text = state_->gate.take(id, compute_next);
-        if (compute_next) {
-            boost::asio::post(state_->owner, [s = state_, id] {
-                if (!s->alive.load()) {
-                    return;
-                }
-                const connection_id ids[] = {id};
-                s->push(ids);
-                s->flush();
-            });
-        }
-        return text;
+    /// Never calls the core: the connection has taken the message the owner offered it, and
+    /// changed again meanwhile; asks the owner to compute its next one.
+    void on_ready_for_next(connection_id id) override {
+        boost::asio::post(state_->owner, [s = state_, id] {
+            if (!s->alive.load()) {
+                return;
+            }
+            const connection_id ids[] = {id};
+            s->push(ids);
+            s->flush();
+        });
     }
 
 private:
@@ -256,28 +252,17 @@ private:
             }
         }
 
-        // Owner only: computes the messages of `ids` that have room and notifies them, a chunk
-        // at a time, so that the first connections are being written (on session threads)
-        // while the owner computes the messages of the next ones.
+        // Owner only: offers `ids` their messages (computed only for those whose last one has
+        // been taken), a chunk at a time, so that the first connections are being written (on
+        // session threads) while the owner computes the messages of the next ones.
         void push(std::span<const connection_id> ids) {
-            const auto ready = gate.ready_for(ids);
-            std::vector<std::pair<connection_id, shared_text>> payloads;
-            for (std::size_t begin = 0; begin < ready.size(); begin += push_chunk) {
-                const auto end = std::min(ready.size(), begin + push_chunk);
-                payloads.clear();
-                payloads.reserve(end - begin);
-                for (auto i = begin; i < end; ++i) {
+            for (std::size_t begin = 0; begin < ids.size(); begin += push_chunk) {
+                const auto chunk = ids.subspan(begin, std::min(push_chunk, ids.size() - begin));
+                static_cast<void>(gate.endpoint().offer(chunk, [this](connection_id id) {
                     shared_text text;
-                    guarded(ready[i], "take_pending", [&] { text = take(ready[i]); });
-                    if (text) {
-                        payloads.emplace_back(ready[i], std::move(text));
-                    }
-                }
-                if (payloads.empty()) {
-                    continue;
-                }
-                const auto stored = gate.fill(payloads);
-                static_cast<void>(gate.endpoint().notify(std::span<const connection_id>(stored)));
+                    guarded(id, "take_pending", [&] { text = take(id); });
+                    return text;
+                }));
             }
         }
 
