@@ -67,23 +67,8 @@ std::shared_ptr<websocket_session_base> websocket_endpoint_state::find(connectio
     return it == sessions_.end() ? nullptr : it->second.lock();
 }
 
-std::vector<std::shared_ptr<websocket_session_base>>
-websocket_endpoint_state::find(std::span<const connection_id> ids) const {
-    std::vector<std::shared_ptr<websocket_session_base>> result;
-    result.reserve(ids.size());
-    const std::lock_guard lock(mutex_);
-    for (const auto id : ids) {
-        if (const auto it = sessions_.find(id); it != sessions_.end()) {
-            if (auto session = it->second.lock()) {
-                result.push_back(std::move(session));
-            }
-        }
-    }
-    return result;
-}
-
 std::vector<std::pair<connection_id, std::shared_ptr<websocket_session_base>>>
-websocket_endpoint_state::find_with_ids(std::span<const connection_id> ids) const {
+websocket_endpoint_state::find(std::span<const connection_id> ids) const {
     std::vector<std::pair<connection_id, std::shared_ptr<websocket_session_base>>> result;
     result.reserve(ids.size());
     const std::lock_guard lock(mutex_);
@@ -226,7 +211,10 @@ void notify_sessions(std::vector<std::shared_ptr<detail::websocket_session_base>
 } // namespace
 
 std::size_t websocket_endpoint::notify(std::span<const connection_id> ids) {
-    auto sessions = state_->find(ids);
+    std::vector<std::shared_ptr<detail::websocket_session_base>> sessions;
+    for (auto& [id, session] : state_->find(ids)) {
+        sessions.push_back(std::move(session));
+    }
     const auto count = sessions.size();
     notify_sessions(std::move(sessions), true);
     return count;
@@ -235,7 +223,7 @@ std::size_t websocket_endpoint::notify(std::span<const connection_id> ids) {
 std::size_t websocket_endpoint::offer(
     std::span<const connection_id> ids,
     const std::function<std::shared_ptr<const std::string>(connection_id)>& compute) {
-    auto found = state_->find_with_ids(ids);
+    auto found = state_->find(ids);
     std::vector<std::shared_ptr<detail::websocket_session_base>> filled;
     filled.reserve(found.size());
     for (auto& [id, session] : found) {

@@ -148,12 +148,9 @@ public:
 
     [[nodiscard]] std::shared_ptr<websocket_session_base> find(connection_id id) const;
     [[nodiscard]] std::vector<std::shared_ptr<websocket_session_base>> all() const;
-    /// The open sessions among `ids`, found under one lock.
-    [[nodiscard]] std::vector<std::shared_ptr<websocket_session_base>>
-    find(std::span<const connection_id> ids) const;
-    /// As above, each with its id.
+    /// The open sessions among `ids`, each with its id, found under one lock.
     [[nodiscard]] std::vector<std::pair<connection_id, std::shared_ptr<websocket_session_base>>>
-    find_with_ids(std::span<const connection_id> ids) const;
+    find(std::span<const connection_id> ids) const;
 
     void set_enabled(bool enabled);
     [[nodiscard]] bool enabled() const;
