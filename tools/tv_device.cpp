@@ -20,8 +20,8 @@
 //                           "TV side"); the console's pause, play, speed X (or rate R), seek to
 //                           S (or seek S), seek +S then steer the player
 //     -Q, --quiet-transport no WebSocket/HTTP transport log lines
-//     --session-threads N   threads serving the WebSocket and HTTP connections (default 2; 0: the
-//                           main thread); the protocol state stays on the main thread
+//     --session-threads N   threads serving the WebSocket and HTTP connections (default two per
+//                           core; 0: the main thread); the protocol state stays on the main thread
 //     -q, --loglevel, --version, --help
 //
 // The built-in scenario: urn:dvb:css:timeline:pts (90 kHz) and urn:dvb:css:timeline:temi:1:1
@@ -88,10 +88,12 @@
 #include <span>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <variant>
 
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 namespace {
@@ -104,6 +106,21 @@ constexpr const char* wall_clock_websocket_type = "urn:x-dvbcss:wall-clock-webso
 /// Nice value of the WebSocket session threads on kernels without custom time slices (the owner
 /// and the CSS-WC thread keep 0).
 constexpr int session_thread_niceness = 5;
+
+/// The session threads by default: two per core this process may run on (at least 2, at most
+/// 64). Each connection stays on the thread that accepted it, so a fan-out's writes are split
+/// between the threads up front. A thread whose core is shared (with the owner computing the
+/// next chunk, a CSS-WC request, another process) finishes its share late, and with one thread
+/// per core nothing evens that out; with two per core the kernel moves whole threads between the
+/// cores until the shares finish together (docs/architecture.md, "Fan-out to 10 000 companions").
+int default_session_threads() {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    const int cores = ::sched_getaffinity(0, sizeof allowed, &allowed) == 0
+                          ? CPU_COUNT(&allowed)
+                          : static_cast<int>(std::thread::hardware_concurrency());
+    return std::clamp(2 * cores, 2, 64);
+}
 
 struct device_options {
     tools::common_options common{false, "info"};
@@ -120,7 +137,7 @@ struct device_options {
     bool json = false;
     bool no_console = false;
     bool quiet_transport = false;
-    int session_threads = 2;
+    int session_threads = default_session_threads();
     tools::dial_options dial;
     // --media
     std::string media;
@@ -455,7 +472,7 @@ int run(const device_options& o, const tv::scenario& given_scenario) {
     clock::sys_clock sys(clock::monotonic_time_source::instance(), 1e9, mfe_ppm);
     clock::correlated_clock wall_clock(sys, 1e9);
 
-    // A fan-out to thousands of companions keeps both session threads busy for tens of ms. The
+    // A fan-out to thousands of companions keeps the session threads busy for tens of ms. The
     // CSS-WC thread must still answer at once: it asked for short time slices (Linux 6.12 and
     // later), which let it preempt them; where the kernel has none, the session threads run at
     // a lower priority instead (bench/fanout_10k measures t3 - t2 both ways).
@@ -1148,8 +1165,10 @@ int main(int argc, char** argv) {
         app.add_flag("-Q,--quiet-transport", o.quiet_transport,
                      "No WebSocket/HTTP transport log lines");
         app.add_option("--session-threads", o.session_threads,
-                       "Threads serving the WebSocket and HTTP connections (default 2; 0: the "
-                       "main thread, with the protocol state)")
+                       "Threads serving the WebSocket and HTTP connections (default two per "
+                       "core: " +
+                           std::to_string(o.session_threads) +
+                           " here; 0: the main thread, with the protocol state)")
             ->check(tools::integer_between(0, 64));
         tools::add_dial_options(app, o.dial);
         auto* media = app.add_option("--media", o.media,
