@@ -55,7 +55,8 @@ std::vector<std::string> bad_apt_ept_lpt() {
     };
 }
 
-/// Parameter: the server's session threads (0: sessions on the owner thread; 2: as tv-device).
+/// Parameter: the server's session threads (0: sessions on the owner thread; 2: threads of their
+/// own, as tv-device runs them).
 class HostileWs : public ::testing::TestWithParam<std::size_t> {
 protected:
     void start(net::websocket_server_config transport = {},
