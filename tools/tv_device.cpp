@@ -112,7 +112,7 @@ constexpr int session_thread_niceness = 5;
 /// between the threads up front. A thread whose core is shared (with the owner computing the
 /// next chunk, a CSS-WC request, another process) finishes its share late, and with one thread
 /// per core nothing evens that out; with two per core the kernel moves whole threads between the
-/// cores until the shares finish together (docs/architecture.md, "Fan-out to 10 000 companions").
+/// cores until the shares finish together (docs/architecture.md, "Two session threads per core").
 int default_session_threads() {
     cpu_set_t allowed;
     CPU_ZERO(&allowed);
